@@ -1,0 +1,221 @@
+/**
+ * The connector contract: the only surface through which `src/` talks to a cloud.
+ * `src/` never imports a cloud SDK; each `connectors/<cloud>/index.ts` implements this
+ * contract with its SDK and is checked with `satisfies ConnectorFactory`.
+ */
+
+import type { z } from 'zod';
+import type { SecretRef } from '../config/secret.ts';
+import type { Simulator, SimulatorOptions } from './simulator.ts';
+
+export type ConnectorType = 'aws-ec2' | 'azure-nsg' | 'gcp-firewall';
+export type Direction = 'ingress' | 'egress';
+export type RuleAction = 'allow' | 'deny';
+/** `all` means every protocol (AWS "-1", Azure "*", GCP "all"). */
+export type Protocol = 'tcp' | 'udp' | 'icmp' | 'all';
+
+export interface PortRange {
+  from: number;
+  to: number;
+}
+
+/**
+ * A firewall rule in cloud-neutral form.
+ * `cidrs` is the remote side: sources for ingress, destinations for egress. Canonical CIDR strings
+ * (network address, explicit prefix length: "203.0.113.7/32", "2001:db8::/64").
+ */
+export interface NormalizedRule {
+  direction: Direction;
+  action: RuleAction;
+  protocol: Protocol;
+  /** Empty means all ports (or not applicable to the protocol). */
+  ports: PortRange[];
+  cidrs: string[];
+  /** NACL rule number, Azure priority or GCP priority. AWS security group rules are unordered: 0. */
+  priority: number;
+  /**
+   * Where the rule lives inside the target when a target has several places:
+   * AWS: "nacl" (network ACL entries) or "sg" (security group rules). Azure and GCP: "nsg" / "firewall".
+   */
+  placement: 'nacl' | 'sg' | 'nsg' | 'firewall';
+  /** For allows from a tier (AWS security group reference, GCP source tag, Azure ASG) instead of CIDRs. */
+  sourceGroup?: string;
+  /** Cloud identifier when read from the cloud: NACL "ingress:110", SG rule id, Azure rule name, GCP firewall name. */
+  cloudId?: string;
+  /** True when the rule carries this service's ownership marker. Only owned rules are ever changed. */
+  owned: boolean;
+  /** The intents this rule serves (set by the reconciler; connectors may carry them where the cloud has room). */
+  intentIds?: string[];
+  /** Free text the cloud keeps beside the rule (description); includes the ownership marker when owned. */
+  description?: string;
+}
+
+/** One change the reconciler asks a connector to make. Updates replace a rule in place where the cloud can. */
+export type RuleChange =
+  | { op: 'create'; rule: NormalizedRule }
+  | { op: 'update'; before: NormalizedRule; rule: NormalizedRule }
+  | { op: 'delete'; rule: NormalizedRule };
+
+export interface AttemptRecord {
+  attempt: number;
+  /** ISO time the attempt started. */
+  at: string;
+  outcome: 'ok' | 'retryable' | 'fatal';
+  /** Cloud error code, when the attempt failed. */
+  code?: string;
+  status?: number;
+  requestId?: string;
+  /** Milliseconds waited before the next attempt. */
+  delayMs?: number;
+}
+
+export interface OperationResult {
+  change: RuleChange;
+  ok: boolean;
+  /** The cloud calls made for this change (name of the API operation and its request id). */
+  calls: { operation: string; requestId?: string; attempts: AttemptRecord[] }[];
+  /** Present when ok is false. */
+  error?: ConnectorErrorInfo;
+  /** Identifier of the rule after the change (e.g. a new SG rule id or GCP firewall name). */
+  cloudId?: string;
+}
+
+export type ConnectorErrorKind =
+  | 'throttled'
+  | 'transient'
+  | 'conflict'
+  | 'pending'
+  | 'validation'
+  | 'quota'
+  | 'capacity'
+  | 'not_found'
+  | 'permission'
+  | 'unknown';
+
+export interface ConnectorErrorInfo {
+  kind: ConnectorErrorKind;
+  /** The cloud's own error code (e.g. "RequestLimitExceeded", "RetryableError", "rateLimitExceeded"). */
+  code: string;
+  message: string;
+  retryable: boolean;
+  status?: number;
+  requestId?: string;
+}
+
+/**
+ * A typed error thrown inside connectors. `retryable` tells the shared retry policy whether another
+ * attempt can help; `retryAfterMs` carries the cloud's Retry-After when it sent one.
+ */
+export class ConnectorError extends Error {
+  readonly info: ConnectorErrorInfo;
+  readonly retryAfterMs?: number;
+  constructor(info: ConnectorErrorInfo, retryAfterMs?: number) {
+    super(`${info.code}: ${info.message}`);
+    this.name = 'ConnectorError';
+    this.info = info;
+    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** What a connector can do on a target, and the cloud's limits that packing must respect. */
+export interface ConnectorLimits {
+  supportsDeny: boolean;
+  supportsIpv6: boolean;
+  /** Rules the service may own in the target (per direction where the cloud counts per direction). */
+  maxRulesPerDirection: number;
+  /** Prefixes one rule may carry (AWS NACL: 1; Azure: up to 4000; GCP: configurable, default 256). */
+  maxPrefixesPerRule: number;
+  /** Prefixes in total per target (Azure: 4000 per NSG, counted per source/destination); Infinity when none. */
+  maxPrefixesPerTarget: number;
+  /** Priority / rule-number band the service owns, inclusive. */
+  priorityBand: { from: number; to: number };
+  /** Whether IPv4 and IPv6 may share one rule (GCP: never). */
+  mixesAddressFamilies: boolean;
+}
+
+/** A configured target inside a connector instance (a NACL+SG pair, an NSG, a VPC network). */
+export interface TargetRef {
+  connectorId: string;
+  targetId: string;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** One line per permission or prerequisite checked. */
+  checks: { name: string; ok: boolean; detail?: string }[];
+}
+
+/** Host isolation: the connector's own design, documented in its README. */
+export interface QuarantineResult {
+  ok: boolean;
+  /** What must be kept to undo the quarantine exactly (e.g. the previous security groups per ENI). */
+  previous?: unknown;
+  calls: OperationResult['calls'];
+  error?: ConnectorErrorInfo;
+}
+
+export interface Connector {
+  readonly type: ConnectorType;
+  readonly id: string;
+  /** Target ids this instance knows (from config). */
+  targets(): string[];
+  limits(targetId: string): ConnectorLimits;
+  /**
+   * Checks a rule before any cloud call: invalid CIDRs, IPv6 on an IPv4-only target, ports out of
+   * range, priorities outside the band, names the cloud would reject. Returns the problems found.
+   */
+  validate(targetId: string, rule: NormalizedRule): string[];
+  /** Every rule on the target (owned ones have `owned: true`), as normalized rules with cloud ids. */
+  list(targetId: string): Promise<NormalizedRule[]>;
+  /** Applies the changes; never throws for a cloud error, reports per change instead. */
+  apply(targetId: string, changes: RuleChange[]): Promise<OperationResult[]>;
+  /** Credentials and permissions (e.g. EC2 DryRun), and that the target exists. */
+  check(targetId: string): Promise<CheckResult>;
+  /** Isolates a host (instance id, VM name...) and returns what release needs. Idempotent. */
+  quarantine(targetId: string, host: string): Promise<QuarantineResult>;
+  /** Restores a host exactly as it was before quarantine. Idempotent. */
+  release(targetId: string, host: string, previous: unknown): Promise<QuarantineResult>;
+}
+
+/** Everything a connector is built from: its parsed config block and shared services. */
+export interface ConnectorContext {
+  /** Injected clock and sleep so retry backoff and expiry are testable with a fake clock. */
+  clock: { now(): number; sleep(ms: number): Promise<void> };
+  /** Redacting structured logger (pino-compatible subset). */
+  log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+  retry: RetryOptions;
+  /**
+   * Resolves a credential reference from the connector's config (`{ env: NAME }` or `{ file: PATH }`,
+   * see src/config/secret.ts). Connectors never read the environment or files themselves.
+   */
+  resolveSecret(ref: SecretRef): string;
+}
+
+export interface RetryOptions {
+  /** Attempts in total, including the first. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Overall deadline for one operation, including waits. */
+  deadlineMs: number;
+}
+
+export const defaultRetryOptions: RetryOptions = {
+  maxAttempts: 8,
+  baseDelayMs: 200,
+  maxDelayMs: 20_000,
+  deadlineMs: 120_000,
+};
+
+/**
+ * What each `connectors/<cloud>/index.ts` exports (checked with `satisfies ConnectorFactory<...>`).
+ * `configSchema` parses the connector's block of portcullis.config.yaml (everything but `id` and `type`);
+ * `endpoint` in that block overrides the SDK endpoint (VPC endpoints, local emulators, the sandbox simulator).
+ */
+export interface ConnectorFactory<C = unknown> {
+  type: ConnectorType;
+  configSchema: z.ZodType<C>;
+  create(id: string, config: C, ctx: ConnectorContext): Connector;
+  /** The stateful fake of this cloud's HTTP API, used by tests (through msw) and by the sandbox. */
+  createSimulator(options?: SimulatorOptions): Simulator;
+}
