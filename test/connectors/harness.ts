@@ -1,0 +1,35 @@
+import type { Connector, ConnectorErrorKind, RuleChange } from '../../src/connectors/types.ts';
+import type { SimulatorControls } from '../../src/connectors/simulator.ts';
+import type { FakeClock } from '../support/fake-clock.ts';
+
+/**
+ * What each cloud provides (in `connectors/<cloud>/harness.ts`) so the one connector contract suite
+ * (`test/connectors/contract.ts`) runs against it. The connector talks to its simulator through the
+ * real SDK; msw routes the SDK's HTTP into the simulator's fetch handler with `onUnhandledRequest: 'error'`.
+ */
+export interface ConnectorHarness {
+  name: string;
+  /** Fresh simulator state and a connector wired to it (fake clock in both). Called before each test. */
+  setup(options?: { quotas?: Record<string, number> }): Promise<HarnessInstance>;
+}
+
+export interface HarnessInstance {
+  connector: Connector;
+  /** A target configured on the connector that exists in the simulator. */
+  targetId: string;
+  /** A host that exists in the simulator and can be quarantined on that target. */
+  host: string;
+  sim: SimulatorControls;
+  clock: FakeClock;
+  /** The simulator-side resource id rules of this placement live in (for addForeignRule / deleteOutOfBand). */
+  resourceFor(placement: 'nacl' | 'sg' | 'nsg' | 'firewall'): string;
+  /** The placement where deny (block) rules live on this cloud, and where allow rules live. */
+  placements: { deny: 'nacl' | 'nsg' | 'firewall'; allow: 'sg' | 'nsg' | 'firewall' };
+  /**
+   * Prepares the simulator so that applying the returned changes must fail with a capacity or quota
+   * error (and says which kind), without creating thousands of rules.
+   */
+  capacityScenario(): Promise<{ changes: RuleChange[]; expectKind: Extract<ConnectorErrorKind, 'capacity' | 'quota'> }>;
+  /** Stops msw and anything else the setup started. */
+  teardown(): Promise<void>;
+}
