@@ -1,0 +1,170 @@
+import type { AuditEvent } from '../../audit/types.ts';
+import type { AdmitRequest, AdmitResult, Store, StoredResponse, UnitOfWork } from '../types.ts';
+import { AuditAppender } from './audit-append.ts';
+import { type SqlDriver, type SqlStatement, sql } from './driver.ts';
+
+interface IdempotencyRow {
+  fingerprint: string;
+  state: 'in_flight' | 'done';
+  locked_until: number | null;
+  status: number | null;
+  headers: string | null;
+  body: string | null;
+  expires_at: number;
+}
+
+/** The one Store implementation, over any SQLite-speaking driver (better-sqlite3, D1). */
+export class SqlStore implements Store {
+  private readonly appender: AuditAppender;
+
+  constructor(
+    private readonly driver: SqlDriver,
+    now: () => number = Date.now,
+  ) {
+    this.appender = new AuditAppender(driver, now);
+  }
+
+  async admit(r: AdmitRequest): Promise<AdmitResult> {
+    const statements: SqlStatement[] = [];
+    if (r.webhookId) {
+      statements.push(
+        sql(
+          'INSERT INTO replay_guard (webhook_id, client_id, fingerprint, seen_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+          r.webhookId,
+          r.clientId,
+          r.fingerprint,
+          r.now,
+        ),
+      );
+    }
+    if (r.idempotencyKey !== undefined) {
+      // Only claim the key when the webhook-id is not already bound to another request:
+      // a refused replay must leave nothing behind.
+      statements.push(
+        sql(
+          `INSERT INTO idempotency (client_id, key, fingerprint, state, locked_until, created_at, expires_at)
+           SELECT ?, ?, ?, 'in_flight', ?, ?, ?
+           WHERE NOT EXISTS (SELECT 1 FROM replay_guard WHERE webhook_id = ? AND (client_id <> ? OR fingerprint <> ?))
+           ON CONFLICT DO NOTHING`,
+          r.clientId,
+          r.idempotencyKey,
+          r.fingerprint,
+          r.now + r.inFlightLockMs,
+          r.now,
+          r.now + r.idempotencyTtlMs,
+          r.webhookId ?? '',
+          r.clientId,
+          r.fingerprint,
+        ),
+      );
+    }
+    const changes = statements.length ? await this.driver.batch(statements) : [];
+
+    if (r.webhookId && changes[0] === 0) {
+      const [seen] = await this.driver.all<{ client_id: string; fingerprint: string; seen_at: number }>(
+        'SELECT client_id, fingerprint, seen_at FROM replay_guard WHERE webhook_id = ?',
+        [r.webhookId],
+      );
+      if (seen && (seen.client_id !== r.clientId || seen.fingerprint !== r.fingerprint)) {
+        return { kind: 'webhook_reused', firstSeenAt: seen.seen_at };
+      }
+    }
+    if (r.idempotencyKey === undefined) return { kind: 'fresh' };
+    if (changes.at(-1) === 1) return { kind: 'fresh' };
+    return this.resolveExistingKey(r);
+  }
+
+  private async resolveExistingKey(r: AdmitRequest): Promise<AdmitResult> {
+    const key = r.idempotencyKey as string;
+    const [row] = await this.driver.all<IdempotencyRow>(
+      'SELECT fingerprint, state, locked_until, status, headers, body, expires_at FROM idempotency WHERE client_id = ? AND key = ?',
+      [r.clientId, key],
+    );
+    if (!row) {
+      // Released between our insert and this read (the first attempt was refused): try once more.
+      return this.admit({ ...r, webhookId: undefined });
+    }
+    const expired = row.expires_at <= r.now;
+    const abandoned = row.state === 'in_flight' && (row.locked_until ?? 0) <= r.now;
+    if (expired || abandoned) {
+      // Take over an expired record or an attempt whose process died, if nobody else did first.
+      const [taken] = await this.driver.batch([
+        sql(
+          `UPDATE idempotency SET fingerprint = ?, state = 'in_flight', locked_until = ?, status = NULL, headers = NULL,
+             body = NULL, created_at = ?, expires_at = ?
+           WHERE client_id = ? AND key = ? AND (expires_at <= ? OR (state = 'in_flight' AND locked_until <= ?))`,
+          r.fingerprint,
+          r.now + r.inFlightLockMs,
+          r.now,
+          r.now + r.idempotencyTtlMs,
+          r.clientId,
+          key,
+          r.now,
+          r.now,
+        ),
+      ]);
+      if (taken === 1) return { kind: 'fresh' };
+      return { kind: 'in_flight' };
+    }
+    if (row.fingerprint !== r.fingerprint) return { kind: 'key_mismatch' };
+    if (row.state === 'in_flight') return { kind: 'in_flight' };
+    const response: StoredResponse = {
+      status: row.status ?? 200,
+      headers: row.headers ? (JSON.parse(row.headers) as Record<string, string>) : {},
+      body: row.body ?? '',
+    };
+    return { kind: 'replay', response };
+  }
+
+  commit(work: UnitOfWork): Promise<AuditEvent[]> {
+    const statements: SqlStatement[] = [];
+    if (work.complete) {
+      const { clientId, key, response } = work.complete;
+      statements.push(
+        sql(
+          `UPDATE idempotency SET state = 'done', locked_until = NULL, status = ?, headers = ?, body = ?
+           WHERE client_id = ? AND key = ?`,
+          response.status,
+          JSON.stringify(response.headers),
+          response.body,
+          clientId,
+          key,
+        ),
+      );
+    }
+    if (work.release) {
+      statements.push(
+        sql(
+          "DELETE FROM idempotency WHERE client_id = ? AND key = ? AND state = 'in_flight'",
+          work.release.clientId,
+          work.release.key,
+        ),
+      );
+    }
+    return this.appender.commit(work.audit, statements);
+  }
+
+  async prune(now: number, replayWindowMs: number): Promise<{ replay: number; idempotency: number }> {
+    const [replay = 0, idempotency = 0] = await this.driver.batch([
+      sql('DELETE FROM replay_guard WHERE seen_at < ?', now - replayWindowMs),
+      sql('DELETE FROM idempotency WHERE expires_at <= ?', now),
+    ]);
+    return { replay, idempotency };
+  }
+
+  async auditAfter(seq: number, limit: number): Promise<AuditEvent[]> {
+    const rows = await this.driver.all<{ prev_hash: string; hash: string; event: string }>(
+      'SELECT prev_hash, hash, event FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?',
+      [seq, limit],
+    );
+    return rows.map((row) => ({ ...(JSON.parse(row.event) as AuditEvent), prevHash: row.prev_hash, hash: row.hash }));
+  }
+
+  auditHead(): Promise<{ seq: number; hash: string }> {
+    return this.appender.readHead();
+  }
+
+  async ping(): Promise<void> {
+    await this.driver.all('SELECT 1');
+  }
+}

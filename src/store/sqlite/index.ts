@@ -1,0 +1,75 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import type { SqlDriver, SqlStatement } from '../sql/driver.ts';
+import { SqlStore } from '../sql/store.ts';
+
+/** The migrations folder shared with `wrangler d1 migrations` (see wrangler.toml). */
+export const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), '../../../migrations');
+
+/** better-sqlite3 as a SqlDriver: synchronous underneath, so every batch is one real transaction. */
+export class SqliteDriver implements SqlDriver {
+  private readonly cache = new Map<string, Database.Statement>();
+  constructor(readonly db: Database.Database) {}
+
+  private prepare(text: string): Database.Statement {
+    let statement = this.cache.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.cache.set(text, statement);
+    }
+    return statement;
+  }
+
+  async all<T>(text: string, params: unknown[] = []): Promise<T[]> {
+    return this.prepare(text).all(...params) as T[];
+  }
+
+  async batch(statements: SqlStatement[]): Promise<number[]> {
+    return this.db.transaction(() => statements.map((s) => this.prepare(s.sql).run(...s.params).changes))();
+  }
+
+  isUniqueViolation(error: unknown): boolean {
+    const code = (error as { code?: string } | null)?.code;
+    return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+  }
+}
+
+/**
+ * Opens (or creates) the SQLite file, in WAL mode with NORMAL sync (durable across process crashes;
+ * the last transactions can be lost only on power loss, as WAL documents), and applies pending migrations.
+ */
+export function openSqlite(path: string): { db: Database.Database; driver: SqliteDriver } {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  applyMigrations(db);
+  return { db, driver: new SqliteDriver(db) };
+}
+
+/** Applies every migrations/*.sql file not yet recorded, each in its own transaction, in name order. */
+export function applyMigrations(db: Database.Database, dir = migrationsDir): string[] {
+  db.exec('CREATE TABLE IF NOT EXISTS portcullis_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const done = new Set(
+    (db.prepare('SELECT name FROM portcullis_migrations').all() as { name: string }[]).map((r) => r.name),
+  );
+  const applied: string[] = [];
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+    if (done.has(name)) continue;
+    const text = readFileSync(join(dir, name), 'utf8');
+    db.transaction(() => {
+      db.exec(text);
+      db.prepare('INSERT INTO portcullis_migrations (name, applied_at) VALUES (?, ?)').run(name, new Date().toISOString());
+    })();
+    applied.push(name);
+  }
+  return applied;
+}
+
+export function createSqliteStore(path: string, now?: () => number): { store: SqlStore; close(): void; driver: SqliteDriver } {
+  const { db, driver } = openSqlite(path);
+  return { store: new SqlStore(driver, now), driver, close: () => db.close() };
+}

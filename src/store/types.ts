@@ -1,0 +1,62 @@
+/**
+ * Durable state behind async interfaces. One implementation over SQL (`src/store/sql/`) runs on
+ * better-sqlite3 (Node) and D1 (Workers); the contract suite in test/store/ runs against both.
+ */
+import type { AuditEvent, AuditEventInput } from '../audit/types.ts';
+
+/** A stored response, replayed verbatim for a repeated Idempotency-Key. */
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface AdmitRequest {
+  clientId: string;
+  /** The Standard Webhooks message id; absent for bearer-token reads. */
+  webhookId?: string;
+  /** SHA-256 of method, path with query and body. */
+  fingerprint: string;
+  /** Idempotency key for mutating calls (the header, or the webhook-id when the header is absent). */
+  idempotencyKey?: string;
+  now: number;
+  /** How long a webhook-id is remembered (at least the signature tolerance on both sides). */
+  replayWindowMs: number;
+  /** How long an idempotency record is kept. */
+  idempotencyTtlMs: number;
+  /** How long an in-flight record blocks another attempt before it is considered abandoned. */
+  inFlightLockMs: number;
+}
+
+export type AdmitResult =
+  | { kind: 'fresh' }
+  /** The same message delivered again (same client, id and fingerprint): answered from the idempotency record. */
+  | { kind: 'replay'; response: StoredResponse }
+  | { kind: 'in_flight' }
+  | { kind: 'key_mismatch' }
+  /** The webhook-id was already used for a different request (another route, body or client). */
+  | { kind: 'webhook_reused'; firstSeenAt: number };
+
+/** Everything a handler changes, committed atomically with its audit events and idempotency completion. */
+export interface UnitOfWork {
+  audit: AuditEventInput[];
+  /** Completes the idempotency record with this response in the same transaction. */
+  complete?: { clientId: string; key: string; response: StoredResponse };
+  /** Releases an in-flight idempotency record without storing a response (the request is not cached). */
+  release?: { clientId: string; key: string };
+}
+
+export interface Store {
+  /** Replay guard and idempotency check in one atomic step, before a handler runs. */
+  admit(request: AdmitRequest): Promise<AdmitResult>;
+  /** Commits a unit of work atomically; returns the audit events as appended (with seq and hashes). */
+  commit(work: UnitOfWork): Promise<AuditEvent[]>;
+  /** Deletes replay-guard rows older than the window and expired idempotency records; returns how many went. */
+  prune(now: number, replayWindowMs: number): Promise<{ replay: number; idempotency: number }>;
+  /** Audit events in seq order, after a seq (exclusive), at most `limit`. */
+  auditAfter(seq: number, limit: number): Promise<AuditEvent[]>;
+  /** The last appended event's seq and hash (seq 0 and the genesis hash for an empty log). */
+  auditHead(): Promise<{ seq: number; hash: string }>;
+  /** Cheap liveness query for /readyz. */
+  ping(): Promise<void>;
+}

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { chainHash, hashedBody } from '../../src/audit/chain.ts';
+import { GENESIS_HASH } from '../../src/audit/types.ts';
+import type { AdmitRequest, Store } from '../../src/store/types.ts';
+
+/** One contract every Store implementation passes (SQLite on Node, D1 under workerd). */
+export interface StoreHarness {
+  name: string;
+  /** A fresh, migrated, empty store and a way to dispose of it. `now` is the store's clock. */
+  open(now: () => number): Promise<{ store: Store; close(): Promise<void> }>;
+}
+
+const base = (over: Partial<AdmitRequest> = {}): AdmitRequest => ({
+  clientId: 'soar',
+  webhookId: 'msg_1',
+  fingerprint: 'f1',
+  idempotencyKey: 'k1',
+  now: 1_000_000,
+  replayWindowMs: 600_000,
+  idempotencyTtlMs: 86_400_000,
+  inFlightLockMs: 60_000,
+  ...over,
+});
+
+const response = { status: 202, headers: { 'content-type': 'application/json' }, body: '{"id":"run_1"}' };
+
+export function runStoreContract(harness: StoreHarness): void {
+  describe(`store contract: ${harness.name}`, () => {
+    let t = 1_000_000;
+    const withStore = async (fn: (store: Store) => Promise<void>) => {
+      const { store, close } = await harness.open(() => t);
+      try {
+        await fn(store);
+      } finally {
+        await close();
+      }
+    };
+
+    describe('replay guard and idempotency', () => {
+      it('admits a fresh request, then answers a redelivery from the stored response', () =>
+        withStore(async (store) => {
+          expect(await store.admit(base())).toEqual({ kind: 'fresh' });
+          await store.commit({ audit: [], complete: { clientId: 'soar', key: 'k1', response } });
+          expect(await store.admit(base())).toEqual({ kind: 'replay', response });
+        }));
+
+      it('reports a second attempt while the first is in flight', () =>
+        withStore(async (store) => {
+          expect((await store.admit(base())).kind).toBe('fresh');
+          expect((await store.admit(base())).kind).toBe('in_flight');
+        }));
+
+      it('lets exactly one of many concurrent same-key attempts run', () =>
+        withStore(async (store) => {
+          const results = await Promise.all(
+            Array.from({ length: 8 }, (_, i) => store.admit(base({ webhookId: `msg_c${i}` }))),
+          );
+          expect(results.filter((r) => r.kind === 'fresh')).toHaveLength(1);
+          expect(results.filter((r) => r.kind === 'in_flight')).toHaveLength(7);
+        }));
+
+      it('refuses the same key with another payload', () =>
+        withStore(async (store) => {
+          await store.admit(base());
+          await store.commit({ audit: [], complete: { clientId: 'soar', key: 'k1', response } });
+          expect((await store.admit(base({ webhookId: 'msg_2', fingerprint: 'f2' }))).kind).toBe('key_mismatch');
+        }));
+
+      it('keeps keys per client', () =>
+        withStore(async (store) => {
+          await store.admit(base());
+          expect((await store.admit(base({ clientId: 'other', webhookId: 'msg_9' }))).kind).toBe('fresh');
+        }));
+
+      it('refuses a webhook-id reused for another request and leaves no idempotency record behind', () =>
+        withStore(async (store) => {
+          await store.admit(base());
+          const reused = await store.admit(base({ fingerprint: 'other-route', idempotencyKey: 'k2' }));
+          expect(reused).toEqual({ kind: 'webhook_reused', firstSeenAt: 1_000_000 });
+          // k2 was never claimed: a legitimate request with k2 is fresh.
+          expect((await store.admit(base({ webhookId: 'msg_3', fingerprint: 'x', idempotencyKey: 'k2' }))).kind).toBe(
+            'fresh',
+          );
+        }));
+
+      it('treats a released key as never used', () =>
+        withStore(async (store) => {
+          await store.admit(base());
+          await store.commit({ audit: [], release: { clientId: 'soar', key: 'k1' } });
+          expect((await store.admit(base({ webhookId: 'msg_4' }))).kind).toBe('fresh');
+        }));
+
+      it('takes over an abandoned in-flight attempt after its lock expires', () =>
+        withStore(async (store) => {
+          await store.admit(base());
+          expect((await store.admit(base({ webhookId: 'msg_5', now: 1_000_000 + 59_000 }))).kind).toBe('in_flight');
+          expect((await store.admit(base({ webhookId: 'msg_6', now: 1_000_000 + 61_000 }))).kind).toBe('fresh');
+        }));
+
+      it('prunes expired records and replay ids outside the window, and only those', () =>
+        withStore(async (store) => {
+          await store.admit(base());
+          await store.commit({ audit: [], complete: { clientId: 'soar', key: 'k1', response } });
+          await store.admit(base({ webhookId: 'msg_late', idempotencyKey: 'k_late', now: 1_000_000 + 86_000_000 }));
+          const pruned = await store.prune(1_000_000 + 86_400_000, 600_000);
+          expect(pruned).toEqual({ replay: 1, idempotency: 1 });
+          expect((await store.admit(base({ webhookId: 'msg_7', now: 1_000_000 + 86_400_001 }))).kind).toBe('fresh');
+        }));
+    });
+
+    describe('audit append', () => {
+      it('chains events: seq from 1, each prev_hash is the previous hash, hashes recompute', () =>
+        withStore(async (store) => {
+          expect(await store.auditHead()).toEqual({ seq: 0, hash: GENESIS_HASH });
+          await store.commit({ audit: [{ action: 'a.one', outcome: 'success', clientId: 'soar' }] });
+          await store.commit({
+            audit: [
+              { action: 'a.two', outcome: 'refused', detail: { why: 'x', n: 1 } },
+              { action: 'a.three', outcome: 'failure' },
+            ],
+          });
+          const events = await store.auditAfter(0, 10);
+          expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
+          expect(events.map((e) => e.action)).toEqual(['a.one', 'a.two', 'a.three']);
+          let prev = GENESIS_HASH;
+          for (const e of events) {
+            expect(e.prevHash).toBe(prev);
+            const { prevHash: _p, hash: _h, ...body } = e;
+            expect(e.hash).toBe(await chainHash(prev, hashedBody(body)));
+            prev = e.hash;
+          }
+          expect(await store.auditHead()).toEqual({ seq: 3, hash: prev });
+          expect(new Set(events.map((e) => e.id)).size).toBe(3);
+        }));
+
+      it('keeps one gapless chain under concurrent commits', () =>
+        withStore(async (store) => {
+          await Promise.all(
+            Array.from({ length: 25 }, (_, i) => store.commit({ audit: [{ action: `c.${i}`, outcome: 'success' }] })),
+          );
+          const events = await store.auditAfter(0, 100);
+          expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+          for (let i = 1; i < events.length; i++) expect(events[i]?.prevHash).toBe(events[i - 1]?.hash);
+        }));
+
+      it('commits the idempotency completion and the audit event together', () =>
+        withStore(async (store) => {
+          await store.admit(base());
+          const [event] = await store.commit({
+            audit: [{ action: 'run.accepted', outcome: 'success', runId: 'run_1' }],
+            complete: { clientId: 'soar', key: 'k1', response },
+          });
+          expect(event?.runId).toBe('run_1');
+          expect((await store.admit(base())).kind).toBe('replay');
+        }));
+
+      it('pages with auditAfter', () =>
+        withStore(async (store) => {
+          for (let i = 0; i < 5; i++) await store.commit({ audit: [{ action: `p.${i}`, outcome: 'success' }] });
+          expect((await store.auditAfter(2, 2)).map((e) => e.seq)).toEqual([3, 4]);
+          expect(await store.auditAfter(5, 2)).toEqual([]);
+        }));
+
+      it('answers ping', () => withStore((store) => store.ping()));
+    });
+  });
+}
