@@ -1,0 +1,62 @@
+/**
+ * Builds the Hono app from injected services. Runtime-free: no node:*, no process, no native
+ * modules; Web Crypto and fetch only. src/node.ts and src/worker.ts choose the parts.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { AuthRequirement } from './http/auth.ts';
+import { edge, onError } from './http/edge.ts';
+import type { AppEnv } from './http/env.ts';
+import { Problem } from './http/problem.ts';
+import { registerDocs } from './http/routes/docs.ts';
+import { registerHealth } from './http/routes/health.ts';
+import { registerWhoami } from './http/routes/whoami.ts';
+import { validationHook } from './http/validation.ts';
+import type { Services } from './services.ts';
+
+/** A route that requires authentication, as registered (the security suite is generated from this list). */
+export interface SignedRouteInfo {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** OpenAPI-style path, e.g. /v1/playbooks/{name}/runs. */
+  path: string;
+  requirement: AuthRequirement;
+}
+
+export type App = OpenAPIHono<AppEnv>;
+
+/** Extra route modules (the playbook/run API, audit API...) plug in here, each registering its routes. */
+export type RouteModule = (app: App, signed: SignedRouteInfo[]) => void;
+
+export function buildApp(services: Services, modules: RouteModule[] = []): { app: App; signedRoutes: SignedRouteInfo[] } {
+  const app: App = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const signedRoutes: SignedRouteInfo[] = [];
+
+  app.use('*', async (c, next) => {
+    c.set('services', services);
+    await next();
+  });
+  app.use('*', edge());
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: services.settings.bodyBytes,
+      onError: () => {
+        throw new Problem(
+          'payload_too_large',
+          `the body exceeds ${services.settings.bodyBytes} bytes (limits.bodyBytes); send fewer indicators per call`,
+          { limit_bytes: services.settings.bodyBytes },
+        );
+      },
+    }),
+  );
+  app.onError(onError);
+  app.notFound((c) => {
+    throw new Problem('not_found', `no route ${c.req.method} ${c.req.path}; see /openapi.json`);
+  });
+
+  registerHealth(app, signedRoutes);
+  registerWhoami(app, signedRoutes);
+  for (const register of modules) register(app, signedRoutes);
+  registerDocs(app, services);
+  return { app, signedRoutes };
+}

@@ -1,0 +1,46 @@
+import { parseArgs } from 'node:util';
+import { configCheck } from './config-check.ts';
+import { keysNew } from './keys.ts';
+import { serveCommand } from './serve.ts';
+import { signCommand } from './sign.ts';
+
+const USAGE = `portcullis <command>
+
+  serve [--config FILE]                 run the service (default config: ./portcullis.config.yaml or $PORTCULLIS_CONFIG)
+  sign --client ID (--secret-env VAR | --secret-file FILE) (--body JSON | --body-file FILE)
+       [--url URL] [--method POST] [--idempotency-key KEY] [--format headers|curl|json]
+                                        print Standard Webhooks headers, or a ready curl command, for a body
+  keys new                              print a fresh whsec_ secret
+  config check [--config FILE]          validate a config file and exit non-zero if it is bad
+`;
+
+/** A command returns its exit code; output goes through the given streams. */
+export type Command = (args: string[], io: { out(s: string): void; err(s: string): void; env: NodeJS.ProcessEnv }) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  serve: serveCommand,
+  sign: signCommand,
+  'keys new': keysNew,
+  'config check': configCheck,
+};
+
+export async function runCli(argv: string[], io: Parameters<Command>[1]): Promise<number> {
+  const [first, second, ...rest] = argv;
+  const two = `${first} ${second}`;
+  if (commands[two]) return (commands[two] as Command)(rest, io);
+  if (first && commands[first]) return (commands[first] as Command)(second === undefined ? rest : [second, ...rest], io);
+  io.err(first && first !== '--help' && first !== 'help' ? `unknown command: ${argv.join(' ')}\n\n${USAGE}` : USAGE);
+  return first === '--help' || first === 'help' ? 0 : 2;
+}
+
+export { parseArgs };
+
+const isMain = process.argv[1] && /portcullis(\.mjs)?$|cli[\\/]main\.ts$/.test(process.argv[1]);
+if (isMain) {
+  const code = await runCli(process.argv.slice(2), {
+    out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
+    err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+    env: process.env,
+  });
+  if (code !== 0 || !['serve'].includes(process.argv[2] ?? '')) process.exitCode = code;
+}

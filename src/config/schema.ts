@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { secretRefSchema } from './secret.ts';
+
+/** Scopes a client can hold. `admin` implies every other scope. */
+export const SCOPES = ['block', 'allow', 'quarantine', 'approve', 'audit:read', 'runs:read', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/**
+ * A client's HMAC secret: a reference (env var or file), or, only in a sandbox config, an inline demo
+ * value so the README's curl example works as printed. The server refuses to start with an inline
+ * secret when any connector is real (not simulated).
+ */
+const clientSecretSchema = z.union([
+  secretRefSchema,
+  z.object({ sandboxValue: z.string().startsWith('whsec_', 'a whsec_ secret') }).strict(),
+]);
+
+/** Read tokens are stored hashed: the SHA-256 hex of the token, or a reference to the token itself. */
+const tokenSchema = z.union([
+  z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'the lowercase hex SHA-256 of the token') }).strict(),
+  secretRefSchema,
+]);
+
+const clientSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a lowercase id (letters, digits, . _ -), at most 63 chars'),
+    scopes: z.array(z.enum(SCOPES)).min(1, 'at least one scope'),
+    secrets: z.array(clientSecretSchema).min(1, 'one secret, or two while rotating').max(2, 'at most two (rotation)'),
+    tokens: z.array(tokenSchema).default([]),
+  })
+  .strict();
+
+/** The common part of a connector block; the rest is checked by the connector's own schema. */
+export const connectorBaseSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a lowercase id (letters, digits, -)'),
+    type: z.enum(['aws-ec2', 'azure-nsg', 'gcp-firewall']),
+    /** Served by the built-in simulator of that cloud (sandbox and tests). */
+    simulator: z.boolean().default(false),
+  })
+  .passthrough();
+
+const hostSchema = z
+  .string()
+  .refine((h) => h.length > 0, 'a host name or IP address');
+
+export const configSchema = z
+  .object({
+    sandbox: z.boolean().default(false),
+    listen: z
+      .object({
+        host: hostSchema.default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8787),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8787 }),
+    dataDir: z.string().default('./data'),
+    playbooksDir: z.string().default('./playbooks'),
+    log: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
+    signature: z
+      .object({ toleranceSeconds: z.number().int().min(30).max(900).default(300) })
+      .strict()
+      .default({ toleranceSeconds: 300 }),
+    limits: z
+      .object({ bodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024) })
+      .strict()
+      .default({ bodyBytes: 256 * 1024 }),
+    idempotency: z
+      .object({
+        retentionHours: z.number().min(24, 'at least 24 hours (the published minimum)').max(24 * 30).default(24),
+        inFlightLockSeconds: z.number().int().min(5).max(3600).default(60),
+      })
+      .strict()
+      .default({ retentionHours: 24, inFlightLockSeconds: 60 }),
+    clients: z.array(clientSchema).min(1, 'at least one client'),
+    connectors: z.array(connectorBaseSchema).default([]),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ClientConfig = z.infer<typeof clientSchema>;
+export type ConnectorBlock = z.infer<typeof connectorBaseSchema>;

@@ -1,0 +1,138 @@
+import type { Context } from 'hono';
+import { sha256Hex } from '../audit/chain.ts';
+import type { AuditEventInput } from '../audit/types.ts';
+import { replayWindowMs } from '../services.ts';
+import type { StoredResponse, UnitOfWork } from '../store/types.ts';
+import type { AppEnv } from './env.ts';
+import { Problem } from './problem.ts';
+
+/** What a mutating handler produces: the response and the state it changes, committed together. */
+export interface MutationOutcome {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  work: Omit<UnitOfWork, 'complete' | 'release'>;
+}
+
+/**
+ * Parses an Idempotency-Key: an RFC 8941 sf-string (`"abc"`) as the draft says, or a bare token,
+ * 1 to 255 printable ASCII characters.
+ */
+export function parseIdempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const quoted = /^"((?:[\x20-\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"$/.exec(header);
+  const key = quoted ? (quoted[1] ?? '').replace(/\\(["\\])/g, '$1') : header;
+  if (!/^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$/.test(key)) {
+    throw new Problem(
+      'idempotency_key_invalid',
+      'Idempotency-Key must be 1 to 255 printable ASCII characters, optionally as a quoted sf-string ("key")',
+    );
+  }
+  return key;
+}
+
+/**
+ * Runs a mutating call exactly once per (client, idempotency key):
+ * - the key is the Idempotency-Key header, or the webhook-id when the header is absent (SOAR retries resend it);
+ * - a completed call is answered from its stored response with `Idempotency-Replayed: true`;
+ * - the handler's state, its audit events and the stored response commit in one transaction;
+ * - a refusal by the handler (4xx) or a crash (5xx) releases the key and stores nothing but the audit record.
+ */
+export async function runMutation(
+  c: Context<AppEnv>,
+  execute: () => Promise<MutationOutcome>,
+): Promise<Response> {
+  const services = c.get('services');
+  const { store, clock, settings } = services;
+  const client = c.get('client');
+  const webhookId = c.get('webhookId');
+  if (!client || !webhookId) throw new Error('runMutation needs an authenticated, signed call');
+
+  const key = parseIdempotencyKey(c.req.header('idempotency-key')) ?? `webhook:${webhookId}`;
+  const url = new URL(c.req.url);
+  const fingerprint = await sha256Hex(`${c.req.method} ${url.pathname}${url.search}\n${c.get('rawBody') ?? ''}`);
+  const admitted = await store.admit({
+    clientId: client.id,
+    webhookId,
+    fingerprint,
+    idempotencyKey: key,
+    now: clock.now(),
+    replayWindowMs: replayWindowMs(settings),
+    idempotencyTtlMs: settings.idempotencyTtlMs,
+    inFlightLockMs: settings.inFlightLockMs,
+  });
+
+  switch (admitted.kind) {
+    case 'webhook_reused':
+      throw new Problem(
+        'webhook_id_reused',
+        `webhook-id ${webhookId} was already used at ${new Date(admitted.firstSeenAt).toISOString()} for a different request; every message needs a fresh id`,
+      );
+    case 'in_flight':
+      throw new Problem('idempotency_in_flight', 'the first request with this key has not finished; retry later', {
+        idempotency_key: key,
+      });
+    case 'key_mismatch':
+      throw new Problem(
+        'idempotency_key_mismatch',
+        'this Idempotency-Key was already used with a different method, path or body; use a new key for a new request',
+        { idempotency_key: key },
+      );
+    case 'replay':
+      await store.commit({ audit: [edgeEvent(c, 'request.replayed', 'success', { idempotency_key: key })] });
+      c.set('audited', true);
+      return storedToResponse(admitted.response, { 'idempotency-replayed': 'true' });
+    case 'fresh':
+      break;
+  }
+
+  let outcome: MutationOutcome;
+  try {
+    outcome = await execute();
+  } catch (error) {
+    const problem = error instanceof Problem ? error : undefined;
+    await store.commit({
+      audit: [
+        edgeEvent(c, problem ? 'request.refused' : 'request.failed', problem ? 'refused' : 'failure', {
+          code: problem?.code ?? 'internal',
+          detail: problem?.message ?? 'internal error',
+        }),
+      ],
+      release: { clientId: client.id, key },
+    });
+    c.set('audited', true);
+    throw error;
+  }
+
+  const headers = { 'content-type': 'application/json', ...outcome.headers };
+  const response: StoredResponse = { status: outcome.status, headers, body: JSON.stringify(outcome.body) };
+  await store.commit({ ...outcome.work, complete: { clientId: client.id, key, response } });
+  return storedToResponse(response, {});
+}
+
+function storedToResponse(stored: StoredResponse, extra: Record<string, string>): Response {
+  return new Response(stored.body, { status: stored.status, headers: { ...stored.headers, ...extra } });
+}
+
+/** An audit event about the call itself, with who, what and which message. */
+export function edgeEvent(
+  c: Context<AppEnv>,
+  action: string,
+  outcome: AuditEventInput['outcome'],
+  detail: Record<string, unknown>,
+): AuditEventInput {
+  const client = c.get('client');
+  return {
+    action,
+    outcome,
+    ...(client ? { clientId: client.id } : {}),
+    requestId: c.get('requestId'),
+    detail: {
+      method: c.req.method,
+      path: new URL(c.req.url).pathname,
+      ...(c.get('webhookId') ? { webhook_id: c.get('webhookId') } : {}),
+      ...detail,
+    },
+  };
+}
+

@@ -1,0 +1,21 @@
+import type { Client } from './clients.ts';
+import type { Services } from '../services.ts';
+
+/** Hono context variables set by the edge middleware. */
+export interface AppEnv {
+  Variables: {
+    services: Services;
+    requestId: string;
+    client?: Client;
+    /** The Standard Webhooks id of a signed call. */
+    webhookId?: string;
+    /** The exact body bytes that were signed, as text. */
+    rawBody?: string;
+    /** Parsed JSON body of a mutating call (already checked to be JSON). */
+    jsonBody?: unknown;
+    /** Set once a refusal has been written to the audit log, so the edge does not write it twice. */
+    audited?: boolean;
+    /** The problem code of a refusal, for the access log. */
+    problemCode?: string;
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The one error shape outside: RFC 9457 application/problem+json with a stable code.
+ * Inner code throws `Problem`; the edge turns it into a response. The table below is closed:
+ * a new refusal needs a code here (and so a documented status), like unkey's error enum.
+ */
+export const problemCodes = {
+  signature_missing: { status: 401, title: 'Signature required' },
+  signature_malformed: { status: 401, title: 'Malformed signature headers' },
+  signature_invalid: { status: 401, title: 'Signature does not match' },
+  timestamp_out_of_tolerance: { status: 401, title: 'Timestamp outside the tolerance window' },
+  unknown_client: { status: 401, title: 'Unknown client' },
+  token_invalid: { status: 401, title: 'Bearer token not accepted' },
+  scope_denied: { status: 403, title: 'Scope not granted' },
+  webhook_id_reused: { status: 409, title: 'webhook-id already used for another request' },
+  idempotency_in_flight: { status: 409, title: 'A request with this Idempotency-Key is still in flight' },
+  idempotency_key_invalid: { status: 400, title: 'Invalid Idempotency-Key' },
+  idempotency_key_mismatch: { status: 422, title: 'Idempotency-Key reused with another payload' },
+  malformed_json: { status: 400, title: 'Body is not valid JSON' },
+  invalid_query: { status: 400, title: 'Invalid query parameter' },
+  unsupported_media_type: { status: 415, title: 'Unsupported content type' },
+  payload_too_large: { status: 413, title: 'Body too large' },
+  validation_failed: { status: 422, title: 'Request does not match the schema' },
+  not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  internal: { status: 500, title: 'Internal error' },
+  unavailable: { status: 503, title: 'Service unavailable' },
+} as const;
+
+export type ProblemCode = keyof typeof problemCodes;
+
+/** A refusal with a stable code, a detail that names what was wrong and what was expected, and extras. */
+export class Problem extends Error {
+  readonly code: ProblemCode;
+  readonly status: number;
+  readonly extras: Record<string, unknown>;
+  constructor(code: ProblemCode, detail: string, extras: Record<string, unknown> = {}) {
+    super(detail);
+    this.name = 'Problem';
+    this.code = code;
+    this.status = problemCodes[code].status;
+    this.extras = extras;
+  }
+}
+
+export const PROBLEM_TYPE_BASE = 'https://portcullis.dev/problems/';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: ProblemCode;
+  detail: string;
+  instance?: string;
+  request_id: string;
+  [extra: string]: unknown;
+}
+
+export function problemBody(problem: Problem, requestId: string, instance?: string): ProblemBody {
+  return {
+    type: `${PROBLEM_TYPE_BASE}${problem.code}`,
+    title: problemCodes[problem.code].title,
+    status: problem.status,
+    code: problem.code,
+    detail: problem.message,
+    ...(instance ? { instance } : {}),
+    request_id: requestId,
+    ...problem.extras,
+  };
+}
+
+export function problemResponse(problem: Problem, requestId: string, instance?: string): Response {
+  return new Response(JSON.stringify(problemBody(problem, requestId, instance)), {
+    status: problem.status,
+    headers: { 'content-type': 'application/problem+json', 'x-request-id': requestId },
+  });
+}

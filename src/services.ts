@@ -1,0 +1,43 @@
+import type { ClientRegistry } from './http/clients.ts';
+import type { Store } from './store/types.ts';
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** A structured logger (pino's shape). Callers never pass secrets; pino's redaction is the second line. */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface EdgeSettings {
+  toleranceSeconds: number;
+  bodyBytes: number;
+  idempotencyTtlMs: number;
+  inFlightLockMs: number;
+}
+
+/**
+ * Everything the app needs, built once by an entry point (src/node.ts or src/worker.ts): the one
+ * composition root. Handlers only read these.
+ */
+export interface Services {
+  store: Store;
+  clients: ClientRegistry;
+  clock: Clock;
+  log: Logger;
+  settings: EdgeSettings;
+  /** Version string for /healthz and the OpenAPI document. */
+  version: string;
+}
+
+/** Replay ids are remembered for both sides of the tolerance window plus a minute of margin. */
+export const replayWindowMs = (s: EdgeSettings): number => (2 * s.toleranceSeconds + 60) * 1000;
