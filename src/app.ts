@@ -10,6 +10,8 @@ import type { AppEnv } from './http/env.ts';
 import { Problem } from './http/problem.ts';
 import { registerDocs } from './http/routes/docs.ts';
 import { registerHealth } from './http/routes/health.ts';
+import { registerRunReads } from './http/routes/run-reads.ts';
+import { registerRuns } from './http/routes/runs.ts';
 import { registerWhoami } from './http/routes/whoami.ts';
 import { validationHook } from './http/validation.ts';
 import type { Services } from './services.ts';
@@ -56,6 +58,8 @@ export function buildApp(services: Services, modules: RouteModule[] = []): { app
 
   registerHealth(app, signedRoutes);
   registerWhoami(app, signedRoutes);
+  registerRuns(app, signedRoutes);
+  registerRunReads(app, signedRoutes);
   for (const register of modules) register(app, signedRoutes);
   registerDocs(app, services);
   return { app, signedRoutes };

@@ -16,6 +16,11 @@ import { ClientRegistry } from './http/clients.ts';
 import { createPinoLogger } from './log/pino.ts';
 import { type Clock, type Services, replayWindowMs, systemClock } from './services.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
+import { buildConnectors } from './connectors/build.ts';
+import { loadPlaybooks } from './playbooks/load.ts';
+import { Reconciler } from './reconcile/reconciler.ts';
+import { type RunningSimulators, startSimulators } from './sandbox/simulators.ts';
+import type { SimulatorOptions } from './connectors/simulator.ts';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -28,12 +33,15 @@ export interface NodeServerOptions {
   port?: number;
   logDestination?: DestinationStream;
   clock?: Clock;
+  /** Options for the sandbox simulators (latency, write-rate limits...). */
+  simulatorOptions?: SimulatorOptions;
 }
 
 export interface RunningServer {
   url: string;
   config: Config;
   services: Services;
+  simulators: RunningSimulators;
   close(): Promise<void>;
 }
 
@@ -48,7 +56,17 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const sqlite = createSqliteStore(join(dataDir, 'portcullis.db'), () => clock.now());
-  const clients = await ClientRegistry.build(config.clients, nodeSecretSource(env));
+  const secrets = nodeSecretSource(env);
+  const clients = await ClientRegistry.build(config.clients, secrets);
+  const simulators = await startSimulators(config, connectorRegistry, { ...options.simulatorOptions, clock });
+  const { connectors, catalog } = buildConnectors(config, connectorRegistry, {
+    clock,
+    log,
+    secrets,
+    endpoints: simulators.endpoints,
+  });
+  const playbooks = loadPlaybooks(resolve(config.playbooksDir), catalog);
+  const reconciler = new Reconciler({ store: sqlite.store, connectors, clock, log });
 
   const services: Services = {
     store: sqlite.store,
@@ -62,6 +80,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       idempotencyTtlMs: config.idempotency.retentionHours * 3_600_000,
       inFlightLockMs: config.idempotency.inFlightLockSeconds * 1000,
     },
+    runtime: { playbooks, catalog, tiers: config.tiers, reconciler },
   };
   const { app } = buildApp(services);
 
@@ -76,6 +95,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
           sandbox: config.sandbox,
           clients: config.clients.map((c) => ({ id: c.id, scopes: c.scopes })),
           connectors: config.connectors.map((c) => ({ id: c.id, type: c.type, simulator: c.simulator })),
+          playbooks: [...playbooks.keys()],
         },
       },
     ],
@@ -100,14 +120,38 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   }, 60_000);
   pruneTimer.unref();
 
+  // Expiry: a timer armed for the next expiry (re-armed after each sweep and every minute at most).
+  let expiryTimer: NodeJS.Timeout | undefined;
+  const armExpiry = async () => {
+    clearTimeout(expiryTimer);
+    const next = await services.store.nextExpiry();
+    const delay = next === undefined ? 60_000 : Math.max(0, Math.min(60_000, next - clock.now()));
+    expiryTimer = setTimeout(() => {
+      reconciler.sweepExpiries().catch((e: unknown) => log.error({ err: String(e) }, 'expiry sweep failed')).finally(armExpiry);
+    }, delay);
+    expiryTimer.unref();
+  };
+  const driftTimer = setInterval(() => {
+    reconciler.healAll().catch((e: unknown) => log.error({ err: String(e) }, 'drift pass failed'));
+  }, config.reconcile.driftIntervalSeconds * 1000);
+  driftTimer.unref();
+  // Finish interrupted work: every target with pending intents, and expiries missed while down.
+  reconciler.resume().catch((e: unknown) => log.error({ err: String(e) }, 'resume failed'));
+  void armExpiry();
+
   log.info({ url, sandbox: config.sandbox, data: dataDir }, 'portcullis listening');
   return {
     url,
     config,
     services,
+    simulators,
     async close() {
       clearInterval(pruneTimer);
+      clearInterval(driftTimer);
+      clearTimeout(expiryTimer);
       await new Promise<void>((r) => server.close(() => r()));
+      await reconciler.idle();
+      await simulators.close();
       sqlite.close();
     },
   };

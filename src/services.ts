@@ -1,4 +1,8 @@
+import type { Config } from './config/schema.ts';
 import type { ClientRegistry } from './http/clients.ts';
+import type { TargetCatalog } from './playbooks/load.ts';
+import type { Playbook } from './playbooks/schema.ts';
+import type { Reconciler } from './reconcile/reconciler.ts';
 import type { Store } from './store/types.ts';
 
 export interface Clock {
@@ -37,6 +41,15 @@ export interface Services {
   settings: EdgeSettings;
   /** Version string for /healthz and the OpenAPI document. */
   version: string;
+  /** Playbooks, targets and the reconciler; absent on a runtime without connectors (Workers today). */
+  runtime?: Runtime;
+}
+
+export interface Runtime {
+  playbooks: Map<string, Playbook>;
+  catalog: TargetCatalog;
+  tiers: Config['tiers'];
+  reconciler: Reconciler;
 }
 
 /** Replay ids are remembered for both sides of the tolerance window plus a minute of margin. */

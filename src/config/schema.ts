@@ -77,6 +77,28 @@ export const configSchema = z
       .default({ retentionHours: 24, inFlightLockSeconds: 60 }),
     clients: z.array(clientSchema).min(1, 'at least one client'),
     connectors: z.array(connectorBaseSchema).default([]),
+    /**
+     * Named tiers for allow requests ("open tcp/443 from web to api"): a tier is a set of source CIDRs
+     * and/or the targets that hold its rules.
+     */
+    tiers: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'a lowercase tier name'),
+        z
+          .object({
+            cidrs: z.array(z.string()).default([]),
+            targets: z.array(z.object({ connector: z.string(), target: z.string() }).strict()).default([]),
+          })
+          .strict(),
+      )
+      .default({}),
+    reconcile: z
+      .object({
+        /** How often every target is re-read to find and heal drift. */
+        driftIntervalSeconds: z.number().int().min(10).max(86_400).default(300),
+      })
+      .strict()
+      .default({ driftIntervalSeconds: 300 }),
   })
   .strict();
 

@@ -159,7 +159,8 @@ export interface Connector {
   readonly id: string;
   /** Target ids this instance knows (from config). */
   targets(): string[];
-  limits(targetId: string): ConnectorLimits;
+  /** Limits for one placement of a target (AWS: NACL entries and SG rules differ). */
+  limits(targetId: string, placement: NormalizedRule['placement']): ConnectorLimits;
   /**
    * Checks a rule before any cloud call: invalid CIDRs, IPv6 on an IPv4-only target, ports out of
    * range, priorities outside the band, names the cloud would reject. Returns the problems found.

@@ -3,6 +3,7 @@
  * better-sqlite3 (Node) and D1 (Workers); the contract suite in test/store/ runs against both.
  */
 import type { AuditEvent, AuditEventInput } from '../audit/types.ts';
+import type { Intent, RunFilter, RunView, RunWork } from '../runs/types.ts';
 
 /** A stored response, replayed verbatim for a repeated Idempotency-Key. */
 export interface StoredResponse {
@@ -38,7 +39,7 @@ export type AdmitResult =
   | { kind: 'webhook_reused'; firstSeenAt: number };
 
 /** Everything a handler changes, committed atomically with its audit events and idempotency completion. */
-export interface UnitOfWork {
+export interface UnitOfWork extends RunWork {
   audit: AuditEventInput[];
   /** Completes the idempotency record with this response in the same transaction. */
   complete?: { clientId: string; key: string; response: StoredResponse };
@@ -59,4 +60,14 @@ export interface Store {
   auditHead(): Promise<{ seq: number; hash: string }>;
   /** Cheap liveness query for /readyz. */
   ping(): Promise<void>;
+
+  // Runs and intents (the desired state).
+  intentsForTarget(connectorId: string, targetId: string): Promise<Intent[]>;
+  intentsByKeys(keys: { connectorId: string; targetId: string; matchKey: string }[]): Promise<Intent[]>;
+  targetsWithPendingWork(): Promise<{ connectorId: string; targetId: string }[]>;
+  dueExpiries(now: number): Promise<Intent[]>;
+  nextExpiry(): Promise<number | undefined>;
+  activeIntents(kind: Intent['kind']): Promise<Intent[]>;
+  getRun(id: string): Promise<RunView | undefined>;
+  listRuns(filter: RunFilter): Promise<RunView[]>;
 }

@@ -2,6 +2,7 @@ import type { AuditEvent } from '../../audit/types.ts';
 import type { AdmitRequest, AdmitResult, Store, StoredResponse, UnitOfWork } from '../types.ts';
 import { AuditAppender } from './audit-append.ts';
 import { type SqlDriver, type SqlStatement, sql } from './driver.ts';
+import { RunQueries, runWorkStatements } from './runs.ts';
 
 interface IdempotencyRow {
   fingerprint: string;
@@ -16,13 +17,24 @@ interface IdempotencyRow {
 /** The one Store implementation, over any SQLite-speaking driver (better-sqlite3, D1). */
 export class SqlStore implements Store {
   private readonly appender: AuditAppender;
+  private readonly runs: RunQueries;
 
   constructor(
     private readonly driver: SqlDriver,
     now: () => number = Date.now,
   ) {
     this.appender = new AuditAppender(driver, now);
+    this.runs = new RunQueries(driver);
   }
+
+  intentsForTarget = (c: string, t: string) => this.runs.intentsForTarget(c, t);
+  intentsByKeys: Store['intentsByKeys'] = (keys) => this.runs.intentsByKeys(keys);
+  targetsWithPendingWork = () => this.runs.targetsWithPendingWork();
+  dueExpiries = (now: number) => this.runs.dueExpiries(now);
+  nextExpiry = () => this.runs.nextExpiry();
+  activeIntents: Store['activeIntents'] = (kind) => this.runs.activeIntents(kind);
+  getRun = (id: string) => this.runs.getRun(id);
+  listRuns: Store['listRuns'] = (filter) => this.runs.listRuns(filter);
 
   async admit(r: AdmitRequest): Promise<AdmitResult> {
     const statements: SqlStatement[] = [];
@@ -117,7 +129,7 @@ export class SqlStore implements Store {
   }
 
   commit(work: UnitOfWork): Promise<AuditEvent[]> {
-    const statements: SqlStatement[] = [];
+    const statements: SqlStatement[] = runWorkStatements(work);
     if (work.complete) {
       const { clientId, key, response } = work.complete;
       statements.push(

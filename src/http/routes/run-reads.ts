@@ -1,0 +1,129 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { RouteModule } from '../../app.ts';
+import { authenticate } from '../auth.ts';
+import { Problem } from '../problem.ts';
+import { runJson, runSchema } from './run-view.ts';
+import { signedSecurity } from './security.ts';
+
+
+const getRun = createRoute({
+  method: 'get',
+  path: '/v1/runs/{id}',
+  tags: ['runs'],
+  summary: 'One run with its per-target state',
+  security: signedSecurity,
+  middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
+  request: { params: z.object({ id: z.string().max(80) }) },
+  responses: { 200: { description: 'The run', content: { 'application/json': { schema: runSchema } } }, 404: { description: 'No such run' } },
+});
+
+const STATUSES = ['pending', 'applied', 'partially_applied', 'failed', 'pending_approval', 'rejected', 'approval_expired'] as const;
+
+const listRuns = createRoute({
+  method: 'get',
+  path: '/v1/runs',
+  tags: ['runs'],
+  summary: 'Runs, newest first, with filters and a cursor',
+  security: signedSecurity,
+  middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
+  request: {
+    query: z.object({
+      status: z.enum(STATUSES).optional(),
+      playbook: z.string().max(63).optional(),
+      client: z.string().max(63).optional(),
+      cursor: z.string().max(200).optional(),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'A page of runs; `next_cursor` when more exist',
+      content: { 'application/json': { schema: z.object({ runs: z.array(runSchema), next_cursor: z.string().nullable() }) } },
+    },
+  },
+});
+
+const blocks = createRoute({
+  method: 'get',
+  path: '/v1/blocks',
+  tags: ['runs'],
+  summary: 'Active blocks with expiry and per-target state',
+  security: signedSecurity,
+  middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
+  responses: {
+    200: {
+      description: 'Active blocks',
+      content: {
+        'application/json': {
+          schema: z.object({
+            blocks: z.array(
+              z.object({
+                cidr: z.string(),
+                direction: z.string(),
+                expires_at: z.string().nullable(),
+                offenses: z.number(),
+                targets: z.array(z.object({ connector: z.string(), target: z.string(), state: z.string(), error: z.string().nullable() })),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+  },
+});
+
+const encodeCursor = (createdAt: number, id: string) => btoa(JSON.stringify([createdAt, id]));
+function decodeCursor(cursor: string): { createdAt: number; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(atob(cursor)) as [unknown, unknown];
+    if (typeof createdAt === 'number' && typeof id === 'string') return { createdAt, id };
+  } catch {}
+  throw new Problem('invalid_query', 'cursor: not a cursor this API issued (use next_cursor from a previous page)');
+}
+
+export const registerRunReads: RouteModule = (app, signed) => {
+  for (const path of ['/v1/runs/{id}', '/v1/runs', '/v1/blocks']) {
+    signed.push({ method: 'get', path, requirement: { scope: 'runs:read', mutating: false } });
+  }
+  app.openapi(getRun, async (c) => {
+    const run = await c.get('services').store.getRun(c.req.valid('param').id);
+    if (!run) throw new Problem('not_found', `no run ${c.req.valid('param').id}`);
+    return c.json(runJson(run), 200);
+  });
+  app.openapi(listRuns, async (c) => {
+    const q = c.req.valid('query');
+    const runs = await c.get('services').store.listRuns({
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.playbook ? { playbook: q.playbook } : {}),
+      ...(q.client ? { clientId: q.client } : {}),
+      ...(q.cursor ? { before: decodeCursor(q.cursor) } : {}),
+      limit: q.limit,
+    });
+    const last = runs.at(-1);
+    return c.json({ runs: runs.map(runJson), next_cursor: runs.length === q.limit && last ? encodeCursor(last.createdAt, last.id) : null }, 200);
+  });
+  app.openapi(blocks, async (c) => {
+    const intents = await c.get('services').store.activeIntents('deny');
+    const byCidr = new Map<string, (typeof intents)[number][]>();
+    for (const i of intents) {
+      const key = `${i.spec.cidr}|${i.spec.direction}`;
+      byCidr.set(key, [...(byCidr.get(key) ?? []), i]);
+    }
+    return c.json(
+      {
+        blocks: [...byCidr.values()].map((group) => {
+          const first = group[0]!;
+          const expiry = Math.max(...group.map((g) => g.expiresAt ?? Number.POSITIVE_INFINITY));
+          return {
+            cidr: first.spec.cidr ?? '',
+            direction: first.spec.direction ?? 'ingress',
+            expires_at: Number.isFinite(expiry) ? new Date(expiry).toISOString() : null,
+            offenses: Math.max(...group.map((g) => g.offenses)),
+            targets: group.map((g) => ({ connector: g.connectorId, target: g.targetId, state: g.state, error: g.error ?? null })),
+          };
+        }),
+      },
+      200,
+    );
+  });
+};

@@ -1,0 +1,166 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { RouteModule } from '../../app.ts';
+import { actionInputs } from '../../playbooks/inputs.ts';
+import { DEFAULT_SCOPE } from '../../playbooks/schema.ts';
+import { planRun, planWork } from '../../runs/planner.ts';
+import type { RunView } from '../../runs/types.ts';
+import { runMutation } from '../admission.ts';
+import { authenticate } from '../auth.ts';
+import type { AppEnv } from '../env.ts';
+import { Problem } from '../problem.ts';
+import { describeIssues } from '../validation.ts';
+import { runJson, runSchema } from './run-view.ts';
+import { signedOnlySecurity } from './security.ts';
+
+const runBody = z
+  .object({
+    playbook: z.string().openapi({ description: 'Must equal the playbook in the path (binds the signed body to the route).' }),
+    inputs: z.record(z.string(), z.unknown()).openapi({ description: "The playbook's inputs (see the playbook file)." }),
+  })
+  .strict();
+
+const createRun = createRoute({
+  method: 'post',
+  path: '/v1/playbooks/{name}/runs',
+  tags: ['runs'],
+  summary: 'Run a playbook (block, unblock, allow, revoke, quarantine, release)',
+  description:
+    'Records the run and its intents durably, then reconciles each target. 202 with Location, or with `Prefer: wait=N` (N ≤ 60) waits up to N seconds and answers 200 when the run has settled. `?dry_run=true` returns the exact cloud operations per target and changes nothing.',
+  security: signedOnlySecurity,
+  request: {
+    params: z.object({ name: z.string() }),
+    query: z.object({ dry_run: z.enum(['true', 'false']).optional() }),
+    headers: z.object({
+      'idempotency-key': z.string().optional().openapi({ description: 'Optional; the webhook-id is the key when absent. Kept 24 h.' }),
+      prefer: z.string().optional().openapi({ description: 'wait=N (RFC 7240)' }),
+    }),
+    body: { content: { 'application/json': { schema: runBody } }, required: true },
+  },
+  middleware: [authenticate({ scope: playbookScope, mutating: true })] as const,
+  responses: {
+    200: { description: 'The run, settled within the Prefer: wait time (or a dry run)', content: { 'application/json': { schema: runSchema } } },
+    202: { description: 'Accepted; poll Location', content: { 'application/json': { schema: runSchema } } },
+    404: { description: 'Unknown playbook (problem+json)' },
+    422: { description: 'Inputs, guardrail, tier or target refused (problem+json naming which)' },
+  },
+});
+
+function playbookScope(c: Context<AppEnv>) {
+  const name = c.req.param('name') ?? '';
+  const playbook = c.get('services').runtime?.playbooks.get(name);
+  if (!playbook) throw new Problem('playbook_not_found', `no playbook "${name.slice(0, 64)}"; see GET /v1/playbooks`);
+  return playbook.scope ?? DEFAULT_SCOPE[playbook.action];
+}
+
+export const registerRuns: RouteModule = (app, signed) => {
+  signed.push({ method: 'post', path: '/v1/playbooks/{name}/runs', requirement: { scope: 'block', mutating: true } });
+  app.openapi(createRun, async (c) => {
+    const services = c.get('services');
+    const runtime = services.runtime;
+    if (!runtime) throw new Problem('unavailable', 'this runtime has no playbooks or connectors configured');
+    const { name } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const playbook = runtime.playbooks.get(name);
+    if (!playbook) throw new Problem('playbook_not_found', `no playbook "${name}"`);
+    if (body.playbook !== name) {
+      throw new Problem('playbook_mismatch', `body.playbook is "${body.playbook}" but the path names "${name}"; they must match`);
+    }
+    const allowed = playbook.inputs;
+    const extra = allowed ? Object.keys(body.inputs).filter((k) => !allowed.includes(k)) : [];
+    if (extra.length) {
+      throw new Problem('validation_failed', `inputs.${extra[0]}: not an input of playbook ${name} (expected ${allowed?.join(', ')})`);
+    }
+    const parsed = actionInputs[playbook.action].safeParse(body.inputs);
+    if (!parsed.success) {
+      const { detail, errors } = describeIssues(parsed.error.issues.map((i) => ({ ...i, path: ['inputs', ...i.path] })));
+      throw new Problem('validation_failed', detail, { errors });
+    }
+    const dryRun = c.req.valid('query').dry_run === 'true';
+    const runId = `run_${crypto.randomUUID()}`;
+    const now = services.clock.now();
+    const ctx = { store: services.store, catalog: runtime.catalog, tiers: runtime.tiers, now, runId };
+
+    if (dryRun) {
+      const plan = await planRun(playbook, parsed.data as never, ctx);
+      const targets = await Promise.all(
+        plan.targets.map(async (t) => {
+          const mine = (list: typeof plan.upserts) => list.filter((i) => i.connectorId === t.connector && i.targetId === t.target);
+          const preview = await runtime.reconciler.preview(t.connector, t.target, mine(plan.upserts), mine(plan.retracts));
+          return {
+            connector: t.connector,
+            target: t.target,
+            operations: preview.changes.map((ch) => ({ op: ch.op, rule: ch.rule })),
+            rejected: preview.invalid.map((v) => ({ op: v.change.op, problems: v.problems })),
+            overflow: preview.plans.flatMap((p) => p.overflow),
+          };
+        }),
+      );
+      await services.store.commit({
+        audit: [{ action: 'run.dry_run', outcome: 'success', clientId: c.get('client')?.id, playbook: name, requestId: c.get('requestId'), detail: { inputs: body.inputs } }],
+      });
+      c.set('audited', true);
+      return c.json({ dry_run: true, playbook: name, targets }, 200);
+    }
+
+    const response = await runMutation(c, async () => {
+      const plan = await planRun(playbook, parsed.data as never, ctx);
+      const clientId = c.get('client')?.id ?? '';
+      const run = {
+        id: runId,
+        playbook: name,
+        action: playbook.action,
+        clientId,
+        status: 'accepted' as const,
+        inputs: body.inputs,
+        targets: plan.targets,
+        createdAt: now,
+        updatedAt: now,
+      };
+      const view: RunView = {
+        ...run,
+        status: plan.upserts.length || plan.retracts.length ? 'pending' : 'applied',
+        perTarget: plan.targets.map((t) => {
+          const n = [...plan.upserts, ...plan.retracts].filter((i) => i.connectorId === t.connector && i.targetId === t.target).length;
+          return { connector: t.connector, target: t.target, state: n ? 'pending' : 'applied', intents: n, errors: [] };
+        }),
+      };
+      return {
+        status: 202,
+        body: runJson(view),
+        headers: { location: `/v1/runs/${runId}` },
+        work: {
+          runs: [run],
+          ...planWork(plan, runId, now),
+          audit: [
+            {
+              action: 'run.accepted',
+              outcome: 'success',
+              clientId,
+              runId,
+              playbook: name,
+              requestId: c.get('requestId'),
+              detail: { action: playbook.action, approval: playbook.approval, inputs: body.inputs, targets: plan.targets, intents: plan.upserts.length, retracted: plan.retracts.length, ...plan.notes },
+            },
+          ],
+        },
+      };
+    });
+
+    if (response.status !== 202 || response.headers.get('idempotency-replayed')) return response;
+    const run = await services.store.getRun(runId);
+    const passes = (run?.targets ?? []).map((t) => runtime.reconciler.schedule(t.connector, t.target));
+    const wait = preferWait(c.req.header('prefer'));
+    if (!wait) return response;
+    await Promise.race([Promise.all(passes), services.clock.sleep(wait * 1000)]);
+    const settled = await services.store.getRun(runId);
+    if (!settled || settled.status === 'pending') return response;
+    return c.json(runJson(settled), 200, { 'preference-applied': `wait=${wait}` });
+  });
+};
+
+/** RFC 7240 `Prefer: wait=N`, capped at 60 s. */
+export function preferWait(header: string | undefined): number | undefined {
+  const match = /(?:^|[;,\s])wait=(\d{1,4})/.exec(header ?? '');
+  return match ? Math.min(60, Number(match[1])) : undefined;
+}

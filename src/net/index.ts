@@ -1,0 +1,3 @@
+export * from './cidr.ts';
+export * from './ip.ts';
+export * from './reserved.ts';

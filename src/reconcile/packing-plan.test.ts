@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { applyChangesInMemory } from './diff-apply.ts';
+import { denyIn, testLimits } from './packing.fixtures.ts';
+import { plan } from './packing-plan.ts';
+
+describe('plan', () => {
+  it('merges exactly, packs and diffs; a second pass is empty', () => {
+    const desired = [{ match: denyIn, cidrs: ['203.0.113.0/25', '203.0.113.128/25', '198.51.100.7/32', 'bogus'] }];
+    const first = plan([], desired, testLimits());
+    expect(first.changes).toEqual([
+      { op: 'create', rule: { ...denyIn, cidrs: ['198.51.100.7/32', '203.0.113.0/24'], priority: 100, owned: true } },
+    ]);
+    expect(first.overflow).toMatchObject([{ reason: 'invalid-cidr', cidrs: ['bogus'] }]);
+    const after = applyChangesInMemory([], first.changes);
+    expect(plan(after, desired, testLimits()).changes).toEqual([]);
+  });
+
+  it('can skip merging', () => {
+    const result = plan([], [{ match: denyIn, cidrs: ['203.0.113.0/25', '203.0.113.128/25'] }], testLimits(), { merge: false });
+    expect(result.rules[0]?.cidrs).toEqual(['203.0.113.0/25', '203.0.113.128/25']);
+  });
+
+  it('widens only when asked, to fit the limits, and reports it', () => {
+    const cidrs = ['203.0.113.1', '203.0.113.3', '203.0.113.5', '203.0.113.7'].map((c) => `${c}/32`);
+    const limits = testLimits({ maxRulesPerDirection: 1, maxPrefixesPerRule: 2 });
+    expect(plan([], [{ match: denyIn, cidrs }], limits).overflow).toMatchObject([{ reason: 'rules-exhausted' }]);
+    const widened = plan([], [{ match: denyIn, cidrs }], limits, { widen: { minPrefixLength: { ipv4: 28 } } });
+    expect(widened.overflow).toEqual([]);
+    expect(widened.rules[0]?.cidrs).toEqual(['203.0.113.0/29']);
+    expect(widened.widened).toEqual([{ to: '203.0.113.0/29', from: cidrs, addedAddresses: 4n }]);
+  });
+});

@@ -1,0 +1,205 @@
+import type { ConnectorLimits, NormalizedRule } from '../connectors/types.ts';
+import { type Cidr, compareCidrs, formatCidr, tryParseCidr } from '../net/cidr.ts';
+import type { IpFamily } from '../net/ip.ts';
+import {
+  type DesiredRuleGroup,
+  normalizeGroups,
+  type OverflowReason,
+  type PackGroup,
+  type PackOverflow,
+  refuse,
+} from './packing-groups.ts';
+import {
+  canonicalCidrList,
+  type LimitsSource,
+  limitsResolver,
+  matchKey,
+  matchOf,
+  type Placement,
+  priorityScopeKey,
+} from './packing-match.ts';
+import { PriorityAllocator } from './packing-priority.ts';
+
+export type { DesiredRuleGroup, OverflowReason, PackOverflow } from './packing-groups.ts';
+export type { LimitsSource, RuleMatch } from './packing-match.ts';
+
+export interface PackResult {
+  /** The owned rules the target should hold (existing ones keep their cloudId, priority and description). */
+  rules: NormalizedRule[];
+  overflow: PackOverflow[];
+}
+
+/** A rule being filled: an existing owned rule or a new one. */
+interface Slot {
+  rule: NormalizedRule;
+  cidrs: Cidr[];
+}
+
+/**
+ * Packs desired prefixes into rules within the connector's limits, stably:
+ * - a prefix already in an owned rule with the same match stays in that rule;
+ * - other prefixes go to the fullest existing rule with room first (CrowdSec style), then to new rules;
+ * - so the same input is a no-op, and adding one prefix changes at most one rule.
+ * Limits may differ per placement (AWS: NACL entries vs SG rules). Families never share a rule unless
+ * `mixesAddressFamilies`. Rule counts are per placement and direction; the prefix budget per placement. What does not fit is returned in `overflow`, never dropped.
+ * Foreign rules are only read: their priorities are never reused. Input prefixes are not merged here
+ * (see mergePrefixes and plan), so a prefix already in place is never rewritten.
+ */
+export function packRules(
+  desired: readonly DesiredRuleGroup[],
+  limits: LimitsSource,
+  current: readonly NormalizedRule[],
+): PackResult {
+  const limitsFor = limitsResolver(limits);
+  const overflow: PackOverflow[] = [];
+  const groups = normalizeGroups(desired, limitsFor, overflow);
+  const owned = current.filter((r) => r.owned);
+  const wantedKeys = new Set(groups.map((g) => g.key));
+  const dropped = owned.filter((r) => !wantedKeys.has(matchKey(r)));
+  const budget = new Budget(limitsFor, new PriorityAllocator((p) => limitsFor(p).priorityBand, current, dropped));
+
+  // Phase 1, in place: every existing rule keeps the desired prefixes it already holds.
+  const filled = groups.map((group) => {
+    const slots = keepInPlace(group, owned, limitsFor(group.match.placement), budget);
+    const inPlace = new Set(slots.flatMap((s) => s.cidrs.map(formatCidr)));
+    return { group, slots, remaining: group.cidrs.filter((c) => !inPlace.has(formatCidr(c))) };
+  });
+
+  // Phase 2: the rest go to the fullest rule with room, then to new rules while limits allow.
+  const rules: NormalizedRule[] = [];
+  for (const { group, slots, remaining } of filled) {
+    const limits = limitsFor(group.match.placement);
+    const placement = group.match.placement;
+    if (group.prefixless) {
+      const slot = slots[0] ?? budget.newSlot(group, overflow);
+      if (slot) rules.push(finish(slot, group));
+      continue;
+    }
+    for (const family of ['ipv4', 'ipv6'] as const) {
+      let pending = remaining.filter((c) => c.family === family);
+      const withRoom = slots
+        .filter((s) => s.cidrs.length < limits.maxPrefixesPerRule && acceptsFamily(s, family, limits))
+        .sort((a, b) => b.cidrs.length - a.cidrs.length || a.rule.priority - b.rule.priority);
+      for (const slot of withRoom) {
+        if (pending.length === 0 || budget.prefixesLeft(placement) <= 0) break;
+        // Reviving an existing rule that kept nothing uses a rule slot again.
+        if (slot.cidrs.length === 0 && !budget.takeRule(group.match)) continue;
+        pending = budget.fill(slot, pending);
+      }
+      while (pending.length > 0 && budget.prefixesLeft(placement) > 0) {
+        const slot = budget.newSlot(group, overflow, pending);
+        if (!slot) {
+          pending = [];
+          break;
+        }
+        slots.push(slot);
+        pending = budget.fill(slot, pending);
+      }
+      if (budget.prefixesLeft(placement) <= 0) {
+        const detail = `the target holds at most ${limits.maxPrefixesPerTarget} prefixes in ${placement} and they are all in use`;
+        refuse(overflow, group.match, pending, 'prefix-budget', detail);
+      }
+    }
+    for (const slot of slots) if (slot.cidrs.length > 0) rules.push(finish(slot, group));
+  }
+  return { rules, overflow };
+}
+
+function keepInPlace(group: PackGroup, owned: readonly NormalizedRule[], limits: ConnectorLimits, budget: Budget): Slot[] {
+  const wanted = new Set(group.cidrs.map(formatCidr));
+  const claimed = new Set<string>();
+  const existing = owned
+    .filter((r) => matchKey(r) === group.key)
+    .sort((a, b) => a.priority - b.priority || (a.cloudId ?? '').localeCompare(b.cloudId ?? ''));
+  return existing.map((rule, index) => {
+    const slot: Slot = { rule, cidrs: [] };
+    for (const text of canonicalCidrList(rule.cidrs)) {
+      if (!wanted.has(text) || claimed.has(text)) continue;
+      if (slot.cidrs.length >= limits.maxPrefixesPerRule || budget.prefixesLeft(rule.placement) <= 0) break;
+      const cidr = parseMasked(text);
+      if (!acceptsFamily(slot, cidr.family, limits)) continue;
+      slot.cidrs.push(cidr);
+      claimed.add(text);
+      budget.spendPrefixes(rule.placement, 1);
+    }
+    if (slot.cidrs.length > 0 || (group.prefixless && index === 0)) budget.takeRule(rule);
+    return slot;
+  });
+}
+
+/** What is left to spend on the target: prefixes per placement, rules per placement and direction, priorities. */
+class Budget {
+  private readonly prefixesUsed = new Map<Placement, number>();
+  private readonly rulesUsed = new Map<string, number>();
+  constructor(
+    private readonly limitsFor: (placement: Placement) => ConnectorLimits,
+    private readonly priorities: PriorityAllocator,
+  ) {}
+
+  prefixesLeft(placement: Placement): number {
+    return this.limitsFor(placement).maxPrefixesPerTarget - (this.prefixesUsed.get(placement) ?? 0);
+  }
+
+  spendPrefixes(placement: Placement, count: number): void {
+    this.prefixesUsed.set(placement, (this.prefixesUsed.get(placement) ?? 0) + count);
+  }
+
+  takeRule(rule: Pick<NormalizedRule, 'placement' | 'direction'>): boolean {
+    const key = priorityScopeKey(rule);
+    const used = this.rulesUsed.get(key) ?? 0;
+    if (used >= this.limitsFor(rule.placement).maxRulesPerDirection) return false;
+    this.rulesUsed.set(key, used + 1);
+    return true;
+  }
+
+  /** A new rule for the group, or undefined (with the refused prefixes in overflow) when none may be added. */
+  newSlot(group: PackGroup, overflow: PackOverflow[], pending: Cidr[] = []): Slot | undefined {
+    const limits = this.limitsFor(group.match.placement);
+    if ((this.rulesUsed.get(priorityScopeKey(group.match)) ?? 0) >= limits.maxRulesPerDirection) {
+      const detail = `the service may own at most ${limits.maxRulesPerDirection} ${group.match.direction} rules in ${group.match.placement} and all are full`;
+      refuseAll(overflow, group, pending, 'rules-exhausted', detail);
+      return undefined;
+    }
+    const priority = this.priorities.allocate(group.match);
+    if (priority === undefined) {
+      const { from, to } = limits.priorityBand;
+      refuseAll(overflow, group, pending, 'band-full', `no free priority left in the band ${from}-${to}`);
+      return undefined;
+    }
+    this.takeRule(group.match);
+    return { rule: { ...matchOf(group.match), cidrs: [], priority, owned: true }, cidrs: [] };
+  }
+
+  /** Moves as many pending prefixes into the slot as its room and the target budget allow; returns the rest. */
+  fill(slot: Slot, pending: Cidr[]): Cidr[] {
+    const { placement } = slot.rule;
+    const room = this.limitsFor(placement).maxPrefixesPerRule - slot.cidrs.length;
+    const take = Math.max(0, Math.min(room, this.prefixesLeft(placement), pending.length));
+    slot.cidrs.push(...pending.slice(0, take));
+    this.spendPrefixes(placement, take);
+    return pending.slice(take);
+  }
+}
+
+// A prefix-less group is refused as a whole (no prefixes to list); others list what did not fit.
+function refuseAll(overflow: PackOverflow[], group: PackGroup, pending: Cidr[], reason: OverflowReason, detail: string) {
+  if (group.prefixless) overflow.push({ match: group.match, cidrs: [], reason, detail });
+  else refuse(overflow, group.match, pending, reason, detail);
+}
+
+function finish(slot: Slot, group: PackGroup): NormalizedRule {
+  const rule: NormalizedRule = { ...slot.rule, ...matchOf(group.match), owned: true };
+  rule.cidrs = [...slot.cidrs].sort(compareCidrs).map(formatCidr);
+  if (group.intentIds) rule.intentIds = [...group.intentIds];
+  return rule;
+}
+
+function acceptsFamily(slot: Slot, family: IpFamily, limits: ConnectorLimits): boolean {
+  return limits.mixesAddressFamilies || slot.cidrs.length === 0 || slot.cidrs[0]!.family === family;
+}
+
+function parseMasked(text: string): Cidr {
+  const result = tryParseCidr(text, { hostBits: 'mask' });
+  if (!result.ok) throw result.error;
+  return result.cidr;
+}

@@ -1,0 +1,129 @@
+import type { AuditEventInput } from '../audit/types.ts';
+import type { Connector, NormalizedRule, OperationResult, RuleChange } from '../connectors/types.ts';
+import type { Intent, RunWork } from '../runs/types.ts';
+import { type Placements, desiredGroups, liveIntents, ruleServes } from './desired.ts';
+import { type Plan, plan } from './packing-plan.ts';
+
+export interface PassInput {
+  connector: Connector;
+  targetId: string;
+  intents: Intent[];
+  placements: Placements;
+  now: number;
+}
+
+export interface PassPlan {
+  current: NormalizedRule[];
+  plans: Plan[];
+  changes: RuleChange[];
+  /** Changes refused by connector.validate before any call, with the reasons. */
+  invalid: { change: RuleChange; problems: string[] }[];
+}
+
+/** Reads the target and computes what one pass would send. No writes: dry runs stop here. */
+export async function planPass(input: PassInput): Promise<PassPlan> {
+  const { connector, targetId, intents, placements, now } = input;
+  const current = await connector.list(targetId);
+  const owned = current.filter((r) => r.owned);
+  const groups = desiredGroups(liveIntents(intents, now), placements);
+  const plans: Plan[] = [];
+  for (const placement of new Set([placements.deny, placements.allow])) {
+    const mine = groups.filter((g) => g.match.placement === placement);
+    const ownedHere = owned.filter((r) => r.placement === placement);
+    if (!mine.length && !ownedHere.length) continue;
+    plans.push(plan(ownedHere, mine, connector.limits(targetId, placement)));
+  }
+  const invalid: PassPlan['invalid'] = [];
+  const changes: RuleChange[] = [];
+  for (const change of plans.flatMap((p) => p.changes)) {
+    const problems = change.op === 'delete' ? [] : connector.validate(targetId, change.rule);
+    if (problems.length) invalid.push({ change, problems });
+    else changes.push(change);
+  }
+  return { current, plans, changes, invalid };
+}
+
+export interface PassOutcome {
+  work: RunWork;
+  audit: AuditEventInput[];
+  results: OperationResult[];
+  drift: boolean;
+}
+
+/**
+ * Applies a planned pass and decides each intent's outcome: applied when an owned rule now serves it,
+ * removed when it was retracted and no rule serves it any more, failed with the reason otherwise.
+ */
+export async function applyPass(input: PassInput, planned: PassPlan, target: string): Promise<PassOutcome> {
+  const { connector, targetId, intents, placements, now } = input;
+  const results = planned.changes.length ? await connector.apply(targetId, planned.changes) : [];
+  const failedChanges = results.filter((r) => !r.ok);
+  // What the target holds now: the planned rules, minus changes that failed (their old form stays).
+  const failedKeys = new Set(failedChanges.flatMap((f) => (f.change.op === 'delete' ? [] : [ruleKey(f.change.rule)])));
+  const holding = planned.plans.flatMap((p) => p.rules).filter((rule) => !failedKeys.has(ruleKey(rule)));
+  const stillThere = failedChanges.flatMap((f) => (f.change.op === 'create' ? [] : [f.change.op === 'delete' ? f.change.rule : f.change.before]));
+
+  const live = new Set(liveIntents(intents, now).map((i) => i.id));
+  const outcomes: NonNullable<RunWork['intentOutcomes']> = [];
+  for (const intent of intents.filter((i) => i.kind !== 'quarantine')) {
+    const served = holding.some((r) => ruleServes(r, intent, placements));
+    if (live.has(intent.id)) {
+      if (served) {
+        if (intent.state !== 'applied') outcomes.push({ id: intent.id, state: 'applied', at: now });
+      } else {
+        outcomes.push({ id: intent.id, state: 'failed', error: whyNotServed(intent, planned, failedChanges, placements), at: now });
+      }
+    } else if (!stillThere.some((r) => ruleServes(r, intent, placements)) && !served) {
+      outcomes.push({ id: intent.id, state: 'removed', at: now });
+    } else {
+      outcomes.push({ id: intent.id, state: 'failed', error: 'removal did not complete; will retry', at: now });
+    }
+  }
+  const everythingWasApplied = intents.every((i) => i.state === 'applied' || i.state === 'removed');
+  const drift = planned.changes.length > 0 && everythingWasApplied;
+  const audit: AuditEventInput[] = results.map((r) => ({
+    action: 'cloud.operation',
+    outcome: r.ok ? 'success' : 'failure',
+    target,
+    detail: {
+      op: r.change.op,
+      rule: describeRule(r.change.op === 'delete' ? r.change.rule : r.change.rule),
+      calls: r.calls,
+      ...(r.error ? { error: r.error } : {}),
+    },
+  }));
+  if (drift) {
+    audit.push({ action: 'drift.healed', outcome: failedChanges.length ? 'failure' : 'success', target, detail: { changes: planned.changes.length } });
+  }
+  return { work: { intentOutcomes: outcomes }, audit, results, drift };
+}
+
+function whyNotServed(intent: Intent, planned: PassPlan, failed: OperationResult[], placements: Placements): string {
+  const cidr = intent.spec.cidr;
+  for (const p of planned.plans) {
+    const over = p.overflow.find((o) => cidr && o.cidrs.includes(cidr));
+    if (over) return `${over.reason}: ${over.detail}`;
+  }
+  const invalid = planned.invalid.find((v) => v.change.op !== 'delete' && ruleServes(v.change.rule, intent, placements));
+  if (invalid) return `rejected before any cloud call: ${invalid.problems.join('; ')}`;
+  const failure = failed.find((f) => f.change.op !== 'delete' && ruleServes(f.change.rule, intent, placements));
+  if (failure?.error) return `${failure.error.code}: ${failure.error.message}`;
+  return 'not placed on the target';
+}
+
+const ruleKey = (r: NormalizedRule): string =>
+  JSON.stringify([r.placement, r.direction, r.action, r.protocol, r.ports, r.priority, r.sourceGroup ?? '', [...r.cidrs].sort()]);
+
+export function describeRule(r: NormalizedRule): Record<string, unknown> {
+  return {
+    placement: r.placement,
+    direction: r.direction,
+    action: r.action,
+    protocol: r.protocol,
+    ports: r.ports,
+    priority: r.priority,
+    cidrs: r.cidrs.length > 20 ? [...r.cidrs.slice(0, 20), `(+${r.cidrs.length - 20} more)`] : r.cidrs,
+    prefixes: r.cidrs.length,
+    ...(r.cloudId ? { cloud_id: r.cloudId } : {}),
+  };
+}

@@ -1,0 +1,208 @@
+import type { Config } from '../config/schema.ts';
+import type { PortRange, Protocol } from '../connectors/types.ts';
+import { Problem } from '../http/problem.ts';
+import { canonicalCidr, tryParseCidr } from '../net/cidr.ts';
+import { checkBlockGuardrails } from '../playbooks/guardrails.ts';
+import type { ActionInputs } from '../playbooks/inputs.ts';
+import type { TargetCatalog } from '../playbooks/load.ts';
+import type { Playbook } from '../playbooks/schema.ts';
+import type { Store } from '../store/types.ts';
+import type { Intent, IntentSpec, RunTargetRef, RunWork } from './types.ts';
+
+export interface PlanContext {
+  store: Store;
+  catalog: TargetCatalog;
+  tiers: Config['tiers'];
+  now: number;
+  runId: string;
+}
+
+/** What a run will change: new or re-targeted intents, intents to retract, and the targets touched. */
+export interface RunPlan {
+  targets: RunTargetRef[];
+  upserts: Intent[];
+  retracts: Intent[];
+  /** For the audit record and the response: what was decided, e.g. escalated ttls. */
+  notes: Record<string, unknown>;
+}
+
+const portsKey = (ports: PortRange[] = []) => ports.map((p) => `${p.from}-${p.to}`).join(',') || '*';
+export const matchKeyOf = (kind: Intent['kind'], s: IntentSpec): string =>
+  kind === 'quarantine'
+    ? `quarantine|${s.host}`
+    : `${kind}|${s.direction}|${s.protocol}|${portsKey(s.ports)}|${s.sourceGroup ?? ''}|${s.cidr ?? ''}`;
+
+/** Expands "*" targets against the catalog. */
+export function expandTargets(refs: { connector: string; target: string }[], catalog: TargetCatalog): RunTargetRef[] {
+  return refs.flatMap((r) => {
+    const ids = catalog.get(r.connector) ?? [];
+    return r.target === '*' ? ids.map((target) => ({ connector: r.connector, target })) : [{ connector: r.connector, target: r.target }];
+  });
+}
+
+function refuse(guardrail: string, detail: string, extras: Record<string, unknown> = {}): never {
+  const code = guardrail === 'tier' ? 'unknown_tier' : guardrail === 'target' ? 'target_unknown' : 'guardrail_refused';
+  throw new Problem(code, detail, code === 'guardrail_refused' ? { guardrail, ...extras } : extras);
+}
+
+/** Turns a playbook call into intents, applying the playbook's guardrails and defaults. Changes nothing. */
+export async function planRun<A extends Playbook['action']>(
+  playbook: Playbook & { action: A },
+  inputs: ActionInputs[A],
+  ctx: PlanContext,
+): Promise<RunPlan> {
+  const targets = expandTargets(playbook.targets, ctx.catalog);
+  switch (playbook.action) {
+    case 'block':
+      return planBlock(playbook, inputs as ActionInputs['block'], targets, ctx);
+    case 'unblock':
+      return planRetract('deny', targets, ctx, (i) => matchesIndicators(i, inputs as ActionInputs['unblock']));
+    case 'allow':
+      return planAllow(playbook, inputs as ActionInputs['allow'], ctx);
+    case 'revoke': {
+      const allow = await planAllow(playbook, inputs as ActionInputs['revoke'], ctx);
+      const keys = new Set(allow.upserts.map((u) => `${u.connectorId}/${u.targetId}/${u.matchKey}`));
+      return planRetract('allow', allow.targets, ctx, (i) => keys.has(`${i.connectorId}/${i.targetId}/${i.matchKey}`));
+    }
+    case 'quarantine':
+    case 'release': {
+      const { host, connector } = inputs as ActionInputs['quarantine'];
+      const chosen = hostTargets(targets, connector);
+      if (playbook.action === 'release') {
+        return planRetract('quarantine', chosen, ctx, (i) => i.spec.host === host);
+      }
+      const upserts = chosen.map((t) => newIntent('quarantine', t, { host }, ctx, undefined, 1));
+      return { targets: chosen, upserts, retracts: [], notes: { host } };
+    }
+  }
+  throw new Error(`unknown action ${String(playbook.action)}`);
+}
+
+async function planBlock(playbook: Playbook, inputs: ActionInputs['block'], targets: RunTargetRef[], ctx: PlanContext): Promise<RunPlan> {
+  const indicators = [...new Set(inputs.indicators.map((i) => canonicalCidr(i)))];
+  const ttl = inputs.ttl ?? playbook.defaults.ttl;
+  const violations = checkBlockGuardrails(indicators, ttl, playbook.guardrails);
+  const first = violations[0];
+  if (first) {
+    refuse(first.guardrail, `guardrail ${first.guardrail}: ${first.detail}`, { violations });
+  }
+  const directions = expand(inputs.direction ?? playbook.defaults.direction);
+  const protocol: Protocol = inputs.protocol ?? playbook.defaults.protocol;
+  const wanted = targets.flatMap((t) =>
+    directions.flatMap((direction) =>
+      indicators.map((cidr) => ({ t, spec: { direction, protocol, ports: [], cidr } satisfies IntentSpec })),
+    ),
+  );
+  const existing = await ctx.store.intentsByKeys(
+    wanted.map((w) => ({ connectorId: w.t.connector, targetId: w.t.target, matchKey: matchKeyOf('deny', w.spec) })),
+  );
+  const byKey = new Map(existing.map((e) => [`${e.connectorId}/${e.targetId}/${e.matchKey}`, e]));
+  const escalated: Record<string, number> = {};
+  const upserts = wanted.map(({ t, spec }) => {
+    const prior = byKey.get(`${t.connector}/${t.target}/${matchKeyOf('deny', spec)}`);
+    const active = prior && prior.desired === 'present' && (prior.expiresAt === undefined || prior.expiresAt > ctx.now);
+    const offenses = active ? prior.offenses + 1 : 1;
+    const ladder = playbook.repeatOffenders?.escalate;
+    let effectiveTtl = ladder && !inputs.ttl ? ladder[Math.min(offenses, ladder.length) - 1] : ttl;
+    if (effectiveTtl !== undefined && playbook.guardrails.maxTtl !== undefined) {
+      effectiveTtl = Math.min(effectiveTtl, playbook.guardrails.maxTtl);
+    }
+    if (offenses > 1 && spec.cidr) escalated[spec.cidr] = offenses;
+    let expiresAt = effectiveTtl === undefined ? undefined : ctx.now + effectiveTtl;
+    // Re-blocking never shortens an active block; a block with no expiry stays without one.
+    if (active && (prior.expiresAt === undefined || (expiresAt !== undefined && prior.expiresAt > expiresAt))) expiresAt = prior.expiresAt;
+    return newIntent('deny', t, spec, ctx, expiresAt, offenses, prior?.id);
+  });
+  return { targets, upserts, retracts: [], notes: { indicators: indicators.length, ttl_ms: ttl ?? null, repeat_offenders: escalated } };
+}
+
+function planAllow(playbook: Playbook, inputs: ActionInputs['allow'], ctx: PlanContext): RunPlan {
+  const tier = ctx.tiers[inputs.to];
+  if (!tier) {
+    refuse('tier', `to: unknown tier "${inputs.to}" (known tiers: ${Object.keys(ctx.tiers).join(', ') || 'none'})`);
+  }
+  const playbookTargets = expandTargets(playbook.targets, ctx.catalog);
+  const targets = tier.targets.length
+    ? tier.targets.filter((t) => playbookTargets.some((p) => p.connector === t.connector && p.target === t.target))
+    : playbookTargets;
+  if (!targets.length) refuse('tier', `to: tier "${inputs.to}" has no targets this playbook may change`);
+  const sources = inputs.from.flatMap((from, i) => {
+    if (ctx.tiers[from]) return ctx.tiers[from].cidrs.map((c) => canonicalCidr(c));
+    const parsed = tryParseCidr(from);
+    if (!parsed.ok) refuse('tier', `from[${i}]: "${from}" is neither a known tier nor a CIDR (${parsed.error})`);
+    return [canonicalCidr(from)];
+  });
+  const ports = inputs.port ? [inputs.port] : [];
+  const ttl = inputs.ttl ?? playbook.defaults.ttl;
+  const upserts = targets.flatMap((t) =>
+    [...new Set(sources)].map((cidr) =>
+      newIntent('allow', t, { direction: 'ingress', protocol: inputs.protocol, ports, cidr }, ctx, ttl === undefined ? undefined : ctx.now + ttl, 1),
+    ),
+  );
+  return { targets, upserts, retracts: [], notes: { from: inputs.from, to: inputs.to, sources: sources.length } };
+}
+
+async function planRetract(
+  kind: Intent['kind'],
+  targets: RunTargetRef[],
+  ctx: PlanContext,
+  matches: (i: Intent) => boolean,
+): Promise<RunPlan> {
+  const active = await ctx.store.activeIntents(kind);
+  const retracts = active.filter(
+    (i) => targets.some((t) => t.connector === i.connectorId && t.target === i.targetId) && matches(i),
+  );
+  return { targets, upserts: [], retracts, notes: { matched: retracts.length } };
+}
+
+function matchesIndicators(i: Intent, inputs: ActionInputs['unblock']): boolean {
+  const wanted = new Set(inputs.indicators.map((x) => canonicalCidr(x)));
+  const directions = expand(inputs.direction ?? 'both');
+  return wanted.has(i.spec.cidr ?? '') && directions.includes(i.spec.direction ?? 'ingress');
+}
+
+function hostTargets(targets: RunTargetRef[], connector: string | undefined): RunTargetRef[] {
+  const chosen = connector ? targets.filter((t) => t.connector === connector) : targets;
+  const connectors = new Set(chosen.map((t) => t.connector));
+  if (!chosen.length) refuse('target', `connector: "${connector}" is not a target of this playbook`);
+  if (connectors.size > 1) {
+    refuse('target', `connector: this playbook spans ${[...connectors].join(', ')}; name the connector that holds the host`);
+  }
+  return chosen.slice(0, 1);
+}
+
+const expand = (d: 'ingress' | 'egress' | 'both'): ('ingress' | 'egress')[] => (d === 'both' ? ['ingress', 'egress'] : [d]);
+
+function newIntent(
+  kind: Intent['kind'],
+  t: RunTargetRef,
+  spec: IntentSpec,
+  ctx: PlanContext,
+  expiresAt: number | undefined,
+  offenses: number,
+  id = `int_${crypto.randomUUID()}`,
+): Intent {
+  return {
+    id,
+    runId: ctx.runId,
+    kind,
+    connectorId: t.connector,
+    targetId: t.target,
+    matchKey: matchKeyOf(kind, spec),
+    spec,
+    desired: 'present',
+    state: 'pending',
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
+    offenses,
+    createdAt: ctx.now,
+    updatedAt: ctx.now,
+  };
+}
+
+/** The run/intent changes of a plan, for a UnitOfWork. */
+export function planWork(plan: RunPlan, runId: string, now: number): RunWork {
+  return {
+    upsertIntents: plan.upserts,
+    retractIntents: plan.retracts.map((r) => ({ id: r.id, runId, at: now })),
+  };
+}

@@ -1,0 +1,97 @@
+import type { PortRange, Protocol } from '../connectors/types.ts';
+
+export type IntentKind = 'deny' | 'allow' | 'quarantine';
+
+/** What an intent asks of its target. Deny/allow: one CIDR (or a source group) for a match; quarantine: a host. */
+export interface IntentSpec {
+  direction?: 'ingress' | 'egress';
+  protocol?: Protocol;
+  ports?: PortRange[];
+  cidr?: string;
+  sourceGroup?: string;
+  host?: string;
+}
+
+export type IntentState = 'pending' | 'applied' | 'failed' | 'removed';
+
+export interface Intent {
+  id: string;
+  runId: string;
+  kind: IntentKind;
+  connectorId: string;
+  targetId: string;
+  /** Identity of the intent within its target: the same block of the same CIDR is the same intent. */
+  matchKey: string;
+  spec: IntentSpec;
+  desired: 'present' | 'absent';
+  state: IntentState;
+  expiresAt?: number;
+  offenses: number;
+  error?: string;
+  /** What the cloud gave back that must be kept (quarantine: the previous state to restore). */
+  cloud?: unknown;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type RunStatus =
+  | 'pending'
+  | 'applied'
+  | 'partially_applied'
+  | 'failed'
+  | 'pending_approval'
+  | 'rejected'
+  | 'approval_expired';
+
+export interface RunTargetRef {
+  connector: string;
+  target: string;
+}
+
+export interface RunRecord {
+  id: string;
+  playbook: string;
+  action: string;
+  clientId: string;
+  /** `accepted` once the intents are written; the effective status is then derived from them. */
+  status: 'accepted' | 'pending_approval' | 'rejected' | 'approval_expired';
+  inputs: Record<string, unknown>;
+  targets: RunTargetRef[];
+  decision?: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface RunTargetState {
+  connector: string;
+  target: string;
+  state: 'pending' | 'applied' | 'failed' | 'partially_applied';
+  intents: number;
+  errors: string[];
+}
+
+export interface RunView extends Omit<RunRecord, 'status'> {
+  status: RunStatus;
+  perTarget: RunTargetState[];
+}
+
+export interface RunFilter {
+  status?: RunStatus;
+  playbook?: string;
+  clientId?: string;
+  /** Opaque cursor: runs created before this one (newest first). */
+  before?: { createdAt: number; id: string };
+  limit: number;
+}
+
+/** Changes to runs and intents that travel in a UnitOfWork (committed with their audit events). */
+export interface RunWork {
+  runs?: RunRecord[];
+  runStatus?: { id: string; status: RunRecord['status']; decision?: Record<string, unknown>; at: number }[];
+  /** Insert or re-target by (connector, target, matchKey); linked to the run in run_intents as pending. */
+  upsertIntents?: Intent[];
+  /** Mark existing intents absent (unblock, revoke, release, expiry) and link them to a run if given. */
+  retractIntents?: { id: string; runId?: string; at: number }[];
+  /** Outcome of a reconcile pass for intents, and for the runs waiting on them. */
+  intentOutcomes?: { id: string; state: IntentState; error?: string; cloud?: unknown; at: number }[];
+}

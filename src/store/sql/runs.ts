@@ -1,0 +1,232 @@
+import type { Intent, RunFilter, RunRecord, RunTargetState, RunView, RunWork } from '../../runs/types.ts';
+import { type SqlDriver, type SqlStatement, sql } from './driver.ts';
+
+interface IntentRow {
+  id: string;
+  run_id: string;
+  kind: Intent['kind'];
+  connector_id: string;
+  target_id: string;
+  match_key: string;
+  spec: string;
+  desired: Intent['desired'];
+  state: Intent['state'];
+  expires_at: number | null;
+  offenses: number;
+  error: string | null;
+  cloud: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface RunRow {
+  id: string;
+  playbook: string;
+  action: string;
+  client_id: string;
+  status: RunRecord['status'];
+  inputs: string;
+  targets: string;
+  decision: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export const toIntent = (r: IntentRow): Intent => ({
+  id: r.id,
+  runId: r.run_id,
+  kind: r.kind,
+  connectorId: r.connector_id,
+  targetId: r.target_id,
+  matchKey: r.match_key,
+  spec: JSON.parse(r.spec),
+  desired: r.desired,
+  state: r.state,
+  ...(r.expires_at !== null ? { expiresAt: r.expires_at } : {}),
+  offenses: r.offenses,
+  ...(r.error !== null ? { error: r.error } : {}),
+  ...(r.cloud !== null ? { cloud: JSON.parse(r.cloud) } : {}),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toRun = (r: RunRow): RunRecord => ({
+  id: r.id,
+  playbook: r.playbook,
+  action: r.action,
+  clientId: r.client_id,
+  status: r.status,
+  inputs: JSON.parse(r.inputs),
+  targets: JSON.parse(r.targets),
+  ...(r.decision ? { decision: JSON.parse(r.decision) } : {}),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** The statements for the run/intent part of a unit of work, in a safe order. */
+export function runWorkStatements(work: RunWork): SqlStatement[] {
+  const out: SqlStatement[] = [];
+  for (const r of work.runs ?? []) {
+    out.push(
+      sql(
+        `INSERT INTO runs (id, playbook, action, client_id, status, inputs, targets, decision, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        r.id, r.playbook, r.action, r.clientId, r.status, JSON.stringify(r.inputs), JSON.stringify(r.targets),
+        r.decision ? JSON.stringify(r.decision) : null, r.createdAt, r.updatedAt,
+      ),
+    );
+  }
+  for (const s of work.runStatus ?? []) {
+    out.push(
+      sql(
+        'UPDATE runs SET status = ?, decision = COALESCE(?, decision), updated_at = ? WHERE id = ?',
+        s.status, s.decision ? JSON.stringify(s.decision) : null, s.at, s.id,
+      ),
+    );
+  }
+  for (const i of work.upsertIntents ?? []) {
+    out.push(
+      sql(
+        `INSERT INTO intents (id, run_id, kind, connector_id, target_id, match_key, spec, desired, state, expires_at, offenses, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'present', 'pending', ?, ?, ?, ?)
+         ON CONFLICT (connector_id, target_id, match_key) DO UPDATE SET
+           run_id = excluded.run_id, spec = excluded.spec, desired = 'present', state = 'pending',
+           expires_at = excluded.expires_at, offenses = excluded.offenses, error = NULL, updated_at = excluded.updated_at`,
+        i.id, i.runId, i.kind, i.connectorId, i.targetId, i.matchKey, JSON.stringify(i.spec),
+        i.expiresAt ?? null, i.offenses, i.createdAt, i.updatedAt,
+      ),
+      sql(
+        `INSERT INTO run_intents (run_id, intent_id, state)
+         SELECT ?, id, 'pending' FROM intents WHERE connector_id = ? AND target_id = ? AND match_key = ?
+         ON CONFLICT DO NOTHING`,
+        i.runId, i.connectorId, i.targetId, i.matchKey,
+      ),
+    );
+  }
+  for (const r of work.retractIntents ?? []) {
+    out.push(sql(`UPDATE intents SET desired = 'absent', state = 'pending', updated_at = ? WHERE id = ?`, r.at, r.id));
+    if (r.runId) {
+      out.push(sql(`INSERT INTO run_intents (run_id, intent_id, state) VALUES (?, ?, 'pending') ON CONFLICT DO NOTHING`, r.runId, r.id));
+    }
+  }
+  for (const o of work.intentOutcomes ?? []) {
+    // An intent retracted and removed is "removed"; otherwise its state is the pass's outcome.
+    out.push(
+      sql(
+        `UPDATE intents SET state = ?, error = ?, cloud = COALESCE(?, cloud), updated_at = ? WHERE id = ?`,
+        o.state, o.error ?? null, o.cloud === undefined ? null : JSON.stringify(o.cloud), o.at, o.id,
+      ),
+      sql(
+        `UPDATE run_intents SET state = ?, error = ? WHERE intent_id = ? AND state = 'pending'`,
+        o.state === 'failed' ? 'failed' : 'applied', o.error ?? null, o.id,
+      ),
+    );
+  }
+  return out;
+}
+
+export class RunQueries {
+  constructor(private readonly driver: SqlDriver) {}
+
+  async intentsForTarget(connectorId: string, targetId: string): Promise<Intent[]> {
+    const rows = await this.driver.all<IntentRow>(
+      `SELECT * FROM intents WHERE connector_id = ? AND target_id = ? AND NOT (desired = 'absent' AND state = 'removed')`,
+      [connectorId, targetId],
+    );
+    return rows.map(toIntent);
+  }
+
+  async intentsByKeys(keys: { connectorId: string; targetId: string; matchKey: string }[]): Promise<Intent[]> {
+    const out: Intent[] = [];
+    for (const k of keys) {
+      const rows = await this.driver.all<IntentRow>(
+        'SELECT * FROM intents WHERE connector_id = ? AND target_id = ? AND match_key = ?',
+        [k.connectorId, k.targetId, k.matchKey],
+      );
+      if (rows[0]) out.push(toIntent(rows[0]));
+    }
+    return out;
+  }
+
+  async targetsWithPendingWork(): Promise<{ connectorId: string; targetId: string }[]> {
+    const rows = await this.driver.all<{ connector_id: string; target_id: string }>(
+      `SELECT DISTINCT connector_id, target_id FROM intents WHERE state = 'pending'`,
+    );
+    return rows.map((r) => ({ connectorId: r.connector_id, targetId: r.target_id }));
+  }
+
+  /** Present intents whose expiry has passed. */
+  async dueExpiries(now: number): Promise<Intent[]> {
+    const rows = await this.driver.all<IntentRow>(
+      `SELECT * FROM intents WHERE desired = 'present' AND expires_at IS NOT NULL AND expires_at <= ?`,
+      [now],
+    );
+    return rows.map(toIntent);
+  }
+
+  async nextExpiry(): Promise<number | undefined> {
+    const [row] = await this.driver.all<{ at: number | null }>(
+      `SELECT MIN(expires_at) AS at FROM intents WHERE desired = 'present' AND expires_at IS NOT NULL`,
+    );
+    return row?.at ?? undefined;
+  }
+
+  async activeIntents(kind: Intent['kind']): Promise<Intent[]> {
+    const rows = await this.driver.all<IntentRow>(
+      `SELECT * FROM intents WHERE kind = ? AND desired = 'present' ORDER BY created_at, id`,
+      [kind],
+    );
+    return rows.map(toIntent);
+  }
+
+  async getRun(id: string): Promise<RunView | undefined> {
+    const [row] = await this.driver.all<RunRow>('SELECT * FROM runs WHERE id = ?', [id]);
+    return row ? this.view(toRun(row)) : undefined;
+  }
+
+  async listRuns(filter: RunFilter): Promise<RunView[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.playbook) where.push('playbook = ?') && params.push(filter.playbook);
+    if (filter.clientId) where.push('client_id = ?') && params.push(filter.clientId);
+    if (filter.before) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(filter.before.createdAt, filter.before.createdAt, filter.before.id);
+    }
+    const approvalStates = ['pending_approval', 'rejected', 'approval_expired'];
+    if (filter.status && approvalStates.includes(filter.status)) where.push('status = ?') && params.push(filter.status);
+    // Derived statuses need the intents: over-fetch and filter in memory.
+    const derived = filter.status && !approvalStates.includes(filter.status);
+    if (derived) where.push(`status = 'accepted'`);
+    const rows = await this.driver.all<RunRow>(
+      `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`,
+      [...params, derived ? filter.limit * 10 : filter.limit],
+    );
+    const views = await Promise.all(rows.map((r) => this.view(toRun(r))));
+    return (derived ? views.filter((v) => v.status === filter.status) : views).slice(0, filter.limit);
+  }
+
+  private async view(run: RunRecord): Promise<RunView> {
+    const rows = await this.driver.all<{ connector_id: string; target_id: string; state: string; error: string | null }>(
+      `SELECT i.connector_id, i.target_id, ri.state, ri.error FROM run_intents ri JOIN intents i ON i.id = ri.intent_id
+       WHERE ri.run_id = ?`,
+      [run.id],
+    );
+    const perTarget = run.targets.map((t): RunTargetState => {
+      const mine = rows.filter((r) => r.connector_id === t.connector && r.target_id === t.target);
+      const errors = [...new Set(mine.flatMap((r) => (r.error ? [r.error] : [])))];
+      return { connector: t.connector, target: t.target, state: aggregate(mine.map((r) => r.state)), intents: mine.length, errors };
+    });
+    const { status: recorded, ...rest } = run;
+    const status = recorded === 'accepted' ? aggregate(perTarget.flatMap((t) => (t.intents ? [t.state] : []))) : recorded;
+    return { ...rest, status, perTarget };
+  }
+}
+
+function aggregate(states: string[]): RunTargetState['state'] {
+  if (states.length === 0) return 'applied';
+  if (states.includes('pending')) return 'pending';
+  if (states.every((s) => s === 'applied')) return 'applied';
+  if (states.every((s) => s === 'failed')) return 'failed';
+  return 'partially_applied';
+}

@@ -1,0 +1,157 @@
+/**
+ * The Cloudflare Workers entry point: the same app as src/node.ts (buildApp), on D1, with the config
+ * read from the PORTCULLIS_CONFIG text binding and secrets from the Worker's bindings. The
+ * composition root for Workers: every choice of part is made here.
+ *
+ * Not in this version (say so rather than half-do it):
+ * - Connectors. Their SDKs and reconcile loops need a Durable Object per target and Cron Triggers
+ *   (see wrangler.toml); until then a config that lists connectors is refused with a 503 that says so.
+ * - A `config.loaded` audit event: Node writes one per start, but a Worker starts an isolate per
+ *   location and load spike, which would flood the log with identical events.
+ *
+ * workerd refuses to start a module whose exports are not handlers: export types only, besides default.
+ */
+import type { ExecutionContext } from 'hono';
+import packageJson from '../package.json' with { type: 'json' };
+import { buildApp } from './app.ts';
+import { ConfigError, parseConfig } from './config/parse.ts';
+import type { Config } from './config/schema.ts';
+import { errorSummary } from './http/edge.ts';
+import { ClientRegistry } from './http/clients.ts';
+import { Problem, problemResponse } from './http/problem.ts';
+import { createConsoleLogger } from './log/console.ts';
+import { type Logger, replayWindowMs, systemClock } from './services.ts';
+import { type D1Like, createD1Store } from './store/d1/index.ts';
+
+/** Where the config comes from, as named in refusals and logs. */
+const CONFIG_SOURCE = 'PORTCULLIS_CONFIG (Worker binding)';
+
+/** Reported by /healthz and the OpenAPI document, as on Node (bundled at build time). */
+const WORKER_VERSION: string = packageJson.version;
+
+/** The bindings this Worker reads (wrangler.toml). Secrets referenced as `{ env: NAME }` are bindings too. */
+export interface WorkerEnv {
+  DB: D1Like;
+  PORTCULLIS_CONFIG?: string;
+  [binding: string]: unknown;
+}
+
+type Fetch = (request: Request, env: WorkerEnv, ctx: ExecutionContext) => Promise<Response>;
+
+/** How often an isolate prunes expired replay-guard and idempotency rows (Node runs the same on a timer). */
+const PRUNE_EVERY_MS = 60_000;
+
+/**
+ * Checks the rules that hold on Workers, on top of the schema: no connectors yet, and the sandbox demo
+ * secret only with `sandbox: true` (the rule src/config/load.ts applies on Node, which cannot be
+ * imported here because it reads files).
+ */
+function checkWorkerConfig(config: Config): void {
+  const problems: ConfigError['problems'] = [];
+  if (config.connectors.length) {
+    problems.push({
+      path: 'connectors',
+      message: `connectors are not available on Workers in this version (${config.connectors.map((c) => c.id).join(', ')}); run them on Node (npm start) or remove the block`,
+    });
+  }
+  config.clients.forEach((client, i) => {
+    if (!config.sandbox && client.secrets.some((s) => 'sandboxValue' in s)) {
+      problems.push({
+        path: `clients[${i}].secrets`,
+        message: 'an inline sandboxValue secret is only allowed with sandbox: true; use { env: NAME } (a Worker secret)',
+      });
+    }
+  });
+  if (problems.length) throw new ConfigError(CONFIG_SOURCE, problems);
+}
+
+/** Builds the app for one isolate. Config problems surface as ConfigError (deterministic for a deployment). */
+async function buildFetch(env: WorkerEnv): Promise<Fetch> {
+  if (typeof env.PORTCULLIS_CONFIG !== 'string' || env.PORTCULLIS_CONFIG.trim() === '') {
+    throw new ConfigError(CONFIG_SOURCE, [
+      { path: '', message: 'the binding is missing or empty; set [vars] PORTCULLIS_CONFIG to the YAML config' },
+    ]);
+  }
+  if (!env.DB || typeof env.DB.prepare !== 'function') {
+    throw new ConfigError(CONFIG_SOURCE, [
+      { path: '', message: 'the D1 binding DB is missing; declare [[d1_databases]] binding = "DB" in wrangler.toml' },
+    ]);
+  }
+  const config = parseConfig(env.PORTCULLIS_CONFIG, CONFIG_SOURCE);
+  checkWorkerConfig(config);
+  const log = createConsoleLogger({ level: config.log.level });
+  let clients: ClientRegistry;
+  try {
+    clients = await ClientRegistry.build(config.clients, {
+      env: (name) => (typeof env[name] === 'string' ? (env[name] as string) : undefined),
+    });
+  } catch (error) {
+    throw new ConfigError(CONFIG_SOURCE, [{ path: 'clients', message: (error as Error).message }]);
+  }
+  const clock = systemClock;
+  const store = createD1Store(env.DB, () => clock.now());
+  const settings = {
+    toleranceSeconds: config.signature.toleranceSeconds,
+    bodyBytes: config.limits.bodyBytes,
+    idempotencyTtlMs: config.idempotency.retentionHours * 3_600_000,
+    inFlightLockMs: config.idempotency.inFlightLockSeconds * 1000,
+  };
+  const { app } = buildApp({ store, clients, clock, log, version: WORKER_VERSION, settings });
+
+  // Until Cron Triggers exist, expired rows are pruned beside requests, after the response (waitUntil).
+  let lastPrune = Number.NEGATIVE_INFINITY;
+  return async (request, workerEnv, ctx) => {
+    const now = clock.now();
+    if (now - lastPrune >= PRUNE_EVERY_MS) {
+      lastPrune = now;
+      ctx.waitUntil(
+        store.prune(now, replayWindowMs(settings)).catch((error: unknown) => log.error({ err: errorSummary(error) }, 'prune failed')),
+      );
+    }
+    // The app reads its services, not the Worker env; Hono still gets both for c.env / c.executionCtx.
+    return app.fetch(request, workerEnv, ctx);
+  };
+}
+
+/** Answers every request while the config is unusable: 503, naming the problem (never a secret value). */
+function configProblemResponse(error: ConfigError, request: Request): Response {
+  const detail = `the service is not configured: ${error.problems.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; ')}`;
+  const problem = new Problem('unavailable', detail, { config: error.file, problems: error.problems });
+  return problemResponse(problem, `req_${crypto.randomUUID()}`, new URL(request.url).pathname);
+}
+
+/**
+ * One app per isolate, built on the first request. A ConfigError stays cached (the config is fixed for
+ * a deployment, so retrying cannot help); any other failure is dropped so the next request retries.
+ */
+let built: Promise<Fetch> | undefined;
+const bootLog: Logger = createConsoleLogger();
+
+function appFor(env: WorkerEnv): Promise<Fetch> {
+  if (!built) {
+    built = buildFetch(env);
+    built.catch((error: unknown) => {
+      if (error instanceof ConfigError) {
+        bootLog.error({ config: error.file, problems: error.problems }, 'invalid configuration; answering 503');
+      } else {
+        built = undefined;
+        bootLog.error({ err: errorSummary(error) }, 'could not start; will retry on the next request');
+      }
+    });
+  }
+  return built;
+}
+
+export default {
+  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    let handle: Fetch;
+    try {
+      handle = await appFor(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return configProblemResponse(error, request);
+      const problem = new Problem('unavailable', 'the service could not start; the Worker logs name the cause');
+      return problemResponse(problem, `req_${crypto.randomUUID()}`, new URL(request.url).pathname);
+    }
+    return handle(request, env, ctx);
+  },
+};
