@@ -8,6 +8,7 @@ import type { AuthRequirement } from './http/auth.ts';
 import { edge, onError } from './http/edge.ts';
 import type { AppEnv } from './http/env.ts';
 import { Problem } from './http/problem.ts';
+import { registerApprovals } from './http/routes/approvals.ts';
 import { registerDocs } from './http/routes/docs.ts';
 import { registerHealth } from './http/routes/health.ts';
 import { registerRunReads } from './http/routes/run-reads.ts';
@@ -60,6 +61,7 @@ export function buildApp(services: Services, modules: RouteModule[] = []): { app
   registerWhoami(app, signedRoutes);
   registerRuns(app, signedRoutes);
   registerRunReads(app, signedRoutes);
+  registerApprovals(app, signedRoutes);
   for (const register of modules) register(app, signedRoutes);
   registerDocs(app, services);
   return { app, signedRoutes };

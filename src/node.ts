@@ -80,7 +80,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       idempotencyTtlMs: config.idempotency.retentionHours * 3_600_000,
       inFlightLockMs: config.idempotency.inFlightLockSeconds * 1000,
     },
-    runtime: { playbooks, catalog, tiers: config.tiers, reconciler },
+    runtime: { playbooks, catalog, tiers: config.tiers, reconciler, approvalTtlMs: config.approvals.expireAfterHours * 3_600_000 },
   };
   const { app } = buildApp(services);
 

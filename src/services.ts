@@ -50,6 +50,22 @@ export interface Runtime {
   catalog: TargetCatalog;
   tiers: Config['tiers'];
   reconciler: Reconciler;
+  /** Decides allow requests of playbooks with `approval: policy`; absent means every such request waits. */
+  policy?: ApprovalPolicy;
+  /** How long a run may wait for approval before it expires. */
+  approvalTtlMs: number;
+}
+
+/** What policy-as-code answers for a change request. */
+export interface PolicyDecision {
+  decision: 'approve' | 'needs_approval' | 'deny';
+  reasons: string[];
+  /** The policies that determined the decision (ids or files). */
+  policies: string[];
+}
+
+export interface ApprovalPolicy {
+  decide(request: { clientId: string; playbook: string; action: string; inputs: Record<string, unknown> }): Promise<PolicyDecision>;
 }
 
 /** Replay ids are remembered for both sides of the tolerance window plus a minute of margin. */

@@ -92,6 +92,10 @@ export const configSchema = z
           .strict(),
       )
       .default({}),
+    approvals: z
+      .object({ expireAfterHours: z.number().min(1).max(24 * 30).default(24) })
+      .strict()
+      .default({ expireAfterHours: 24 }),
     reconcile: z
       .object({
         /** How often every target is re-read to find and heal drift. */

@@ -70,6 +70,27 @@ describe('packRules: shape', () => {
     expect(rules).toEqual([{ ...match, cidrs: [], priority: 199, owned: true }]);
   });
 
+  it('takes limits per placement (AWS: NACL entries and SG rules differ)', () => {
+    const sgAllow = { ...allowHttps, placement: 'sg' as const };
+    const naclDeny = { ...denyIn, placement: 'nacl' as const };
+    const perPlacement = (placement: string) =>
+      placement === 'sg' ? testLimits({ maxPrefixesPerRule: 1, supportsDeny: false }) : testLimits({ maxRulesPerDirection: 1 });
+    const { rules, overflow } = packRules(
+      [
+        { match: sgAllow, cidrs: ips(2) },
+        { match: naclDeny, cidrs: ips(4) },
+      ],
+      perPlacement,
+      [],
+    );
+    expect(rules.map((r) => [r.placement, r.cidrs.length])).toEqual([
+      ['nacl', 3],
+      ['sg', 1],
+      ['sg', 1],
+    ]);
+    expect(overflow).toMatchObject([{ match: naclDeny, cidrs: ['203.0.113.4/32'], reason: 'rules-exhausted' }]);
+  });
+
   it('copies intent ids onto the rules', () => {
     const { rules } = packRules(
       [

@@ -41,7 +41,9 @@ interface Slot {
  * - other prefixes go to the fullest existing rule with room first (CrowdSec style), then to new rules;
  * - so the same input is a no-op, and adding one prefix changes at most one rule.
  * Limits may differ per placement (AWS: NACL entries vs SG rules). Families never share a rule unless
- * `mixesAddressFamilies`. Rule counts are per placement and direction; the prefix budget per placement. What does not fit is returned in `overflow`, never dropped.
+ * `mixesAddressFamilies`. Rule counts are per placement and direction; the prefix budget per placement.
+ * Denies are packed before allows, so a short budget is spent on blocks first. What does not fit is
+ * returned in `overflow`, never dropped.
  * Foreign rules are only read: their priorities are never reused. Input prefixes are not merged here
  * (see mergePrefixes and plan), so a prefix already in place is never rewritten.
  */

@@ -4,7 +4,7 @@ import type { RouteModule } from '../../app.ts';
 import { actionInputs } from '../../playbooks/inputs.ts';
 import { DEFAULT_SCOPE } from '../../playbooks/schema.ts';
 import { planRun, planWork } from '../../runs/planner.ts';
-import type { RunView } from '../../runs/types.ts';
+import { decideApproval, pendingView } from '../../runs/accept.ts';
 import { runMutation } from '../admission.ts';
 import { authenticate } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
@@ -104,43 +104,50 @@ export const registerRuns: RouteModule = (app, signed) => {
     }
 
     const response = await runMutation(c, async () => {
-      const plan = await planRun(playbook, parsed.data as never, ctx);
       const clientId = c.get('client')?.id ?? '';
+      const decision = await decideApproval(playbook, runtime, { clientId, playbook: name, action: playbook.action, inputs: body.inputs });
+      if (decision.decision === 'deny') {
+        throw new Problem('policy_denied', `policy denied the request: ${decision.reasons.join('; ')}`, { policies: decision.policies });
+      }
+      // Plan even when the run waits for approval, so guardrail and input problems are answered now.
+      const plan = await planRun(playbook, parsed.data as never, ctx);
+      const waiting = decision.decision === 'needs_approval';
       const run = {
         id: runId,
         playbook: name,
         action: playbook.action,
         clientId,
-        status: 'accepted' as const,
+        status: waiting ? ('pending_approval' as const) : ('accepted' as const),
         inputs: body.inputs,
         targets: plan.targets,
+        decision: { ...decision, requested_by: clientId },
         createdAt: now,
         updatedAt: now,
       };
-      const view: RunView = {
-        ...run,
-        status: plan.upserts.length || plan.retracts.length ? 'pending' : 'applied',
-        perTarget: plan.targets.map((t) => {
-          const n = [...plan.upserts, ...plan.retracts].filter((i) => i.connectorId === t.connector && i.targetId === t.target).length;
-          return { connector: t.connector, target: t.target, state: n ? 'pending' : 'applied', intents: n, errors: [] };
-        }),
-      };
       return {
         status: 202,
-        body: runJson(view),
+        body: runJson(waiting ? { ...run, status: 'pending_approval', perTarget: [] } : pendingView(run, plan)),
         headers: { location: `/v1/runs/${runId}` },
         work: {
           runs: [run],
-          ...planWork(plan, runId, now),
+          ...(waiting ? {} : planWork(plan, runId, now)),
           audit: [
             {
-              action: 'run.accepted',
-              outcome: 'success',
+              action: waiting ? 'run.pending_approval' : 'run.accepted',
+              outcome: waiting ? 'pending' : 'success',
               clientId,
               runId,
               playbook: name,
               requestId: c.get('requestId'),
-              detail: { action: playbook.action, approval: playbook.approval, inputs: body.inputs, targets: plan.targets, intents: plan.upserts.length, retracted: plan.retracts.length, ...plan.notes },
+              detail: {
+                action: playbook.action,
+                decision,
+                inputs: body.inputs,
+                targets: plan.targets,
+                intents: plan.upserts.length,
+                retracted: plan.retracts.length,
+                ...plan.notes,
+              },
             },
           ],
         },

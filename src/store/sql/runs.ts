@@ -215,7 +215,9 @@ export class RunQueries {
     const perTarget = run.targets.map((t): RunTargetState => {
       const mine = rows.filter((r) => r.connector_id === t.connector && r.target_id === t.target);
       const errors = [...new Set(mine.flatMap((r) => (r.error ? [r.error] : [])))];
-      return { connector: t.connector, target: t.target, state: aggregate(mine.map((r) => r.state)), intents: mine.length, errors };
+      // Before approval nothing is planned on the targets yet: they are all still pending.
+      const state = run.status === 'accepted' ? aggregate(mine.map((r) => r.state)) : 'pending';
+      return { connector: t.connector, target: t.target, state, intents: mine.length, errors };
     });
     const { status: recorded, ...rest } = run;
     const status = recorded === 'accepted' ? aggregate(perTarget.flatMap((t) => (t.intents ? [t.state] : []))) : recorded;

@@ -1,0 +1,108 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { RouteModule } from '../../app.ts';
+import { actionInputs } from '../../playbooks/inputs.ts';
+import { planRun, planWork } from '../../runs/planner.ts';
+import { runMutation } from '../admission.ts';
+import { authenticate } from '../auth.ts';
+import type { AppEnv } from '../env.ts';
+import { Problem } from '../problem.ts';
+import { runJson, runSchema } from './run-view.ts';
+import { signedOnlySecurity } from './security.ts';
+
+const decisionBody = z
+  .object({
+    run: z.string().openapi({ description: 'Must equal the run id in the path (binds the signed body to the route).' }),
+    comment: z.string().max(1000).optional(),
+  })
+  .strict();
+
+const route = (verb: 'approve' | 'reject') =>
+  createRoute({
+    method: 'post',
+    path: `/v1/runs/{id}/${verb}`,
+    tags: ['approvals'],
+    summary: verb === 'approve' ? 'Approve a run waiting for a second person' : 'Reject a run waiting for approval',
+    description:
+      'Needs the approve scope and a client other than the requester (four eyes). A run can be decided once, before its approval window (approvals.expireAfterHours) ends.',
+    security: signedOnlySecurity,
+    request: {
+      params: z.object({ id: z.string().max(80) }),
+      body: { content: { 'application/json': { schema: decisionBody } }, required: true },
+    },
+    middleware: [authenticate({ scope: 'approve', mutating: true })] as const,
+    responses: {
+      200: { description: 'The decided run', content: { 'application/json': { schema: runSchema } } },
+      403: { description: 'Four eyes: the requester cannot decide its own run' },
+      409: { description: 'Not pending, or the approval window passed' },
+    },
+  });
+
+async function decide(c: Context<AppEnv>, id: string, verb: 'approve' | 'reject', comment: string | undefined) {
+  const services = c.get('services');
+  const runtime = services.runtime;
+  if (!runtime) throw new Problem('unavailable', 'this runtime has no playbooks configured');
+  const approver = c.get('client')?.id ?? '';
+  return runMutation(c, async () => {
+    const run = await services.store.getRun(id);
+    if (!run) throw new Problem('not_found', `no run ${id}`);
+    const now = services.clock.now();
+    if (run.status !== 'pending_approval') {
+      throw new Problem('run_not_pending', `run ${id} is ${run.status}; only pending_approval runs can be decided`);
+    }
+    if (run.clientId === approver) {
+      throw new Problem('four_eyes', `client "${approver}" requested run ${id} and cannot also ${verb} it; another client with the approve scope must`);
+    }
+    if (now - run.createdAt > runtime.approvalTtlMs) {
+      await services.store.commit({
+        runStatus: [{ id, status: 'approval_expired', at: now }],
+        audit: [{ action: 'run.approval_expired', outcome: 'failure', runId: id, playbook: run.playbook, detail: { created_at: new Date(run.createdAt).toISOString() } }],
+      });
+      throw new Problem('approval_expired', `run ${id} waited longer than ${runtime.approvalTtlMs / 3_600_000} h for approval; request it again`);
+    }
+    const decision = { ...(run.decision ?? {}), [verb === 'approve' ? 'approved_by' : 'rejected_by']: approver, comment: comment ?? null, decided_at: new Date(now).toISOString() };
+    const audit = {
+      action: verb === 'approve' ? 'run.approved' : 'run.rejected',
+      outcome: 'success' as const,
+      clientId: approver,
+      runId: id,
+      playbook: run.playbook,
+      requestId: c.get('requestId'),
+      detail: { requested_by: run.clientId, comment: comment ?? null },
+    };
+    if (verb === 'reject') {
+      return {
+        status: 200,
+        body: runJson({ ...run, status: 'rejected', decision }),
+        work: { runStatus: [{ id, status: 'rejected' as const, decision, at: now }], audit: [audit] },
+      };
+    }
+    const playbook = runtime.playbooks.get(run.playbook);
+    if (!playbook) throw new Problem('playbook_not_found', `playbook ${run.playbook} is no longer configured`);
+    // Guardrails and targets are checked again at approval time: config may have changed since.
+    const inputs = actionInputs[playbook.action].parse(run.inputs);
+    const plan = await planRun(playbook, inputs as never, { store: services.store, catalog: runtime.catalog, tiers: runtime.tiers, now, runId: id });
+    return {
+      status: 200,
+      body: runJson({ ...run, status: 'pending', decision, perTarget: run.perTarget.map((t) => ({ ...t, state: 'pending' as const })) }),
+      work: { runStatus: [{ id, status: 'accepted' as const, decision, at: now }], ...planWork(plan, id, now), audit: [audit] },
+    };
+  });
+}
+
+export const registerApprovals: RouteModule = (app, signed) => {
+  for (const verb of ['approve', 'reject'] as const) {
+    signed.push({ method: 'post', path: `/v1/runs/{id}/${verb}`, requirement: { scope: 'approve', mutating: true } });
+    app.openapi(route(verb), async (c) => {
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
+      if (body.run !== id) throw new Problem('validation_failed', `run: the body names "${body.run}" but the path names "${id}"; they must match`);
+      const response = await decide(c, id, verb, body.comment);
+      if (verb === 'approve' && response.status === 200 && !response.headers.get('idempotency-replayed')) {
+        const run = await c.get('services').store.getRun(id);
+        for (const t of run?.targets ?? []) void c.get('services').runtime?.reconciler.schedule(t.connector, t.target);
+      }
+      return response;
+    });
+  }
+};
