@@ -2,29 +2,19 @@
  * The Node entry point: @hono/node-server, SQLite under the data directory, pino, timers.
  * The composition root for Node: every real-or-simulated choice is made here.
  */
-import { readFileSync } from 'node:fs';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { DestinationStream } from 'pino';
 import { connectorRegistry } from '../connectors/index.ts';
-import { buildApp } from './app.ts';
-import { sha256Hex } from './audit/chain.ts';
 import { loadConfig, nodeSecretSource } from './config/load.ts';
 import type { Config } from './config/schema.ts';
-import { ClientRegistry } from './http/clients.ts';
 import { createPinoLogger } from './log/pino.ts';
 import { type Clock, type Services, replayWindowMs, systemClock } from './services.ts';
-import { createSqliteStore } from './store/sqlite/index.ts';
-import { buildConnectors } from './connectors/build.ts';
-import { loadPlaybooks } from './playbooks/load.ts';
-import { Reconciler } from './reconcile/reconciler.ts';
+import { VERSION, composeServices } from './compose.ts';
+
+export { VERSION };
 import { type RunningSimulators, startSimulators } from './sandbox/simulators.ts';
 import type { SimulatorOptions } from './connectors/simulator.ts';
 
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 export interface NodeServerOptions {
   configPath: string;
@@ -53,53 +43,17 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const log = createPinoLogger(config.log.level, options.logDestination);
   const clock = options.clock ?? systemClock;
 
-  const dataDir = resolve(config.dataDir);
-  mkdirSync(dataDir, { recursive: true });
-  const sqlite = createSqliteStore(join(dataDir, 'portcullis.db'), () => clock.now());
-  const secrets = nodeSecretSource(env);
-  const clients = await ClientRegistry.build(config.clients, secrets);
   const simulators = await startSimulators(config, connectorRegistry, { ...options.simulatorOptions, clock });
-  const { connectors, catalog } = buildConnectors(config, connectorRegistry, {
+  const composed = await composeServices({
+    config,
+    configText: text,
+    configPath: options.configPath,
+    secrets: nodeSecretSource(env),
     clock,
     log,
-    secrets,
     endpoints: simulators.endpoints,
   });
-  const playbooks = loadPlaybooks(resolve(config.playbooksDir), catalog);
-  const reconciler = new Reconciler({ store: sqlite.store, connectors, clock, log });
-
-  const services: Services = {
-    store: sqlite.store,
-    clients,
-    clock,
-    log,
-    version: VERSION,
-    settings: {
-      toleranceSeconds: config.signature.toleranceSeconds,
-      bodyBytes: config.limits.bodyBytes,
-      idempotencyTtlMs: config.idempotency.retentionHours * 3_600_000,
-      inFlightLockMs: config.idempotency.inFlightLockSeconds * 1000,
-    },
-    runtime: { playbooks, catalog, tiers: config.tiers, reconciler, approvalTtlMs: config.approvals.expireAfterHours * 3_600_000 },
-  };
-  const { app } = buildApp(services);
-
-  await services.store.commit({
-    audit: [
-      {
-        action: 'config.loaded',
-        outcome: 'success',
-        detail: {
-          file: options.configPath,
-          sha256: await sha256Hex(text),
-          sandbox: config.sandbox,
-          clients: config.clients.map((c) => ({ id: c.id, scopes: c.scopes })),
-          connectors: config.connectors.map((c) => ({ id: c.id, type: c.type, simulator: c.simulator })),
-          playbooks: [...playbooks.keys()],
-        },
-      },
-    ],
-  });
+  const { services, app, reconciler, sqlite } = composed;
 
   const host = config.listen.host;
   if (!LOOPBACK.has(host)) {
@@ -139,7 +93,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   reconciler.resume().catch((e: unknown) => log.error({ err: String(e) }, 'resume failed'));
   void armExpiry();
 
-  log.info({ url, sandbox: config.sandbox, data: dataDir }, 'portcullis listening');
+  log.info({ url, sandbox: config.sandbox, data: config.dataDir }, 'portcullis listening');
   return {
     url,
     config,

@@ -186,10 +186,9 @@ export function siblingOf(cidr: Cidr): Cidr | undefined {
 /** The smallest block containing both (same family required). */
 export function commonSupernet(a: Cidr, b: Cidr): Cidr {
   if (a.family !== b.family) throw new RangeError('commonSupernet needs two blocks of the same family');
-  let prefix = Math.min(a.prefix, b.prefix);
-  while (prefix > 0 && (a.network & prefixMask(a.family, prefix)) !== (b.network & prefixMask(a.family, prefix))) {
-    prefix--;
-  }
+  // Leading bits in common = address bits minus the bit length of the XOR of the two networks.
+  const differing = a.network === b.network ? 0 : (a.network ^ b.network).toString(2).length;
+  const prefix = Math.min(a.prefix, b.prefix, ADDRESS_BITS[a.family] - differing);
   return { family: a.family, prefix, network: a.network & prefixMask(a.family, prefix) };
 }
 

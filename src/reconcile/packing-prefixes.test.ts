@@ -101,7 +101,7 @@ describe('widenPrefixes: opt-in, bounded, reported', () => {
 
   it('property (seeded): covers the input, respects the bound, reports every widened block', () => {
     const random = seededRandom(99);
-    for (let round = 0; round < 80; round++) {
+    for (let round = 0; round < 200; round++) {
       const within = { network: 0xc6336400n, prefix: 20 };
       const input = Array.from({ length: random.int(1, 30) }, () => randomCidr(random, 'ipv4', within, 24, 32));
       const maxPrefixes = random.int(1, 10);
@@ -109,6 +109,8 @@ describe('widenPrefixes: opt-in, bounded, reported', () => {
       const result = widenPrefixes(input, { maxPrefixes, minPrefixLength: { ipv4: minPrefix } });
       const out = result.cidrs.map((c) => parseCidr(c));
       for (const c of input) expect(out.some((o) => contains(o, c))).toBe(true);
+      for (let i = 0; i + 1 < out.length; i++) expect(overlaps(out[i]!, out[i + 1]!)).toBe(false);
+      expect(mergeCidrs(out)).toEqual(out);
       expect(result.fits).toBe(out.length <= maxPrefixes);
       const exact = mergeCidrs(input).map(formatCidr);
       for (const block of result.cidrs) {

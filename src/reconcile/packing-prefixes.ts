@@ -76,43 +76,76 @@ export interface WidenResult {
 
 /**
  * Opt-in widening, for playbooks that explicitly allow covering addresses nobody asked for to save rules.
- * Starts from the exact merge, then repeatedly replaces the neighbouring pair whose common supernet adds
- * the fewest unrequested addresses (never shorter than `minPrefixLength`), until `maxPrefixes` is met.
- * O(n²) in the number of prefixes; fine for the thousands a target holds.
+ * Starts from the exact merge, then greedily replaces the neighbouring pair whose common supernet adds
+ * the fewest unrequested addresses (see `minPrefixLength`), until `maxPrefixes` is met. Pair costs are
+ * computed once and refreshed only around each change, so thousands of prefixes take milliseconds.
  */
 export function widenPrefixes(cidrs: readonly (Cidr | string)[], options: WidenOptions): WidenResult {
   const exact = mergeCidrs(cidrs.map(toCidr));
-  let current = exact;
-  while (current.length > options.maxPrefixes) {
-    const best = cheapestWidening(current, options.minPrefixLength);
-    if (!best) break;
-    current = mergeCidrs([...current.filter((c) => !contains(best, c)), best]);
+  const list = [...exact];
+  const candidate = (i: number) => pairWidening(list, i, options.minPrefixLength);
+  // costs[i] is the widening of the pair (list[i], list[i + 1]), undefined when not allowed.
+  const costs = list.slice(0, -1).map((_, i) => candidate(i));
+  while (list.length > options.maxPrefixes) {
+    let best = -1;
+    costs.forEach((c, i) => {
+      if (c && (best < 0 || c.cost < costs[best]!.cost)) best = i;
+    });
+    if (best < 0) break;
+    const before = list.length;
+    const at = replaceWith(list, best, costs[best]!.block);
+    // Old elements [at, at + replaced) became one block at `at`: refresh the pairs on either side of it.
+    const replaced = before - list.length + 1;
+    const firstPair = Math.max(0, at - 1);
+    const lastOldPair = Math.min(before - 2, at + replaced - 1);
+    const fresh: (Candidate | undefined)[] = [];
+    for (let i = firstPair; i <= Math.min(list.length - 2, at); i++) fresh.push(candidate(i));
+    costs.splice(firstPair, lastOldPair - firstPair + 1, ...fresh);
   }
   const widened: Widening[] = [];
-  for (const block of current) {
+  for (const block of list) {
     const inside = exact.filter((c) => contains(block, c));
     if (inside.length === 1 && equalCidrs(inside[0]!, block)) continue;
     const asked = inside.reduce((sum, c) => sum + blockSize(c), 0n);
     widened.push({ to: formatCidr(block), from: inside.map(formatCidr), addedAddresses: blockSize(block) - asked });
   }
-  return { cidrs: current.map(formatCidr), widened, fits: current.length <= options.maxPrefixes };
+  return { cidrs: list.map(formatCidr), widened, fits: list.length <= options.maxPrefixes };
 }
 
-function cheapestWidening(sorted: readonly Cidr[], minPrefixLength: WidenOptions['minPrefixLength']): Cidr | undefined {
-  let best: { block: Cidr; cost: bigint } | undefined;
-  for (let i = 0; i + 1 < sorted.length; i++) {
-    const a = sorted[i]!;
-    const b = sorted[i + 1]!;
-    const limit = minPrefixLength[a.family];
-    if (a.family !== b.family || limit === undefined) continue;
-    const block = commonSupernet(a, b);
-    if (block.prefix < limit) continue;
-    // Cost: addresses the block adds beyond everything it swallows (it may swallow more than the pair).
-    let covered = 0n;
-    for (let j = i; j >= 0 && contains(block, sorted[j]!); j--) covered += blockSize(sorted[j]!);
-    for (let j = i + 1; j < sorted.length && contains(block, sorted[j]!); j++) covered += blockSize(sorted[j]!);
-    const cost = blockSize(block) - covered;
-    if (!best || cost < best.cost) best = { block, cost };
+interface Candidate {
+  block: Cidr;
+  cost: bigint;
+}
+
+/** Replaces the run of blocks inside `block` around index i, then joins exact siblings; returns its index. */
+function replaceWith(list: Cidr[], i: number, block: Cidr): number {
+  let start = i;
+  while (start > 0 && contains(block, list[start - 1]!)) start--;
+  let end = i;
+  while (end + 1 < list.length && contains(block, list[end + 1]!)) end++;
+  list.splice(start, end - start + 1, block);
+  let at = start;
+  for (;;) {
+    const left = list[at - 1];
+    const right = list[at + 1];
+    if (left && isLeftSiblingOf(left, list[at]!)) {
+      list.splice(at - 1, 2, parentOf(left)!);
+      at--;
+    } else if (right && isLeftSiblingOf(list[at]!, right)) list.splice(at, 2, parentOf(list[at]!)!);
+    else return at;
   }
-  return best?.block;
+}
+
+function pairWidening(sorted: readonly Cidr[], i: number, minPrefixLength: WidenOptions['minPrefixLength']): Candidate | undefined {
+  const a = sorted[i]!;
+  const b = sorted[i + 1]!;
+  const limit = minPrefixLength[a.family];
+  if (a.family !== b.family || limit === undefined) return undefined;
+  const block = commonSupernet(a, b);
+  if (block.prefix < limit) return undefined;
+  // Cost: addresses the block adds beyond everything it swallows (it may swallow more than the pair).
+  let covered = 0n;
+  for (let j = i; j >= 0 && contains(block, sorted[j]!); j--) covered += blockSize(sorted[j]!);
+  for (let j = i + 1; j < sorted.length && contains(block, sorted[j]!); j++) covered += blockSize(sorted[j]!);
+  return { block, cost: blockSize(block) - covered };
 }

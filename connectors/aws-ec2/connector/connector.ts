@@ -1,0 +1,136 @@
+import {
+  type CheckResult,
+  type Connector,
+  type ConnectorContext,
+  ConnectorError,
+  type ConnectorLimits,
+  type NormalizedRule,
+  type OperationResult,
+  type QuarantineResult,
+  type RuleChange,
+} from '../../../src/connectors/types.ts';
+import type { AwsEc2Config, AwsEc2Target } from '../config.ts';
+import { type CallRecord, connectorErrorInfo, createEc2Client, Ec2Calls } from './calls.ts';
+import { checkTarget } from './check.ts';
+import { applyNaclChanges, describeNaclEntries } from './nacl.ts';
+import { inBand, naclEntryToRule, parseNaclCloudId } from './nacl-mapping.ts';
+import type { ChangeOutcome, IndexedChange } from './outcome.ts';
+import { Quarantine } from './quarantine.ts';
+import { describeGroupRules, SecurityGroupRules } from './sg.ts';
+import { sgRulesToNormalized } from './sg-mapping.ts';
+import { validateRule } from './validate.ts';
+
+/** Blocks live in the target's network ACL (band-owned entries), allows in its security group (description-owned rules). */
+export class AwsEc2Connector implements Connector {
+  readonly type = 'aws-ec2' as const;
+  private readonly calls: Ec2Calls;
+  private readonly marker: string;
+
+  constructor(
+    readonly id: string,
+    private readonly config: AwsEc2Config,
+    ctx: ConnectorContext,
+  ) {
+    this.calls = new Ec2Calls(createEc2Client(config, ctx), ctx);
+    this.marker = config.ownerMarker;
+  }
+
+  private target(targetId: string): AwsEc2Target {
+    const target = this.config.targets.find((t) => t.id === targetId);
+    if (!target) {
+      throw new ConnectorError(connectorErrorInfo('not_found', 'UnknownTarget', `connector "${this.id}" has no target "${targetId}" (known: ${this.targets().join(', ')})`));
+    }
+    return target;
+  }
+
+  targets(): string[] {
+    return this.config.targets.map((t) => t.id);
+  }
+
+  limits(targetId: string): ConnectorLimits {
+    const target = this.target(targetId);
+    const band = target.ruleNumberBand;
+    return {
+      supportsDeny: true,
+      supportsIpv6: target.ipv6,
+      // Per direction and family the default rule takes one slot; foreign entries take more (apply reports it).
+      maxRulesPerDirection: Math.min(band.to - band.from + 1, target.naclEntryLimit - 1),
+      maxPrefixesPerRule: 1,
+      maxPrefixesPerTarget: Number.POSITIVE_INFINITY,
+      priorityBand: { ...band },
+      mixesAddressFamilies: false,
+    };
+  }
+
+  validate(targetId: string, rule: NormalizedRule): string[] {
+    const target = this.config.targets.find((t) => t.id === targetId);
+    if (!target) return [`unknown target "${targetId}" on connector "${this.id}"`];
+    return validateRule(target, this.marker, rule);
+  }
+
+  /** Why a change must not be sent: invalid rule, or a rule portcullis does not own. */
+  private refusal(targetId: string, change: RuleChange): string[] {
+    if (change.op === 'create') return this.validate(targetId, change.rule);
+    const old = change.op === 'update' ? change.before : change.rule;
+    const problems = change.op === 'update' ? this.validate(targetId, change.rule) : [];
+    const target = this.target(targetId);
+    const number = old.cloudId ? parseNaclCloudId(old.cloudId)?.ruleNumber : old.priority;
+    if (!old.owned || (old.placement === 'nacl' && (number === undefined || !inBand(target, number)))) {
+      problems.push(`${old.placement} rule ${old.cloudId ?? ''} is not owned by portcullis; it is only ever read`);
+    }
+    if (change.op === 'update' && (old.placement !== change.rule.placement || old.direction !== change.rule.direction)) {
+      problems.push('an update keeps placement and direction; delete and create instead');
+    }
+    return problems;
+  }
+
+  async list(targetId: string): Promise<NormalizedRule[]> {
+    const target = this.target(targetId);
+    const log: CallRecord[] = [];
+    const entries = await describeNaclEntries(this.calls, target, log);
+    const sgRules = await describeGroupRules(this.calls, target.securityGroupId, log);
+    return [...entries.map((e) => naclEntryToRule(target, e)), ...sgRulesToNormalized(sgRules, this.marker)];
+  }
+
+  async apply(targetId: string, changes: RuleChange[]): Promise<OperationResult[]> {
+    const target = this.target(targetId);
+    const outcomes = new Map<number, ChangeOutcome>();
+    const nacl: IndexedChange[] = [];
+    const sg: IndexedChange[] = [];
+    changes.forEach((change, index) => {
+      const problems = this.refusal(targetId, change);
+      if (problems.length > 0) {
+        outcomes.set(index, { ok: false, calls: [], error: connectorErrorInfo('validation', 'InvalidRule', problems.join('; ')) });
+      } else (change.rule.placement === 'nacl' ? nacl : sg).push({ index, change });
+    });
+    for (const [index, outcome] of await applyNaclChanges(this.calls, target, nacl)) outcomes.set(index, outcome);
+    const rules = new SecurityGroupRules(this.calls, target.securityGroupId, this.marker);
+    for (const { index, change } of sg) {
+      const log: CallRecord[] = [];
+      try {
+        if (change.op === 'create') outcomes.set(index, await rules.create(change.rule, log));
+        else if (change.op === 'delete') outcomes.set(index, await rules.delete(change.rule, log));
+        else outcomes.set(index, await rules.update(change.before, change.rule, log));
+      } catch (error) {
+        const info = error instanceof ConnectorError ? error.info : connectorErrorInfo('unknown', 'Unknown', String(error));
+        outcomes.set(index, { ok: false, calls: log, error: info });
+      }
+    }
+    return changes.map((change, index) => {
+      const outcome = outcomes.get(index) ?? { ok: false, calls: [], error: connectorErrorInfo('unknown', 'NotApplied', 'change was not applied') };
+      return { change, ...outcome };
+    });
+  }
+
+  check(targetId: string): Promise<CheckResult> {
+    return checkTarget(this.calls, this.target(targetId), this.marker);
+  }
+
+  quarantine(targetId: string, host: string): Promise<QuarantineResult> {
+    return new Quarantine(this.calls, this.target(targetId), this.marker).quarantine(host);
+  }
+
+  release(targetId: string, host: string, previous: unknown): Promise<QuarantineResult> {
+    return new Quarantine(this.calls, this.target(targetId), this.marker).release(host, previous);
+  }
+}

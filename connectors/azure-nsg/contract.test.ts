@@ -1,0 +1,4 @@
+import { runConnectorContract } from '../../test/connectors/contract.ts';
+import { azureHarness } from './harness.ts';
+
+runConnectorContract(azureHarness);

@@ -1,0 +1,4 @@
+import { runConnectorContract } from '../../test/connectors/contract.ts';
+import { gcpHarness } from './harness.ts';
+
+runConnectorContract(gcpHarness);

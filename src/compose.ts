@@ -1,0 +1,96 @@
+/**
+ * Builds the Node services from a parsed config: SQLite store, clients, connectors, playbooks,
+ * reconciler and app. Shared by `portcullis serve` and the in-process end-to-end tests, so the
+ * tests exercise exactly what the server runs.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { connectorRegistry } from '../connectors/index.ts';
+import { type App, buildApp } from './app.ts';
+import { sha256Hex } from './audit/chain.ts';
+import type { Config } from './config/schema.ts';
+import type { SecretSource } from './config/secret.ts';
+import { buildConnectors } from './connectors/build.ts';
+import type { Connector } from './connectors/types.ts';
+import { ClientRegistry } from './http/clients.ts';
+import { loadPlaybooks } from './playbooks/load.ts';
+import { Reconciler } from './reconcile/reconciler.ts';
+import type { Clock, Logger, Services } from './services.ts';
+import { createSqliteStore } from './store/sqlite/index.ts';
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface ComposeOptions {
+  config: Config;
+  configText: string;
+  configPath: string;
+  secrets: SecretSource;
+  clock: Clock;
+  log: Logger;
+  /** SDK endpoint overrides per connector id (the sandbox's loopback simulators). */
+  endpoints?: Map<string, string>;
+}
+
+export interface Composed {
+  services: Services;
+  app: App;
+  reconciler: Reconciler;
+  connectors: Map<string, Connector>;
+  sqlite: { close(): void };
+}
+
+export async function composeServices(o: ComposeOptions): Promise<Composed> {
+  const { config, clock, log } = o;
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const sqlite = createSqliteStore(join(dataDir, 'portcullis.db'), () => clock.now());
+  const clients = await ClientRegistry.build(config.clients, o.secrets);
+  const { connectors, catalog } = buildConnectors(config, connectorRegistry, {
+    clock,
+    log,
+    secrets: o.secrets,
+    ...(o.endpoints ? { endpoints: o.endpoints } : {}),
+  });
+  const playbooks = loadPlaybooks(resolve(config.playbooksDir), catalog);
+  const reconciler = new Reconciler({ store: sqlite.store, connectors, clock, log });
+  const services: Services = {
+    store: sqlite.store,
+    clients,
+    clock,
+    log,
+    version: VERSION,
+    settings: {
+      toleranceSeconds: config.signature.toleranceSeconds,
+      bodyBytes: config.limits.bodyBytes,
+      idempotencyTtlMs: config.idempotency.retentionHours * 3_600_000,
+      inFlightLockMs: config.idempotency.inFlightLockSeconds * 1000,
+    },
+    runtime: {
+      playbooks,
+      catalog,
+      tiers: config.tiers,
+      reconciler,
+      approvalTtlMs: config.approvals.expireAfterHours * 3_600_000,
+    },
+  };
+  const { app } = buildApp(services);
+  await services.store.commit({
+    audit: [
+      {
+        action: 'config.loaded',
+        outcome: 'success',
+        detail: {
+          file: o.configPath,
+          sha256: await sha256Hex(o.configText),
+          sandbox: config.sandbox,
+          clients: config.clients.map((c) => ({ id: c.id, scopes: c.scopes })),
+          connectors: config.connectors.map((c) => ({ id: c.id, type: c.type, simulator: c.simulator })),
+          playbooks: [...playbooks.keys()],
+        },
+      },
+    ],
+  });
+  return { services, app, reconciler, connectors, sqlite };
+}

@@ -1,0 +1,118 @@
+/**
+ * `portcullis sign`: the headers it prints (as lines, JSON, or a ready curl command) verify against the
+ * service and against the standardwebhooks library; the secret comes from env or file, never argv.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SECRETS, THINGS_PATH, type TestApp, createTestApp } from '../support/app.ts';
+import { FakeClock } from '../support/fake-clock.ts';
+import { runCapture } from './run.ts';
+
+const BODY = JSON.stringify({ type: 'test.thing', name: "o'brien & co" });
+const ENV = { PORTCULLIS_SOAR_SECRET: SECRETS.soar };
+const signArgs = (...extra: string[]) => ['sign', '--client', 'soar', '--secret-env', 'PORTCULLIS_SOAR_SECRET', ...extra];
+
+let t: TestApp;
+let dir: string;
+beforeAll(async () => {
+  // `sign` stamps the real time, so the service's (fake) clock starts at the real time.
+  t = await createTestApp({ clock: new FakeClock(Date.now()) });
+  dir = mkdtempSync(join(tmpdir(), 'portcullis-sign-'));
+});
+afterAll(() => {
+  t.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const parseHeaderLines = (text: string): Record<string, string> =>
+  Object.fromEntries(text.split('\n').map((line) => [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)]));
+
+/** Lets bash parse the printed command (its quoting included) and returns curl's argv. */
+function curlArgv(command: string): string[] {
+  expect(command.startsWith('curl ')).toBe(true);
+  const printed = execFileSync('bash', ['-c', `argv() { printf '%s\\0' "$@"; }; argv ${command.slice('curl '.length)}`]);
+  return printed.toString('utf8').split('\0').slice(0, -1);
+}
+
+describe('happy', () => {
+  it('--format headers: the printed headers are accepted by the service (201) and verify with standardwebhooks', async () => {
+    const { code, out, err } = await runCapture(signArgs('--body', BODY, '--format', 'headers'), ENV);
+    expect([code, err]).toEqual([0, '']);
+    const headers = parseHeaderLines(out);
+    expect(Object.keys(headers).sort()).toEqual(['content-type', 'portcullis-client', 'webhook-id', 'webhook-signature', 'webhook-timestamp']);
+    expect(new Webhook(SECRETS.soar).verify(BODY, headers)).toEqual(JSON.parse(BODY));
+    const res = await t.app.request(THINGS_PATH, { method: 'POST', headers, body: BODY });
+    expect(res.status).toBe(201);
+  });
+
+  it('--format json with --idempotency-key and --secret-file', async () => {
+    const file = join(dir, 'soar.secret');
+    writeFileSync(file, `${SECRETS.soar}\n`);
+    const { code, out } = await runCapture(
+      ['sign', '--client', 'soar', '--secret-file', file, '--body', BODY, '--idempotency-key', 'cli-1', '--format', 'json'],
+      {},
+    );
+    expect(code).toBe(0);
+    const headers = JSON.parse(out) as Record<string, string>;
+    expect(headers['idempotency-key']).toBe('cli-1');
+    expect((await t.app.request(THINGS_PATH, { method: 'POST', headers, body: BODY })).status).toBe(201);
+  });
+
+  it('default format: a curl command whose headers, URL and exact body (shell-quoted) the service accepts', async () => {
+    const url = `http://127.0.0.1:8787${THINGS_PATH}`;
+    const { code, out } = await runCapture(signArgs('--body', BODY, '--url', url), ENV);
+    expect(code).toBe(0);
+    expect(out).toMatch(/-H 'webhook-id: msg_[^']+'/);
+    expect(out).toMatch(/-H 'webhook-timestamp: \d+'/);
+    expect(out).toMatch(/-H 'webhook-signature: v1,[A-Za-z0-9+/=]+'/);
+    expect(out).toContain("-H 'portcullis-client: soar'");
+    expect(out).toContain("-H 'content-type: application/json'");
+
+    const argv = curlArgv(out);
+    expect(argv.slice(0, 4)).toEqual(['-sS', '-X', 'POST', url]);
+    const headers: Record<string, string> = {};
+    argv.forEach((arg, i) => {
+      const value = argv[i + 1] ?? '';
+      if (arg === '-H') headers[value.slice(0, value.indexOf(': '))] = value.slice(value.indexOf(': ') + 2);
+    });
+    const body = argv[argv.indexOf('--data-binary') + 1];
+    expect(body).toBe(BODY);
+    const res = await t.app.request(new URL(url).pathname, { method: 'POST', headers, body });
+    expect(res.status).toBe(201);
+  });
+
+  it('--method GET signs an empty body for a read (whoami answers 200), without content-type', async () => {
+    const { code, out } = await runCapture(signArgs('--method', 'GET', '--format', 'json'), ENV);
+    expect(code).toBe(0);
+    const headers = JSON.parse(out) as Record<string, string>;
+    expect(headers['content-type']).toBeUndefined();
+    const res = await t.app.request('/v1/whoami', { headers });
+    expect(await res.json()).toMatchObject({ client: 'soar', auth: 'signature' });
+  });
+
+  it('never prints the secret', async () => {
+    for (const format of ['headers', 'json', 'curl']) {
+      const { out, err } = await runCapture(signArgs('--body', BODY, '--format', format), ENV);
+      expect(out + err).not.toContain(SECRETS.soar.slice('whsec_'.length));
+    }
+  });
+});
+
+describe('error', () => {
+  it('exits 2 when the secret variable is not set, or no secret is given', async () => {
+    const unset = await runCapture(signArgs('--body', BODY), {});
+    expect(unset.code).toBe(2);
+    expect(unset.err).toMatch(/--secret-env VAR \(the variable must be set\) or --secret-file FILE/);
+    expect((await runCapture(['sign', '--client', 'soar', '--body', BODY], ENV)).code).toBe(2);
+  });
+
+  it('exits 2 when a mutating call has no body', async () => {
+    const res = await runCapture(signArgs(), ENV);
+    expect(res.code).toBe(2);
+    expect(res.err).toMatch(/needs --body JSON or --body-file FILE/);
+  });
+});

@@ -1,0 +1,238 @@
+/**
+ * The app as the edge tests see it: built in-process with buildApp over a real SQLite file, a fake
+ * clock, a pino logger writing into memory, test clients (secrets from a fake env), and a small
+ * mutating route module that goes through the real edge (authenticate, zod, runMutation, audit).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRoute, z } from '@hono/zod-openapi';
+import { type App, type RouteModule, type SignedRouteInfo, buildApp } from '../../src/app.ts';
+import type { AuditEvent } from '../../src/audit/types.ts';
+import type { ClientConfig } from '../../src/config/schema.ts';
+import { edgeEvent, runMutation } from '../../src/http/admission.ts';
+import { authenticate } from '../../src/http/auth.ts';
+import { ClientRegistry } from '../../src/http/clients.ts';
+import { Problem } from '../../src/http/problem.ts';
+import { createPinoLogger } from '../../src/log/pino.ts';
+import type { EdgeSettings, Services } from '../../src/services.ts';
+import type { SqlStore } from '../../src/store/sql/store.ts';
+import { createSqliteStore } from '../../src/store/sqlite/index.ts';
+import { FakeClock } from './fake-clock.ts';
+import { testSecret } from './sign.ts';
+
+/** Lines written by pino, kept in memory so tests can read (and search) every log line. */
+export class LogCapture {
+  readonly lines: string[] = [];
+  write(line: string): void {
+    this.lines.push(line);
+  }
+  get records(): Record<string, unknown>[] {
+    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+  get text(): string {
+    return this.lines.join('');
+  }
+}
+
+/** Counts what the test route actually executed, and can hold executions open (concurrency tests). */
+export class ThingsState {
+  executions = 0;
+  private gate: Promise<void> | undefined;
+  /** Holds every execution until the returned function is called. */
+  hold(): () => void {
+    let release = (): void => {};
+    this.gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return () => {
+      this.gate = undefined;
+      release();
+    };
+  }
+  async waitGate(): Promise<void> {
+    if (this.gate) await this.gate;
+  }
+}
+
+export const THINGS_PATH = '/v1/test/things';
+export const OTHER_THINGS_PATH = '/v1/test/other-things';
+
+const thingBody = z.object({
+  type: z.literal('test.thing'),
+  name: z.string().min(1).max(64),
+  /** The handler refuses (422 via Problem) when true: exercises the key release on a handler refusal. */
+  refuse: z.boolean().optional(),
+});
+
+/** A valid body for the test routes. */
+export const thingJson = (name = 'one', extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({ type: 'test.thing', name, ...extra });
+
+/**
+ * POST /v1/test/things and /v1/test/other-things: signed, scope `block`, executed through runMutation.
+ * GET /v1/test/things: a second read route (scope `runs:read`), so cross-route replays of reads can be tried.
+ */
+export function thingsModule(state: ThingsState): RouteModule {
+  return (app: App, signed: SignedRouteInfo[]) => {
+    const countRoute = createRoute({
+      method: 'get',
+      path: THINGS_PATH,
+      summary: 'Test-only read route',
+      middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
+      responses: { 200: { description: 'How many things were created' } },
+    });
+    signed.push({ method: 'get', path: THINGS_PATH, requirement: { scope: 'runs:read', mutating: false } });
+    app.openapi(countRoute, (c) => c.json({ executions: state.executions }, 200));
+
+    for (const path of [THINGS_PATH, OTHER_THINGS_PATH]) {
+      const route = createRoute({
+        method: 'post',
+        path,
+        summary: 'Test-only mutating route',
+        middleware: [authenticate({ scope: 'block', mutating: true })] as const,
+        request: { body: { content: { 'application/json': { schema: thingBody } }, required: true } },
+        responses: { 201: { description: 'Created' } },
+      });
+      signed.push({ method: 'post', path, requirement: { scope: 'block', mutating: true } });
+      app.openapi(route, (c) =>
+        runMutation(c, async () => {
+          const body = c.req.valid('json');
+          await state.waitGate();
+          if (body.refuse) throw new Problem('validation_failed', 'refuse: the test handler was asked to refuse');
+          state.executions += 1;
+          const id = `thing_${state.executions}`;
+          return {
+            status: 201,
+            body: { id, name: body.name, route: path },
+            work: { audit: [edgeEvent(c, 'test.thing.created', 'success', { id })] },
+          };
+        }),
+      );
+    }
+  };
+}
+
+/** Test clients: secrets and tokens live in a fake environment, as in production config. */
+export const SECRETS = {
+  soar: testSecret(),
+  rotatingOld: testSecret(),
+  rotatingNew: testSecret(),
+  reader: testSecret(),
+  auditor: testSecret(),
+};
+export const TOKENS = {
+  reader: `reader-token-${crypto.randomUUID()}`,
+  soar: `soar-token-${crypto.randomUUID()}`,
+  auditor: `auditor-token-${crypto.randomUUID()}`,
+};
+
+export const DEFAULT_CLIENTS: ClientConfig[] = [
+  { id: 'soar', scopes: ['block', 'runs:read'], secrets: [{ env: 'SOAR_SECRET' }], tokens: [{ env: 'SOAR_TOKEN' }] },
+  {
+    id: 'rotating',
+    scopes: ['block', 'runs:read'],
+    secrets: [{ env: 'ROTATING_OLD' }, { env: 'ROTATING_NEW' }],
+    tokens: [],
+  },
+  { id: 'reader', scopes: ['runs:read'], secrets: [{ env: 'READER_SECRET' }], tokens: [{ env: 'READER_TOKEN' }] },
+  { id: 'auditor', scopes: ['audit:read'], secrets: [{ env: 'AUDITOR_SECRET' }], tokens: [{ env: 'AUDITOR_TOKEN' }] },
+];
+
+export const DEFAULT_ENV: Record<string, string> = {
+  SOAR_SECRET: SECRETS.soar,
+  SOAR_TOKEN: TOKENS.soar,
+  ROTATING_OLD: SECRETS.rotatingOld,
+  ROTATING_NEW: SECRETS.rotatingNew,
+  READER_SECRET: SECRETS.reader,
+  READER_TOKEN: TOKENS.reader,
+  AUDITOR_SECRET: SECRETS.auditor,
+  AUDITOR_TOKEN: TOKENS.auditor,
+};
+
+export const DEFAULT_SETTINGS: EdgeSettings = {
+  toleranceSeconds: 300,
+  bodyBytes: 256 * 1024,
+  idempotencyTtlMs: 24 * 3_600_000,
+  inFlightLockMs: 60_000,
+};
+
+export interface TestAppOptions {
+  clients?: ClientConfig[];
+  env?: Record<string, string>;
+  settings?: Partial<EdgeSettings>;
+  clock?: FakeClock;
+  /** Reuse a data directory (restart tests); a fresh temp dir otherwise. */
+  dir?: string;
+  logs?: LogCapture;
+  things?: ThingsState;
+  /** Route modules registered after the test routes. */
+  modules?: RouteModule[];
+}
+
+export interface TestApp {
+  app: App;
+  signedRoutes: SignedRouteInfo[];
+  store: SqlStore;
+  services: Services;
+  clock: FakeClock;
+  logs: LogCapture;
+  things: ThingsState;
+  dir: string;
+  /** Every audit event appended so far. */
+  audit(): Promise<AuditEvent[]>;
+  /** Rows in the replay guard and idempotency tables (refusals must add none). */
+  stateRows(): Promise<{ replay: number; idempotency: number }>;
+  /** Closes the store and opens a new app on the same SQLite file (a process restart). */
+  restart(): Promise<TestApp>;
+  /** Closes the store (keeps the files). */
+  close(): void;
+  /** Closes the store and deletes the data directory. */
+  dispose(): void;
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'portcullis-edge-'));
+  const clock = options.clock ?? new FakeClock();
+  const logs = options.logs ?? new LogCapture();
+  const things = options.things ?? new ThingsState();
+  const env = options.env ?? DEFAULT_ENV;
+  const clientConfigs = options.clients ?? DEFAULT_CLIENTS;
+  const sqlite = createSqliteStore(join(dir, 'portcullis.db'), () => clock.now());
+  const clients = await ClientRegistry.build(clientConfigs, { env: (name) => env[name] });
+  const services: Services = {
+    store: sqlite.store,
+    clients,
+    clock,
+    log: createPinoLogger('info', logs),
+    settings: { ...DEFAULT_SETTINGS, ...options.settings },
+    version: '0.0.0-test',
+  };
+  const { app, signedRoutes } = buildApp(services, [thingsModule(things), ...(options.modules ?? [])]);
+  const self: TestApp = {
+    app,
+    signedRoutes,
+    store: sqlite.store,
+    services,
+    clock,
+    logs,
+    things,
+    dir,
+    audit: () => sqlite.store.auditAfter(0, 10_000),
+    stateRows: async () => {
+      const count = async (table: string) =>
+        (await sqlite.driver.all<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))[0]?.n ?? -1;
+      return { replay: await count('replay_guard'), idempotency: await count('idempotency') };
+    },
+    restart: async () => {
+      sqlite.close();
+      return createTestApp({ ...options, dir, clock, logs, things });
+    },
+    close: () => sqlite.close(),
+    dispose: () => {
+      sqlite.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return self;
+}
