@@ -9,6 +9,7 @@ import { edge, onError } from './http/edge.ts';
 import type { AppEnv } from './http/env.ts';
 import { Problem } from './http/problem.ts';
 import { registerApprovals } from './http/routes/approvals.ts';
+import { registerAudit } from './http/routes/audit.ts';
 import { registerDocs } from './http/routes/docs.ts';
 import { registerHealth } from './http/routes/health.ts';
 import { registerRunReads } from './http/routes/run-reads.ts';
@@ -61,6 +62,7 @@ export function buildApp(services: Services, modules: RouteModule[] = []): { app
   registerWhoami(app, signedRoutes);
   registerRuns(app, signedRoutes);
   registerRunReads(app, signedRoutes);
+  registerAudit(app, signedRoutes);
   registerApprovals(app, signedRoutes);
   for (const register of modules) register(app, signedRoutes);
   registerDocs(app, services);

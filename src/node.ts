@@ -3,6 +3,7 @@
  * The composition root for Node: every real-or-simulated choice is made here.
  */
 import { serve } from '@hono/node-server';
+import { startAuditTasks } from './audit/tasks.ts';
 import type { DestinationStream } from 'pino';
 import { connectorRegistry } from '../connectors/index.ts';
 import { loadConfig, nodeSecretSource } from './config/load.ts';
@@ -54,6 +55,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     endpoints: simulators.endpoints,
   });
   const { services, app, reconciler, sqlite } = composed;
+  // Checkpoint signer (attached before the first request), periodic checkpoints and retention.
+  const auditTasks = await startAuditTasks({ services, config: config.audit, secrets: nodeSecretSource(env) });
 
   const host = config.listen.host;
   if (!LOOPBACK.has(host)) {
@@ -70,7 +73,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
 
   const window = replayWindowMs(services.settings);
   const pruneTimer = setInterval(() => {
-    services.store.prune(clock.now(), window).catch((error: unknown) => log.error({ err: String(error) }, 'prune failed'));
+    services.store.prune(clock.now(), window).catch((error: unknown) => log.error({ error: String(error) }, 'prune failed'));
   }, 60_000);
   pruneTimer.unref();
 
@@ -81,16 +84,16 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     const next = await services.store.nextExpiry();
     const delay = next === undefined ? 60_000 : Math.max(0, Math.min(60_000, next - clock.now()));
     expiryTimer = setTimeout(() => {
-      reconciler.sweepExpiries().catch((e: unknown) => log.error({ err: String(e) }, 'expiry sweep failed')).finally(armExpiry);
+      reconciler.sweepExpiries().catch((e: unknown) => log.error({ error: String(e) }, 'expiry sweep failed')).finally(armExpiry);
     }, delay);
     expiryTimer.unref();
   };
   const driftTimer = setInterval(() => {
-    reconciler.healAll().catch((e: unknown) => log.error({ err: String(e) }, 'drift pass failed'));
+    reconciler.healAll().catch((e: unknown) => log.error({ error: String(e) }, 'drift pass failed'));
   }, config.reconcile.driftIntervalSeconds * 1000);
   driftTimer.unref();
   // Finish interrupted work: every target with pending intents, and expiries missed while down.
-  reconciler.resume().catch((e: unknown) => log.error({ err: String(e) }, 'resume failed'));
+  reconciler.resume().catch((e: unknown) => log.error({ error: String(e) }, 'resume failed'));
   void armExpiry();
 
   log.info({ url, sandbox: config.sandbox, data: config.dataDir }, 'portcullis listening');
@@ -101,6 +104,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     simulators,
     async close() {
       clearInterval(pruneTimer);
+      auditTasks.stop();
       clearInterval(driftTimer);
       clearTimeout(expiryTimer);
       await new Promise<void>((r) => server.close(() => r()));

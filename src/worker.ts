@@ -14,6 +14,7 @@
 import type { ExecutionContext } from 'hono';
 import packageJson from '../package.json' with { type: 'json' };
 import { buildApp } from './app.ts';
+import { checkConfigRules } from './config/rules.ts';
 import { ConfigError, parseConfig } from './config/parse.ts';
 import type { Config } from './config/schema.ts';
 import { errorSummary } from './http/edge.ts';
@@ -42,27 +43,19 @@ type Fetch = (request: Request, env: WorkerEnv, ctx: ExecutionContext) => Promis
 const PRUNE_EVERY_MS = 60_000;
 
 /**
- * Checks the rules that hold on Workers, on top of the schema: no connectors yet, and the sandbox demo
- * secret only with `sandbox: true` (the rule src/config/load.ts applies on Node, which cannot be
- * imported here because it reads files).
+ * Checks the rules that hold on Workers, on top of the schema: no connectors yet (their SDKs and the
+ * reconciler's timers need Node), and the shared rules of src/config/rules.ts (sandbox demo secret).
  */
 function checkWorkerConfig(config: Config): void {
-  const problems: ConfigError['problems'] = [];
   if (config.connectors.length) {
-    problems.push({
-      path: 'connectors',
-      message: `connectors are not available on Workers in this version (${config.connectors.map((c) => c.id).join(', ')}); run them on Node (npm start) or remove the block`,
-    });
+    throw new ConfigError(CONFIG_SOURCE, [
+      {
+        path: 'connectors',
+        message: `connectors are not available on Workers in this version (${config.connectors.map((c) => c.id).join(', ')}); run them on Node (npm start) or remove the block`,
+      },
+    ]);
   }
-  config.clients.forEach((client, i) => {
-    if (!config.sandbox && client.secrets.some((s) => 'sandboxValue' in s)) {
-      problems.push({
-        path: `clients[${i}].secrets`,
-        message: 'an inline sandboxValue secret is only allowed with sandbox: true; use { env: NAME } (a Worker secret)',
-      });
-    }
-  });
-  if (problems.length) throw new ConfigError(CONFIG_SOURCE, problems);
+  checkConfigRules(config, CONFIG_SOURCE);
 }
 
 /** Builds the app for one isolate. Config problems surface as ConfigError (deterministic for a deployment). */

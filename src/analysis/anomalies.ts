@@ -193,6 +193,6 @@ function contentKey(r: NormalizedRule): string {
   return [r.placement, r.direction, r.action, r.protocol, ports.join(','), [...r.cidrs].sort().join(','), r.sourceGroup ?? ''].join('|');
 }
 
-function withChanges<T extends Finding['fix']>(fix: T, changes: Finding['fix']['changes']): T {
-  return changes ? { ...fix, changes } : fix;
+function withChanges<T extends Finding['fix']>(fix: T, owned: Pick<Finding['fix'], 'changes' | 'retractIntents'>): T {
+  return { ...fix, ...owned };
 }

@@ -72,7 +72,8 @@ export class CoverageTrie {
   insert(network: bigint, prefix: number, ports: PortSet, action: RuleAction, rule: number): void {
     const { ancAllow, ancDeny, within } = this.walk(network, prefix, true);
     const node = within as Node;
-    const fresh = subtract(subtract(ports, union(ancAllow, ancDeny)), node.own);
+    // Ports an ancestor, this block, or its whole subtree already decides are not this rule's to claim.
+    const fresh = subtract(ports, union(union(ancAllow, ancDeny), node.full));
     if (fresh.length === 0) return;
     node.labels.push({ ports: fresh, action, rule });
     node.own = union(node.own, fresh);

@@ -25,23 +25,21 @@ export function evaluationOrder(rules: readonly NormalizedRule[], group: readonl
 }
 
 /**
- * A canonical order for order-independent redundancy: widest rules first, so a narrow rule is checked
- * against the wide ones that may cover it. Any fixed order makes the set of flagged rules safe to remove
- * together (each is covered by rules before it that are kept, or covered in turn by earlier ones).
+ * A canonical order for order-independent redundancy: largest rules first (log2 of addresses × ports,
+ * summed over a rule's boxes), so a small rule is checked against the large ones that may cover it,
+ * alone or together. Any fixed order makes the set of flagged rules safe to remove together: each is
+ * covered by rules before it, which are kept or covered in turn by rules before them.
  */
 export function widestFirst(group: readonly number[], boxes: readonly Box[][]): number[] {
-  const width = (i: number) => {
-    let best = 0;
+  const volume = (i: number) => {
+    let total = 0;
     for (const b of boxes[i] ?? []) {
-      const spaceBits = b.space === 'ipv6' ? 128 : 32;
-      const addressBits = (spaceBits - b.prefix) / spaceBits;
       let ports = 0;
       for (let k = 0; k < b.ports.length; k += 2) ports += (b.ports[k + 1] as number) - (b.ports[k] as number) + 1;
-      // Address width dominates; port span breaks ties.
-      best = Math.max(best, addressBits * 1_000_000 + ports / 65_536);
+      total += 2 ** ((b.space === 'ipv6' ? 128 : 32) - b.prefix) * ports;
     }
-    return best;
+    return Math.log2(total || 1);
   };
-  const widths = new Map(group.map((i) => [i, width(i)]));
-  return [...group].sort((x, y) => (widths.get(y) as number) - (widths.get(x) as number) || x - y);
+  const volumes = new Map(group.map((i) => [i, volume(i)]));
+  return [...group].sort((x, y) => (volumes.get(y) as number) - (volumes.get(x) as number) || x - y);
 }

@@ -25,8 +25,12 @@ export function describeRule(rules: readonly NormalizedRule[], index: number): s
   return `${r.placement}${id}${prio} (${r.direction} ${r.action} ${r.protocol}${ports} ${r.direction === 'ingress' ? 'from' : 'to'} ${from})`;
 }
 
-/** A delete change, only for a rule the service owns. */
-export function deleteIfOwned(rules: readonly NormalizedRule[], index: number): RuleChange[] | undefined {
+/**
+ * The machine part of a "delete this rule" fix, only for a rule the service owns: the delete change and
+ * the intents to retract. Unowned rules get advice only.
+ */
+export function deleteIfOwned(rules: readonly NormalizedRule[], index: number): { changes?: RuleChange[]; retractIntents?: string[] } {
   const r = rules[index] as NormalizedRule;
-  return r.owned ? [{ op: 'delete', rule: r }] : undefined;
+  if (!r.owned) return {};
+  return { changes: [{ op: 'delete', rule: r }], ...(r.intentIds?.length ? { retractIntents: r.intentIds } : {}) };
 }

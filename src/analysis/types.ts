@@ -33,6 +33,11 @@ export interface SuggestedFix {
    * unowned rules get the advice in `detail` only.
    */
   changes?: RuleChange[];
+  /**
+   * For owned rules: the intents the rule serves. A cleanup run retracts these (otherwise the reconciler
+   * puts the rule back on its next pass, since the desired state still asks for it).
+   */
+  retractIntents?: string[];
 }
 
 export interface Finding {

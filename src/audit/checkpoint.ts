@@ -7,6 +7,16 @@ import { canonicalJson } from './canonical.ts';
 import type { Checkpoint, CheckpointKind } from './pull-types.ts';
 
 const ALGORITHM = { name: 'Ed25519' } as const;
+
+/** The lib config has no DOM types; these are the Web Crypto shapes this file uses. */
+type CryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+export interface JsonWebKey {
+  kty?: string;
+  crv?: string;
+  x?: string;
+  d?: string;
+  key_ops?: string[];
+}
 const encoder = new TextEncoder();
 
 export class AuditKeyError extends Error {

@@ -120,6 +120,11 @@ export class ChainVerifier {
     return true;
   }
 
+  /** A stored event whose JSON does not parse. */
+  pushMalformed(seq: number): boolean {
+    return this.fail(seq, 'malformed', `the stored event at seq ${seq} is not valid JSON`);
+  }
+
   /** Call after the last event: a signed checkpoint beyond it means the tail was cut off. */
   finish(): VerifyReport {
     if (!this.fault) {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { auditExport, auditTail, auditVerify } from './audit.ts';
 import { configCheck } from './config-check.ts';
 import { keysNew } from './keys.ts';
 import { serveCommand } from './serve.ts';
@@ -12,6 +13,14 @@ const USAGE = `portcullis <command>
                                         print Standard Webhooks headers, or a ready curl command, for a body
   keys new                              print a fresh whsec_ secret
   config check [--config FILE]          validate a config file and exit non-zero if it is bad
+  audit tail [--url URL] [--token-env VAR] [--after CURSOR] [--format json|ocsf|cef] [--once] [filters]
+                                        follow the audit log (filters: --client --playbook --run --target
+                                        --action --outcome --since --until); token from $PORTCULLIS_TOKEN
+  audit export --out FILE [--url URL] [--token-env VAR] [filters]
+                                        stream the log as NDJSON to FILE, checkpoints to FILE.checkpoints.json
+  audit verify [--url URL] | --file FILE [--checkpoints FILE] [--public-key PEM|JWK] [--json]
+                                        verify the chain on the server, or an exported file offline;
+                                        names the first bad seq and exits 1 when the log was tampered with
 `;
 
 /** A command returns its exit code; output goes through the given streams. */
@@ -22,6 +31,9 @@ const commands: Record<string, Command> = {
   sign: signCommand,
   'keys new': keysNew,
   'config check': configCheck,
+  'audit tail': auditTail,
+  'audit export': auditExport,
+  'audit verify': auditVerify,
 };
 
 export async function runCli(argv: string[], io: Parameters<Command>[1]): Promise<number> {

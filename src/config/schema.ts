@@ -10,16 +10,16 @@ export type Scope = (typeof SCOPES)[number];
  * value so the README's curl example works as printed. The server refuses to start with an inline
  * secret when any connector is real (not simulated).
  */
-const clientSecretSchema = z.union([
-  secretRefSchema,
-  z.object({ sandboxValue: z.string().startsWith('whsec_', 'a whsec_ secret') }).strict(),
-]);
+const clientSecretSchema = z.union(
+  [secretRefSchema, z.object({ sandboxValue: z.string().startsWith('whsec_', 'a whsec_ secret') }).strict()],
+  { error: 'expected { env: NAME } or { file: PATH } (or { sandboxValue: whsec_... } in a sandbox config)' },
+);
 
 /** Read tokens are stored hashed: the SHA-256 hex of the token, or a reference to the token itself. */
-const tokenSchema = z.union([
-  z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'the lowercase hex SHA-256 of the token') }).strict(),
-  secretRefSchema,
-]);
+const tokenSchema = z.union(
+  [z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'the lowercase hex SHA-256 of the token') }).strict(), secretRefSchema],
+  { error: 'expected { sha256: <hex of the token> }, { env: NAME } or { file: PATH }' },
+);
 
 const clientSchema = z
   .object({
@@ -96,6 +96,21 @@ export const configSchema = z
       .object({ expireAfterHours: z.number().min(1).max(24 * 30).default(24) })
       .strict()
       .default({ expireAfterHours: 24 }),
+    /** The audit log: the Ed25519 key that signs checkpoints, how often, and how long events are kept. */
+    audit: z
+      .object({
+        /** PKCS#8 PEM or JWK of an Ed25519 private key (e.g. `openssl genpkey -algorithm ed25519`). */
+        signingKey: secretRefSchema.optional(),
+        checkpointIntervalSeconds: z.number().int().min(10).max(86_400).default(3600),
+        /** Events older than this are pruned; absent keeps them forever. Needs signingKey (pruning is anchored by a signed checkpoint). */
+        retentionDays: z.number().min(1).max(36_500).optional(),
+      })
+      .strict()
+      .refine((a) => a.retentionDays === undefined || a.signingKey !== undefined, {
+        message: 'retentionDays needs signingKey: pruning leaves a signed checkpoint that anchors the first event kept',
+        path: ['retentionDays'],
+      })
+      .optional(),
     reconcile: z
       .object({
         /** How often every target is re-read to find and heal drift. */

@@ -4,10 +4,13 @@ import { z } from 'zod';
  * A reference to a secret: an environment variable or a file (e.g. a mounted Kubernetes secret).
  * Secrets are never written inline in the config, except the sandbox demo secret (see config docs).
  */
-export const secretRefSchema = z.union([
-  z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name') }).strict(),
-  z.object({ file: z.string().min(1, 'a file path') }).strict(),
-]);
+export const secretRefSchema = z.union(
+  [
+    z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name') }).strict(),
+    z.object({ file: z.string().min(1, 'a file path') }).strict(),
+  ],
+  { error: 'expected { env: NAME } or { file: PATH }' },
+);
 export type SecretRef = z.infer<typeof secretRefSchema>;
 
 export class SecretResolutionError extends Error {

@@ -49,8 +49,7 @@ export async function runMutation(
   if (!client || !webhookId) throw new Error('runMutation needs an authenticated, signed call');
 
   const key = parseIdempotencyKey(c.req.header('idempotency-key')) ?? `webhook:${webhookId}`;
-  const url = new URL(c.req.url);
-  const fingerprint = await sha256Hex(`${c.req.method} ${url.pathname}${url.search}\n${c.get('rawBody') ?? ''}`);
+  const fingerprint = await requestFingerprint(c);
   const admitted = await store.admit({
     clientId: client.id,
     webhookId,
@@ -108,6 +107,38 @@ export async function runMutation(
   const response: StoredResponse = { status: outcome.status, headers, body: JSON.stringify(outcome.body) };
   await store.commit({ ...outcome.work, complete: { clientId: client.id, key, response } });
   return storedToResponse(response, {});
+}
+
+/** SHA-256 of method, path with query and the exact body: what makes two requests "the same". */
+export function requestFingerprint(c: Context<AppEnv>): Promise<string> {
+  const url = new URL(c.req.url);
+  return sha256Hex(`${c.req.method} ${url.pathname}${url.search}\n${c.get('rawBody') ?? ''}`);
+}
+
+/**
+ * Remembers the webhook-id of a signed call that is not a mutation (reads, dry runs), so the same
+ * signed message cannot be used twice on any route within the replay window.
+ */
+export async function admitSignedRead(c: Context<AppEnv>): Promise<void> {
+  const { store, clock, settings } = c.get('services');
+  const client = c.get('client');
+  const webhookId = c.get('webhookId');
+  if (!client || !webhookId) return;
+  const admitted = await store.admit({
+    clientId: client.id,
+    webhookId,
+    fingerprint: await requestFingerprint(c),
+    now: clock.now(),
+    replayWindowMs: replayWindowMs(settings),
+    idempotencyTtlMs: settings.idempotencyTtlMs,
+    inFlightLockMs: settings.inFlightLockMs,
+  });
+  if (admitted.kind === 'webhook_reused') {
+    throw new Problem(
+      'webhook_id_reused',
+      `webhook-id ${webhookId} was already used at ${new Date(admitted.firstSeenAt).toISOString()}; every message needs a fresh id`,
+    );
+  }
 }
 
 function storedToResponse(stored: StoredResponse, extra: Record<string, string>): Response {

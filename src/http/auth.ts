@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Scope } from '../config/schema.ts';
+import { admitSignedRead } from './admission.ts';
 import { hasScope } from './clients.ts';
 import type { AppEnv } from './env.ts';
 import { Problem } from './problem.ts';
@@ -62,6 +63,8 @@ export function authenticate(requirement: AuthRequirement): MiddlewareHandler<Ap
         required_scope: scope,
       });
     }
+
+    if (!requirement.mutating) await admitSignedRead(c);
 
     if (requirement.mutating) {
       const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();

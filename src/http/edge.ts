@@ -23,7 +23,7 @@ export function edge(): MiddlewareHandler<AppEnv> {
           audit: [edgeEvent(c, status >= 500 ? 'request.failed' : 'request.refused', status >= 500 ? 'failure' : 'refused', { code, status })],
         });
       } catch (error) {
-        log.error({ err: errorSummary(error), request_id: c.get('requestId') }, 'could not audit a refusal');
+        log.error({ error: errorSummary(error), request_id: c.get('requestId') }, 'could not audit a refusal');
       }
     }
     log.info(
@@ -54,7 +54,7 @@ export function onError(error: Error, c: Context<AppEnv>): Response {
         ? new Problem('payload_too_large', 'the body exceeds the limit')
         : new Problem('validation_failed', error.message || 'bad request');
   } else {
-    c.get('services')?.log.error({ err: errorSummary(error), request_id: requestId }, 'unhandled error');
+    c.get('services')?.log.error({ error: errorSummary(error), request_id: requestId }, 'unhandled error');
     problem = new Problem('internal', 'an internal error occurred; the request id identifies it in the service logs');
   }
   c.set('problemCode', problem.code);

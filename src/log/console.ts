@@ -6,7 +6,7 @@
  * hidden here too (test/worker/console-log.test.ts compares both with a canary).
  */
 import type { Logger } from '../services.ts';
-import { REDACTED_PATHS } from './pino.ts';
+import { REDACTED_PATHS } from './redact.ts';
 
 export const LOG_LEVELS = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Number.POSITIVE_INFINITY } as const;
 export type LogLevel = keyof typeof LOG_LEVELS;

@@ -32,6 +32,10 @@ export interface Plan {
 /**
  * One reconcile pass for one target, as a pure function: merge each group's prefixes, pack them into
  * rules within the limits (stable against what is in place), and diff against the current listing.
+ *
+ * `current` must be the target's whole listing, foreign rules included: their priorities are then
+ * avoided (Azure refuses two rules with one priority and direction), and they are never changed.
+ * `limits` may be a function of the placement: `(p) => connector.limits(targetId, p)`.
  */
 export function plan(
   current: readonly NormalizedRule[],

@@ -24,15 +24,9 @@ export interface PassPlan {
 export async function planPass(input: PassInput): Promise<PassPlan> {
   const { connector, targetId, intents, placements, now } = input;
   const current = await connector.list(targetId);
-  const owned = current.filter((r) => r.owned);
   const groups = desiredGroups(liveIntents(intents, now), placements);
-  const plans: Plan[] = [];
-  for (const placement of new Set([placements.deny, placements.allow])) {
-    const mine = groups.filter((g) => g.match.placement === placement);
-    const ownedHere = owned.filter((r) => r.placement === placement);
-    if (!mine.length && !ownedHere.length) continue;
-    plans.push(plan(ownedHere, mine, connector.limits(targetId, placement)));
-  }
+  // The whole listing goes to plan: foreign rules are never changed, but their priorities are taken.
+  const plans = [plan(current, groups, (placement) => connector.limits(targetId, placement))];
   const invalid: PassPlan['invalid'] = [];
   const changes: RuleChange[] = [];
   for (const change of plans.flatMap((p) => p.changes)) {

@@ -61,7 +61,7 @@ export class Reconciler {
     try {
       await this.pass(connectorId, targetId);
     } catch (error) {
-      this.deps.log.error({ err: String(error), connector: connectorId, target: targetId }, 'reconcile pass failed');
+      this.deps.log.error({ error: String(error), connector: connectorId, target: targetId }, 'reconcile pass failed');
       await this.deps.store
         .commit({
           audit: [{ action: 'reconcile.failed', outcome: 'failure', target: `${connectorId}/${targetId}`, detail: { error: String(error) } }],

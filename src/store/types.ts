@@ -2,6 +2,7 @@
  * Durable state behind async interfaces. One implementation over SQL (`src/store/sql/`) runs on
  * better-sqlite3 (Node) and D1 (Workers); the contract suite in test/store/ runs against both.
  */
+import type { AuditPage, AuditPageQuery, Checkpoint } from '../audit/pull-types.ts';
 import type { AuditEvent, AuditEventInput } from '../audit/types.ts';
 import type { Intent, RunFilter, RunView, RunWork } from '../runs/types.ts';
 
@@ -31,11 +32,11 @@ export interface AdmitRequest {
 
 export type AdmitResult =
   | { kind: 'fresh' }
-  /** The same message delivered again (same client, id and fingerprint): answered from the idempotency record. */
+  /** The same message delivered again (same client, id, fingerprint and key): answered from the idempotency record. */
   | { kind: 'replay'; response: StoredResponse }
   | { kind: 'in_flight' }
   | { kind: 'key_mismatch' }
-  /** The webhook-id was already used for a different request (another route, body or client). */
+  /** The webhook-id was already used: for a different request (route, body, key or client), or by a read. */
   | { kind: 'webhook_reused'; firstSeenAt: number };
 
 /** Everything a handler changes, committed atomically with its audit events and idempotency completion. */
@@ -58,6 +59,19 @@ export interface Store {
   auditAfter(seq: number, limit: number): Promise<AuditEvent[]>;
   /** The last appended event's seq and hash (seq 0 and the genesis hash for an empty log). */
   auditHead(): Promise<{ seq: number; hash: string }>;
+  // Audit pull API, checkpoints and retention (src/store/sql/audit-queries.ts).
+  /** One filtered page after a cursor, in seq order, with how far the cursor may move. */
+  auditPage(query: AuditPageQuery): Promise<AuditPage>;
+  /** The last appended seq (0 for an empty log), without its hash. */
+  auditHeadSeq(): Promise<number>;
+  /** Signed checkpoints after a seq, in seq order. */
+  auditCheckpoints(afterSeq: number, limit: number): Promise<Checkpoint[]>;
+  latestAuditCheckpoint(): Promise<Checkpoint | undefined>;
+  addAuditCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  /** The last event retention may delete (events older than `before`, at most `maxEvents`, never the head). */
+  auditRetentionCutoff(before: string, maxEvents: number): Promise<{ seq: number; hash: string } | undefined>;
+  /** Stores a retention checkpoint and deletes the events up to it, atomically; returns how many went. */
+  pruneAudit(anchor: Checkpoint): Promise<number>;
   /** Cheap liveness query for /readyz. */
   ping(): Promise<void>;
 

@@ -62,9 +62,8 @@ describe('security: internal errors', () => {
     const body = await readProblem(res, { status: 500, code: 'internal', detail: /^an internal error occurred; the request id identifies it/ });
     expect(JSON.stringify(body)).not.toContain('hunter2');
     const errorLine = t.logs.records.find((r) => r.msg === 'unhandled error');
-    // err.type reads "Object": pino's err serializer overwrites errorSummary's type (cosmetic; reported).
-    expect(errorLine).toMatchObject({ level: 50, request_id: body.request_id, err: { message: expect.stringContaining('hunter2') } });
-    expect((errorLine?.err as { stack?: string } | undefined)?.stack).toMatch(/\n\s+at /);
+    expect(errorLine).toMatchObject({ level: 50, request_id: body.request_id, error: { type: 'Error', message: expect.stringContaining('hunter2') } });
+    expect((errorLine?.error as { stack?: string } | undefined)?.stack).toMatch(/\n\s+at /);
     const events = (await t.audit()).filter((e) => e.requestId === body.request_id);
     expect(events.map((e) => [e.action, e.outcome, e.detail?.code])).toEqual([['request.failed', 'failure', 'internal']]);
   });

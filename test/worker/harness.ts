@@ -71,7 +71,7 @@ export interface RunningWorker {
 }
 
 /**
- * Bundles the Worker, migrates a fresh local D1, and starts `worker` (named "portcullis", the shipped
+ * Bundles the Worker, migrates a fresh local D1, and starts the Worker (named "portcullis", with the shipped
  * config) plus any extra workers running the same bundle with other bindings.
  */
 export async function startWorker(extra: (settings: WranglerSettings) => WorkerOptions[] = () => []): Promise<RunningWorker> {
@@ -82,7 +82,10 @@ export async function startWorker(extra: (settings: WranglerSettings) => WorkerO
     readWranglerToml(),
     wrangler(['deploy', '--dry-run', '--outdir', outdir]),
     wrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist]),
-  ]);
+  ]).catch((error: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
 
   let printed = '';
   const collect = (stream: Readable) => stream.on('data', (chunk: Buffer) => (printed += chunk.toString()));
@@ -111,6 +114,7 @@ export async function startWorker(extra: (settings: WranglerSettings) => WorkerO
     await mf.ready;
   } catch (error) {
     await mf.dispose().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
     throw new Error(`workerd did not start: ${(error as Error).message}\n${printed}`);
   }
   return {

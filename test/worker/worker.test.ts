@@ -106,12 +106,9 @@ describe('worker: security', () => {
     expect(JSON.parse(refusal?.event ?? '{}').detail).toMatchObject({ code: 'signature_invalid', status: 401, path: '/v1/whoami' });
   });
 
-  // KNOWN GAP in src/http/auth.ts (not the Worker's): signed reads never reach store.admit(), so a
-  // webhook-id is not remembered and a captured signed GET (the signature binds id, timestamp and body,
-  // not the path) can be replayed to any read route within the tolerance. The securitySchemes text
-  // promises "every webhook-id is accepted once". `it.fails` keeps the suite green and turns red the
-  // day the edge guards reads: then change it to `it`.
-  it.fails('refuses a webhook-id replayed on another route (a different fingerprint)', async () => {
+  // The signature binds id, timestamp and body, not the path: the replay guard is what stops a captured
+  // signed GET from being replayed to another read route within the tolerance.
+  it('refuses a webhook-id replayed on another route (a different fingerprint)', async () => {
     const id = `msg_${crypto.randomUUID()}`;
     expect((await signedGet('/v1/whoami', demoSecret, id)).status).toBe(200);
     const replay = await signedGet('/v1/whoami?again=1', demoSecret, id);

@@ -5,7 +5,9 @@ import { actionInputs } from '../../playbooks/inputs.ts';
 import { DEFAULT_SCOPE } from '../../playbooks/schema.ts';
 import { planRun, planWork } from '../../runs/planner.ts';
 import { decideApproval, pendingView } from '../../runs/accept.ts';
-import { runMutation } from '../admission.ts';
+import type { Scope } from '../../config/schema.ts';
+import { admitSignedRead, runMutation } from '../admission.ts';
+import { hasScope } from '../clients.ts';
 import { authenticate } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
 import { Problem } from '../problem.ts';
@@ -46,12 +48,22 @@ const createRun = createRoute({
   },
 });
 
-function playbookScope(c: Context<AppEnv>) {
+/**
+ * The scope a run needs is the playbook's. An unknown playbook is a 404 only for clients that may run
+ * playbooks at all; others get the 403, so playbook names cannot be probed without a run scope.
+ */
+function playbookScope(c: Context<AppEnv>): Scope {
   const name = c.req.param('name') ?? '';
   const playbook = c.get('services').runtime?.playbooks.get(name);
-  if (!playbook) throw new Problem('playbook_not_found', `no playbook "${name.slice(0, 64)}"; see GET /v1/playbooks`);
-  return playbook.scope ?? DEFAULT_SCOPE[playbook.action];
+  if (playbook) return playbook.scope ?? DEFAULT_SCOPE[playbook.action];
+  const client = c.get('client');
+  if (client && RUN_SCOPES.some((scope) => hasScope(client, scope))) {
+    throw new Problem('playbook_not_found', `no playbook "${name.slice(0, 64)}"`);
+  }
+  return 'block';
 }
+
+const RUN_SCOPES: Scope[] = ['block', 'allow', 'quarantine'];
 
 export const registerRuns: RouteModule = (app, signed) => {
   signed.push({ method: 'post', path: '/v1/playbooks/{name}/runs', requirement: { scope: 'block', mutating: true } });
@@ -82,6 +94,7 @@ export const registerRuns: RouteModule = (app, signed) => {
     const ctx = { store: services.store, catalog: runtime.catalog, tiers: runtime.tiers, now, runId };
 
     if (dryRun) {
+      await admitSignedRead(c);
       const plan = await planRun(playbook, parsed.data as never, ctx);
       const targets = await Promise.all(
         plan.targets.map(async (t) => {

@@ -1,6 +1,7 @@
 import type { AuditEvent } from '../../audit/types.ts';
 import type { AdmitRequest, AdmitResult, Store, StoredResponse, UnitOfWork } from '../types.ts';
 import { AuditAppender } from './audit-append.ts';
+import { AuditQueries } from './audit-queries.ts';
 import { type SqlDriver, type SqlStatement, sql } from './driver.ts';
 import { RunQueries, runWorkStatements } from './runs.ts';
 
@@ -18,6 +19,7 @@ interface IdempotencyRow {
 export class SqlStore implements Store {
   private readonly appender: AuditAppender;
   private readonly runs: RunQueries;
+  private readonly auditQueries: AuditQueries;
 
   constructor(
     private readonly driver: SqlDriver,
@@ -25,6 +27,7 @@ export class SqlStore implements Store {
   ) {
     this.appender = new AuditAppender(driver, now);
     this.runs = new RunQueries(driver);
+    this.auditQueries = new AuditQueries(driver);
   }
 
   intentsForTarget = (c: string, t: string) => this.runs.intentsForTarget(c, t);
@@ -35,8 +38,18 @@ export class SqlStore implements Store {
   activeIntents: Store['activeIntents'] = (kind) => this.runs.activeIntents(kind);
   getRun = (id: string) => this.runs.getRun(id);
   listRuns: Store['listRuns'] = (filter) => this.runs.listRuns(filter);
+  auditPage: Store['auditPage'] = (query) => this.auditQueries.page(query);
+  auditHeadSeq = () => this.auditQueries.headSeq();
+  auditCheckpoints = (afterSeq: number, limit: number) => this.auditQueries.checkpoints(afterSeq, limit);
+  latestAuditCheckpoint = () => this.auditQueries.latestCheckpoint();
+  addAuditCheckpoint: Store['addAuditCheckpoint'] = (c) => this.auditQueries.addCheckpoint(c);
+  auditRetentionCutoff = (before: string, maxEvents: number) => this.auditQueries.retentionCutoff(before, maxEvents);
+  pruneAudit: Store['pruneAudit'] = (anchor) => this.auditQueries.prune(anchor);
 
   async admit(r: AdmitRequest): Promise<AdmitResult> {
+    // A webhook-id is bound to the exact request AND the idempotency key it first came with, so a
+    // captured message resent under another (unsigned) Idempotency-Key is refused, never run again.
+    const bound = `${r.fingerprint}|${r.idempotencyKey ?? ''}`;
     const statements: SqlStatement[] = [];
     if (r.webhookId) {
       statements.push(
@@ -44,7 +57,7 @@ export class SqlStore implements Store {
           'INSERT INTO replay_guard (webhook_id, client_id, fingerprint, seen_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
           r.webhookId,
           r.clientId,
-          r.fingerprint,
+          bound,
           r.now,
         ),
       );
@@ -66,7 +79,7 @@ export class SqlStore implements Store {
           r.now + r.idempotencyTtlMs,
           r.webhookId ?? '',
           r.clientId,
-          r.fingerprint,
+          bound,
         ),
       );
     }
@@ -77,7 +90,8 @@ export class SqlStore implements Store {
         'SELECT client_id, fingerprint, seen_at FROM replay_guard WHERE webhook_id = ?',
         [r.webhookId],
       );
-      if (seen && (seen.client_id !== r.clientId || seen.fingerprint !== r.fingerprint)) {
+      // Reads have no idempotency record to answer from: any second use of their id is a replay.
+      if (seen && (seen.client_id !== r.clientId || seen.fingerprint !== bound || r.idempotencyKey === undefined)) {
         return { kind: 'webhook_reused', firstSeenAt: seen.seen_at };
       }
     }

@@ -1,0 +1,77 @@
+/**
+ * The audit log's background work on a long-running runtime (src/node.ts): import the signing key from
+ * config, attach it to the services for the routes, sign a checkpoint every interval, prune by age.
+ * Runtime-free (global timers only); failures are logged and retried at the next tick.
+ */
+import type { Config } from '../config/schema.ts';
+import { type SecretSource, resolveSecret } from '../config/secret.ts';
+import type { Services } from '../services.ts';
+import { type CheckpointSigner, importCheckpointSigner } from './checkpoint.ts';
+import { checkpointHead, pruneAuditLog } from './checkpointer.ts';
+import { attachAuditRuntime } from './runtime.ts';
+
+const DAY_MS = 86_400_000;
+/** Retention is checked hourly (and once shortly after start). */
+const PRUNE_EVERY_MS = 3_600_000;
+
+export interface AuditTasks {
+  signer?: CheckpointSigner;
+  /** Runs one checkpoint and one retention pass now (tests, and the first pass after start). */
+  tick(): Promise<void>;
+  stop(): void;
+}
+
+type Timer = ReturnType<typeof setInterval> & { unref?(): void };
+const background = (timer: Timer): Timer => {
+  timer.unref?.();
+  return timer;
+};
+
+export async function startAuditTasks(options: {
+  services: Services;
+  config: Config['audit'];
+  secrets: SecretSource;
+  /** false: only attach the signer (no timers). */
+  timers?: boolean;
+}): Promise<AuditTasks> {
+  const { services, config } = options;
+  const { store, clock, log } = services;
+  let signer: CheckpointSigner | undefined;
+  if (config?.signingKey) {
+    try {
+      signer = await importCheckpointSigner(resolveSecret(config.signingKey, options.secrets));
+    } catch (error) {
+      throw new Error(`audit.signingKey: ${(error as Error).message}`);
+    }
+  }
+  attachAuditRuntime(services, signer ? { signer } : {});
+
+  const checkpoint = async () => {
+    if (signer) await checkpointHead(store, signer, clock.now(), 'periodic');
+  };
+  const prune = async () => {
+    if (!signer || config?.retentionDays === undefined) return;
+    const deleted = await pruneAuditLog(store, signer, clock.now(), config.retentionDays * DAY_MS);
+    if (deleted) log.info({ deleted, retention_days: config.retentionDays }, 'audit events pruned');
+  };
+  const logFailure = (what: string) => (error: unknown) => log.error({ error: String(error) }, `audit ${what} failed`);
+
+  const timers: Timer[] = [];
+  if (signer && options.timers !== false) {
+    timers.push(background(setInterval(() => checkpoint().catch(logFailure('checkpoint')), (config?.checkpointIntervalSeconds ?? 3600) * 1000)));
+    if (config?.retentionDays !== undefined) {
+      timers.push(background(setInterval(() => prune().catch(logFailure('retention')), PRUNE_EVERY_MS)));
+      timers.push(background(setTimeout(() => prune().catch(logFailure('retention')), 5_000)));
+    }
+  }
+  return {
+    ...(signer ? { signer } : {}),
+    async tick() {
+      await checkpoint();
+      await prune();
+    },
+    stop() {
+      for (const t of timers) clearInterval(t);
+    },
+  };
+}

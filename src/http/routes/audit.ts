@@ -1,0 +1,196 @@
+/**
+ * The audit log for compliance tools and SIEMs:
+ * - GET  /v1/audit/events       pull with an opaque cursor (`after`), filters, JSON / NDJSON / OCSF / CEF;
+ *                               `Link: <…>; rel="next"` on every response, also an empty one, so pollers keep going;
+ * - GET  /v1/audit/verify       re-hashes the stored chain against the signed checkpoints, names the first bad seq;
+ * - GET  /v1/audit/checkpoints  the signed checkpoints and the public key that verifies them;
+ * - POST /v1/audit/checkpoints  signs the current head now (signed call, scope audit:read: an auditor asks
+ *                               for a fresh checkpoint before an export; it changes no event).
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { RouteModule } from '../../app.ts';
+import { checkpointHead } from '../../audit/checkpointer.ts';
+import { CursorError, decodeCursor, encodeCursor } from '../../audit/cursor.ts';
+import { AUDIT_FORMATS, CONTENT_TYPES, formatPage, negotiateFormat, ndjsonExport } from '../../audit/pull.ts';
+import { type AuditFilter, type Checkpoint, rowToNdjsonLine } from '../../audit/pull-types.ts';
+import { auditRuntimeOf } from '../../audit/runtime.ts';
+import { verifyStore } from '../../audit/verify-store.ts';
+import { edgeEvent, runMutation } from '../admission.ts';
+import { authenticate } from '../auth.ts';
+import { Problem } from '../problem.ts';
+import { signedOnlySecurity, signedSecurity } from './security.ts';
+
+const READ = { scope: 'audit:read', mutating: false } as const;
+const WRITE = { scope: 'audit:read', mutating: true } as const;
+const OUTCOMES = ['success', 'failure', 'refused', 'pending'] as const;
+const name = z.string().min(1).max(200);
+
+const eventsQuery = z
+  .object({
+    after: z.string().max(40).optional().openapi({ description: 'The cursor from the previous response (Link rel=next or next_cursor).' }),
+    since: z.string().max(40).optional().openapi({ description: 'ISO-8601 time, inclusive.' }),
+    until: z.string().max(40).optional().openapi({ description: 'ISO-8601 time, exclusive.' }),
+    client: name.optional(),
+    playbook: name.optional(),
+    run: name.optional(),
+    target: name.optional(),
+    action: name.optional(),
+    outcome: z.enum(OUTCOMES).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional().openapi({
+      description: 'Page size, 1 to 1,000 (default 100). Absent with format=ndjson: the whole log up to the head, streamed.',
+    }),
+    format: z.enum(AUDIT_FORMATS).optional().openapi({ description: 'Overrides Accept.' }),
+  })
+  .strict();
+
+const listEvents = createRoute({
+  method: 'get',
+  path: '/v1/audit/events',
+  tags: ['audit'],
+  summary: 'Pull audit events after a cursor (JSON, NDJSON export, OCSF 1.3.0, CEF)',
+  description:
+    'Ordered by seq, which is commit order: a poller that follows Link rel="next" sees every event at least once, including ones that commit late. Dedupe on `id`. Accept: application/json (default), application/x-ndjson (bulk export, streamed), application/ocsf+json (OCSF 1.3.0: 7004 Network Remediation Activity for blocks and quarantines, 6003 API Activity for the rest), text/x-cef.',
+  security: signedSecurity,
+  middleware: [authenticate(READ)] as const,
+  request: { query: eventsQuery },
+  responses: {
+    200: { description: 'A page (or the whole export); the next cursor is in Link rel="next" and, for JSON and OCSF, next_cursor' },
+    400: { description: 'A bad cursor, filter or limit (problem+json, code invalid_query)' },
+  },
+});
+
+const verify = createRoute({
+  method: 'get',
+  path: '/v1/audit/verify',
+  tags: ['audit'],
+  summary: 'Verify the hash chain and the signed checkpoints; name the first bad seq',
+  security: signedSecurity,
+  middleware: [authenticate(READ)] as const,
+  responses: { 200: { description: 'The report: ok, or the first bad seq with the reason (missing, out_of_order, hash_mismatch...)' } },
+});
+
+const listCheckpoints = createRoute({
+  method: 'get',
+  path: '/v1/audit/checkpoints',
+  tags: ['audit'],
+  summary: 'Signed checkpoints and the public key (pin it out of band before trusting it)',
+  security: signedSecurity,
+  middleware: [authenticate(READ)] as const,
+  request: { query: z.object({ after_seq: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(10_000).default(10_000) }).strict() },
+  responses: { 200: { description: 'Checkpoints in seq order' } },
+});
+
+const createCheckpoint = createRoute({
+  method: 'post',
+  path: '/v1/audit/checkpoints',
+  tags: ['audit'],
+  summary: 'Sign a checkpoint of the current head now',
+  security: signedOnlySecurity,
+  middleware: [authenticate(WRITE)] as const,
+  request: { body: { content: { 'application/json': { schema: z.object({ type: z.literal('audit.checkpoint') }).strict() } }, required: true } },
+  responses: {
+    201: { description: 'The checkpoint covering the head (an existing one when the head has not moved)' },
+    503: { description: 'No audit.signingKey is configured' },
+  },
+});
+
+const checkpointJson = (c: Checkpoint) => ({ seq: c.seq, hash: c.hash, time: c.time, kind: c.kind, key_id: c.keyId, signature: c.signature });
+
+function isoTime(field: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) throw new Problem('invalid_query', `${field}: expected an ISO-8601 time such as 2026-01-01T00:00:00Z, got "${value.slice(0, 40)}"`);
+  return new Date(ms).toISOString();
+}
+
+export const registerAudit: RouteModule = (app, signed) => {
+  for (const path of ['/v1/audit/events', '/v1/audit/verify', '/v1/audit/checkpoints']) signed.push({ method: 'get', path, requirement: READ });
+  signed.push({ method: 'post', path: '/v1/audit/checkpoints', requirement: WRITE });
+
+  app.openapi(listEvents, async (c) => {
+    const { store, version } = c.get('services');
+    const q = c.req.valid('query');
+    let after = 0;
+    try {
+      after = q.after === undefined ? 0 : decodeCursor(q.after);
+    } catch (error) {
+      if (error instanceof CursorError) throw new Problem('invalid_query', `after: ${error.message} (use the cursor from Link rel="next")`);
+      throw error;
+    }
+    const filter: AuditFilter = {
+      ...(q.client ? { clientId: q.client } : {}),
+      ...(q.playbook ? { playbook: q.playbook } : {}),
+      ...(q.run ? { runId: q.run } : {}),
+      ...(q.target ? { target: q.target } : {}),
+      ...(q.action ? { action: q.action } : {}),
+      ...(q.outcome ? { outcome: q.outcome } : {}),
+      ...(q.since ? { since: isoTime('since', q.since) } : {}),
+      ...(q.until ? { until: isoTime('until', q.until) } : {}),
+    };
+    const format = negotiateFormat(q.format, c.req.header('accept'));
+    const next = (cursor: number) => {
+      const url = new URL(c.req.url);
+      url.searchParams.set('after', encodeCursor(cursor));
+      // Relative (RFC 8288 resolves it against the request URL), so it survives TLS-terminating proxies.
+      return { link: `<${url.pathname}${url.search}>; rel="next"`, cursor: encodeCursor(cursor) };
+    };
+
+    if (format === 'ndjson' && q.limit === undefined) {
+      // Bulk export: everything up to the head as it is now; the next cursor is known before streaming.
+      const through = Math.max(after, await store.auditHeadSeq());
+      return new Response(ndjsonExport(store, { ...filter, after, through }), {
+        status: 200,
+        headers: { 'content-type': CONTENT_TYPES.ndjson, link: next(through).link, 'cache-control': 'no-store' },
+      });
+    }
+    const page = await store.auditPage({ ...filter, after, limit: q.limit ?? 100 });
+    const { link, cursor } = next(page.scannedTo);
+    const body =
+      format === 'ndjson'
+        ? page.rows.map(rowToNdjsonLine).join('')
+        : formatPage(format, page.rows, cursor, version);
+    return new Response(body, { status: 200, headers: { 'content-type': CONTENT_TYPES[format], link, 'cache-control': 'no-store' } });
+  });
+
+  app.openapi(verify, async (c) => {
+    const { store } = c.get('services');
+    const report = await verifyStore(store, auditRuntimeOf(c.get('services')).signer?.verifier);
+    return c.json(
+      {
+        ok: report.ok,
+        checked: report.checked,
+        first_seq: report.firstSeq,
+        last_seq: report.lastSeq,
+        checkpoints_matched: report.checkpointsMatched,
+        signatures: report.signatures,
+        fault: report.fault ?? null,
+      },
+      200,
+    );
+  });
+
+  app.openapi(listCheckpoints, async (c) => {
+    const { after_seq, limit } = c.req.valid('query');
+    const signer = auditRuntimeOf(c.get('services')).signer;
+    const checkpoints = await c.get('services').store.auditCheckpoints(after_seq, limit);
+    return c.json(
+      { public_key: signer ? { key_id: signer.keyId, jwk: signer.publicJwk } : null, checkpoints: checkpoints.map(checkpointJson) },
+      200,
+    );
+  });
+
+  app.openapi(createCheckpoint, (c) =>
+    runMutation(c, async () => {
+      const services = c.get('services');
+      const signer = auditRuntimeOf(services).signer;
+      if (!signer) throw new Problem('unavailable', 'no audit.signingKey is configured, so no checkpoint can be signed');
+      const checkpoint = await checkpointHead(services.store, signer, services.clock.now(), 'on_demand');
+      if (!checkpoint) throw new Problem('not_found', 'the audit log is empty: there is nothing to checkpoint yet');
+      return {
+        status: 201,
+        body: checkpointJson(checkpoint),
+        work: { audit: [edgeEvent(c, 'audit.checkpoint', 'success', { seq: checkpoint.seq, kind: checkpoint.kind, key_id: checkpoint.keyId })] },
+      };
+    }),
+  );
+};

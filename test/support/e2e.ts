@@ -1,0 +1,124 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setupServer } from 'msw/node';
+import { Writable } from 'node:stream';
+import { awsEc2 } from '../../connectors/aws-ec2/index.ts';
+import { mswHandlers as awsMsw } from '../../connectors/aws-ec2/simulator/msw.ts';
+import { azureNsg } from '../../connectors/azure-nsg/index.ts';
+import { mswHandlers as azureMsw } from '../../connectors/azure-nsg/msw.ts';
+import { gcpFirewall } from '../../connectors/gcp-firewall/index.ts';
+import { mswHandlers as gcpMsw } from '../../connectors/gcp-firewall/simulator/msw.ts';
+import { type Composed, composeServices } from '../../src/compose.ts';
+import { parseConfig } from '../../src/config/parse.ts';
+import type { Simulator, SimulatorOptions } from '../../src/connectors/simulator.ts';
+import { CLIENT_HEADER } from '../../src/http/auth.ts';
+import { signHeaders } from '../../src/http/signature.ts';
+import { createPinoLogger } from '../../src/log/pino.ts';
+import { FakeClock } from './fake-clock.ts';
+
+export const REQUESTER_SECRET = 'whsec_cmVxdWVzdGVyLXNlY3JldC1mb3ItZW5kLXRvLWVuZC10ZXN0cw==';
+export const APPROVER_SECRET = 'whsec_YXBwcm92ZXItc2VjcmV0LWZvci1lbmQtdG8tZW5kLXRlc3RzIQ==';
+
+/**
+ * The whole service in-process, exactly as `portcullis serve` composes it (src/compose.ts), with the
+ * three clouds' simulators answering the real SDKs through msw (`onUnhandledRequest: 'error'`) and a
+ * fake clock everywhere. Config: the repo's sandbox config with a temp data directory and test clients.
+ */
+export interface E2E extends Composed {
+  clock: FakeClock;
+  sims: { aws: Simulator; azure: Simulator; gcp: Simulator };
+  logs: string[];
+  /** A signed request to the app (client "soar" unless another is named). */
+  call(method: string, path: string, body?: unknown, opts?: { client?: 'soar' | 'approver'; headers?: Record<string, string> }): Promise<Response>;
+  /** Runs a playbook and waits for every reconcile pass to finish; returns the run as GET /v1/runs/{id} shows it. */
+  run(playbook: string, inputs: Record<string, unknown>): Promise<{ status: number; run: RunBody }>;
+  close(): Promise<void>;
+}
+
+export interface RunBody {
+  id: string;
+  status: string;
+  targets: { connector: string; target: string; state: string; intents: number; errors: string[] }[];
+  [k: string]: unknown;
+}
+
+export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: string } = {}): Promise<E2E> {
+  const clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
+  const simOptions = { clock, ...options.simulator };
+  const sims = {
+    aws: awsEc2.createSimulator(simOptions),
+    azure: azureNsg.createSimulator(simOptions),
+    gcp: gcpFirewall.createSimulator(simOptions),
+  };
+  const msw = setupServer(...awsMsw(sims.aws), ...azureMsw(sims.azure), ...gcpMsw(sims.gcp));
+  msw.listen({ onUnhandledRequest: 'error' });
+
+  const repoConfig = readFileSync(resolve('portcullis.config.yaml'), 'utf8');
+  const configText = repoConfig
+    .replace(/^sandbox: true/m, 'sandbox: false')
+    .replace(/^dataDir: .*/m, `dataDir: ${JSON.stringify(dir)}`)
+    .replace(/^log: .*/m, 'log: { level: info }')
+    .replace(/^clients:[\s\S]*?\n\n/m, `clients:
+  - id: soar
+    scopes: [block, allow, quarantine, runs:read, audit:read]
+    secrets: [{ env: E2E_SOAR_SECRET }]
+  - id: approver
+    scopes: [approve, runs:read]
+    secrets: [{ env: E2E_APPROVER_SECRET }]
+
+`)
+    .replace(/^tiers:[\s\S]*?\n\n/m, `${options.tiers ?? 'tiers:\n  web: { cidrs: [10.0.1.0/24] }\n  api: { targets: [] }'}\n\n`)
+    .replace(/    simulator: true\n/g, '    simulator: false\n');
+  const config = parseConfig(configText, 'e2e.config.yaml');
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const env: Record<string, string> = { E2E_SOAR_SECRET: REQUESTER_SECRET, E2E_APPROVER_SECRET: APPROVER_SECRET };
+  const composed = await composeServices({
+    config,
+    configText,
+    configPath: 'e2e.config.yaml',
+    secrets: { env: (n) => env[n] },
+    clock,
+    log: createPinoLogger('info', sink),
+  });
+
+  const call: E2E['call'] = async (method, path, body, opts = {}) => {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const client = opts.client ?? 'soar';
+    const headers = await signHeaders(client === 'soar' ? REQUESTER_SECRET : APPROVER_SECRET, text, undefined, Math.floor(clock.now() / 1000));
+    return composed.app.request(path, {
+      method,
+      headers: { ...headers, [CLIENT_HEADER]: client, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...opts.headers },
+      ...(body === undefined ? {} : { body: text }),
+    });
+  };
+
+  return {
+    ...composed,
+    clock,
+    sims,
+    logs,
+    call,
+    async run(playbook, inputs) {
+      const response = await call('POST', `/v1/playbooks/${playbook}/runs`, { playbook, inputs });
+      const accepted = (await response.json()) as RunBody;
+      if (response.status !== 202) return { status: response.status, run: accepted };
+      await composed.reconciler.idle();
+      const settled = await call('GET', `/v1/runs/${accepted.id}`);
+      return { status: response.status, run: (await settled.json()) as RunBody };
+    },
+    async close() {
+      await composed.reconciler.idle();
+      msw.close();
+      composed.sqlite.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
