@@ -74,25 +74,29 @@ describe('idempotency (errors that mean success once confirmed)', () => {
 });
 
 describe('capacity (refused before any write, never evicting)', () => {
-  it('names the ACL, the band and how many more would fit, and writes nothing', async () => {
+  it('places what fits, refuses the rest naming the ACL, the band and the counts, and evicts nothing', async () => {
     for (let i = 0; i < 16; i++) {
       await aws.sim.controls.addForeignRule(SEED_NACL_ID, { ...blockRule(`198.51.100.${i}/32`), action: 'allow', priority: 2000 + i, owned: false });
     }
     const before = aws.sim.controls.writeCalls();
+    const foreignBefore = (await aws.connector.list(TARGET_ID)).filter((r) => !r.owned);
     const results = await aws.connector.apply(TARGET_ID, ['203.0.113.1/32', '203.0.113.2/32', '203.0.113.3/32'].map((cidr) => ({ op: 'create' as const, rule: blockRule(cidr) })));
-    expect(results.every((r) => !r.ok && r.error?.kind === 'capacity')).toBe(true);
-    expect(results[0]?.error?.message).toBe(
-      `network ACL ${SEED_NACL_ID} cannot take 3 new ingress entries; 2 more would fit (IPv4: 3 requested, 2 free (18 of 20 entries in use, including the default rule and 18 not owned by portcullis))`,
+    expect(results.map((r) => r.ok)).toEqual([true, true, false]);
+    expect(results[2]?.error?.kind).toBe('capacity');
+    expect(results[2]?.error?.message).toBe(
+      `network ACL ${SEED_NACL_ID} cannot take 3 new ingress entries; 2 fit and 1 were refused (IPv4: 3 requested, 2 free (18 of 20 entries in use, including the default rule and 18 not owned by portcullis))`,
     );
-    expect(aws.sim.controls.writeCalls()).toBe(before);
+    expect(aws.sim.controls.writeCalls()).toBe(before + 2);
+    expect((await aws.connector.list(TARGET_ID)).filter((r) => !r.owned)).toEqual(foreignBefore);
   });
 
   it('counts the band: a band of two numbers takes two entries', async () => {
     aws.stop();
     aws = startAws({ target: { ruleNumberBand: { from: 100, to: 101 } } });
     const results = await aws.connector.apply(TARGET_ID, ['203.0.113.1/32', '203.0.113.2/32', '203.0.113.3/32'].map((cidr) => ({ op: 'create' as const, rule: blockRule(cidr) })));
-    expect(results[0]?.error?.message).toContain('rule-number band 100-101: 2 numbers free');
-    expect(aws.sim.controls.writeCalls()).toBe(0);
+    expect(results.map((r) => r.ok)).toEqual([true, true, false]);
+    expect(results[2]?.error?.message).toContain('rule-number band 100-101: 2 numbers free');
+    expect(aws.sim.controls.writeCalls()).toBe(2);
   });
 
   it('the cloud limit still answers as a quota error when the configured limit is above the real one', async () => {

@@ -2,7 +2,7 @@
 import type { Store } from '../store/types.ts';
 import { toCef } from './cef.ts';
 import { toOcsf } from './ocsf.ts';
-import { type AuditPageQuery, type AuditRow, rowToEvent, rowToNdjsonLine } from './pull-types.ts';
+import { type AuditPageQuery, type AuditRow, rowToEvent } from './pull-types.ts';
 
 export const AUDIT_FORMATS = ['json', 'ndjson', 'ocsf', 'cef'] as const;
 export type AuditFormat = (typeof AUDIT_FORMATS)[number];
@@ -39,18 +39,17 @@ const encoder = new TextEncoder();
  * NDJSON of every matching event up to `query.through`, pulled from the store one page at a time as
  * the client reads: memory stays at about one page whatever the size of the log.
  */
-export function ndjsonExport(store: Store, query: Omit<AuditPageQuery, 'limit'> & { through: number }, pageSize = 2_000): ReadableStream<Uint8Array> {
+export function ndjsonExport(store: Store, query: Omit<AuditPageQuery, 'limit'> & { through: number }, pageSize = 5_000): ReadableStream<Uint8Array> {
   let after = query.after;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        const { rows } = await store.auditPage({ ...query, after, limit: pageSize });
-        const last = rows.at(-1);
-        if (last) {
-          after = last.seq;
-          controller.enqueue(encoder.encode(rows.map(rowToNdjsonLine).join('')));
+        const page = await store.auditNdjsonPage({ ...query, after, limit: pageSize });
+        if (page.last !== undefined) {
+          after = page.last;
+          controller.enqueue(encoder.encode(page.text));
         }
-        if (rows.length < pageSize) controller.close();
+        if (page.count < pageSize) controller.close();
       },
     },
     { highWaterMark: 1 },

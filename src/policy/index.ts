@@ -3,3 +3,4 @@ export { isInternetSource } from './context.ts';
 export { type DecisionRequest, type DeterminingPolicy, type PolicyDecision, PolicyEngine, type PolicyOutcome } from './engine.ts';
 export { PolicyRequestError } from './errors.ts';
 export { type LoadedPolicy, type PolicyBundle, loadPolicies, policiesDirOf } from './load.ts';
+export { cedarApprovalPolicy, loadApprovalPolicy } from './approval.ts';

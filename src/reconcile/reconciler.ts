@@ -96,7 +96,20 @@ export class Reconciler {
     const intents = await store.intentsForTarget(connectorId, targetId);
     const now = clock.now();
     const input = { connector, targetId, intents, placements: PLACEMENTS[connector.type] ?? PLACEMENTS['aws-ec2']!, now };
-    const planned = await planPass(input);
+    let planned: PassPlan;
+    try {
+      planned = await planPass(input);
+    } catch (error) {
+      // The target could not even be read: every pending intent fails with the reason (the runs say so);
+      // failed intents are retried on the next pass (new intents, expiry or the periodic drift pass).
+      const reason = `could not read the target: ${error instanceof Error ? error.message : String(error)}`;
+      const pending = intents.filter((i) => i.state === 'pending');
+      await store.commit({
+        intentOutcomes: pending.map((i) => ({ id: i.id, state: 'failed' as const, error: reason, at: now })),
+        audit: [{ action: 'reconcile.pass', outcome: 'failure', target, detail: { intents: intents.length, error: reason } }],
+      });
+      return;
+    }
     const outcome = await applyPass(input, planned, target);
     const quarantine = await this.quarantines(connector, targetId, intents, target);
     const work: RunWork = { intentOutcomes: [...(outcome.work.intentOutcomes ?? []), ...(quarantine.work.intentOutcomes ?? [])] };

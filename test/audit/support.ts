@@ -24,7 +24,7 @@ const CLIENTS = ['soar', 'tines', 'xsoar'];
 export function sampleEvent(i: number, over: Partial<AuditEventInput> = {}): AuditEventInput {
   return {
     action: ['run.accepted', 'cloud.operation', 'request.refused', 'intent.expired'][i % 4] as string,
-    outcome: (['success', 'success', 'refused', 'failure'] as const)[i % 4],
+    outcome: (['success', 'success', 'refused', 'failure'] as const)[i % 4] ?? 'success',
     clientId: CLIENTS[i % 3],
     playbook: i % 2 ? 'block-ip' : 'quarantine-host',
     runId: `run_${Math.floor(i / 5)}`,

@@ -20,6 +20,9 @@ import { describeGroupRules, SecurityGroupRules } from './sg.ts';
 import { sgRulesToNormalized } from './sg-mapping.ts';
 import { validateRule } from './validate.ts';
 
+/** AWS's default quota of inbound (or outbound) rules per security group; each CIDR is one rule. */
+const SG_RULES_PER_DIRECTION = 60;
+
 /** Blocks live in the target's network ACL (band-owned entries), allows in its security group (description-owned rules). */
 export class AwsEc2Connector implements Connector {
   readonly type = 'aws-ec2' as const;
@@ -47,9 +50,21 @@ export class AwsEc2Connector implements Connector {
     return this.config.targets.map((t) => t.id);
   }
 
-  limits(targetId: string): ConnectorLimits {
+  limits(targetId: string, placement: NormalizedRule['placement'] = 'nacl'): ConnectorLimits {
     const target = this.target(targetId);
     const band = target.ruleNumberBand;
+    if (placement === 'sg') {
+      // Security groups: allow-only and unordered; AWS counts every CIDR as one of 60 rules per direction.
+      return {
+        supportsDeny: false,
+        supportsIpv6: target.ipv6,
+        maxRulesPerDirection: SG_RULES_PER_DIRECTION,
+        maxPrefixesPerRule: SG_RULES_PER_DIRECTION,
+        maxPrefixesPerTarget: SG_RULES_PER_DIRECTION,
+        priorityBand: { from: 0, to: 0 },
+        mixesAddressFamilies: true,
+      };
+    }
     return {
       supportsDeny: true,
       supportsIpv6: target.ipv6,

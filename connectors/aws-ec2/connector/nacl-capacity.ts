@@ -19,8 +19,8 @@ const FAMILY_NAME: Record<AddressFamily, string> = { ipv4: 'IPv4', ipv6: 'IPv6' 
  * Chooses rule numbers for new entries and refuses, before any call, what cannot fit. Per direction the
  * room is bounded by (a) free numbers in the band and (b) the per-direction, per-family entry limit, which
  * counts every entry in the ACL: the default rule, foreign entries and ours. When a direction's creates do
- * not all fit, all of them are refused with a capacity error (never a partial or evicting apply): the
- * reconciler decides what to drop, knowing how many more would fit.
+ * not all fit, those that fit are placed in the order asked and the rest are refused with a capacity error
+ * naming the ACL, the band and the counts: never an eviction, never a silent drop.
  */
 export function planNaclCreates(target: AwsEc2Target, entries: NetworkAclEntry[], creates: IndexedChange[]): NaclPlan {
   const plan: NaclPlan = { placed: [], refused: new Map(), present: [] };
@@ -44,31 +44,38 @@ export function planNaclCreates(target: AwsEc2Target, entries: NetworkAclEntry[]
     const taken = new Set(inDirection.map((e) => e.RuleNumber));
     const bandFree = to - from + 1 - inDirection.filter((e) => inBand(target, e.RuleNumber ?? 0)).length;
     const problems: string[] = [];
-    let wouldFit = bandFree;
-    let familyRoom = 0;
+    const familyFree = new Map<AddressFamily, number>();
     for (const family of ['ipv4', 'ipv6'] as const) {
       const need = wanted.filter((w) => familyOf(w.rule.cidrs[0] ?? '') === family).length;
-      if (need === 0) continue;
       const used = inDirection.filter((e) => entryFamily(e) === family);
       const foreign = used.filter((e) => !inBand(target, e.RuleNumber ?? 0)).length;
       const free = Math.max(0, target.naclEntryLimit - used.length);
-      familyRoom += Math.min(need, free);
+      familyFree.set(family, free);
       if (need > free) {
         problems.push(
           `${FAMILY_NAME[family]}: ${need} requested, ${free} free (${used.length} of ${target.naclEntryLimit} entries in use, including the default rule and ${foreign} not owned by portcullis)`,
         );
       }
     }
-    wouldFit = Math.min(wouldFit, familyRoom);
     if (wanted.length > bandFree) problems.push(`rule-number band ${from}-${to}: ${bandFree} numbers free`);
     if (problems.length > 0) {
+      // Place what fits, in the order asked (never evicting an entry); refuse the rest, each with the reason.
+      let bandLeft = bandFree;
+      const fitting = wanted.filter((w) => {
+        const family = familyOf(w.rule.cidrs[0] ?? '');
+        const left = familyFree.get(family) ?? 0;
+        if (left <= 0 || bandLeft <= 0) return false;
+        familyFree.set(family, left - 1);
+        bandLeft -= 1;
+        return true;
+      });
       const error = connectorErrorInfo(
         'capacity',
         'NaclCapacity',
-        `network ACL ${target.networkAclId} cannot take ${wanted.length} new ${direction} entries; ${Math.max(0, wouldFit)} more would fit (${problems.join('; ')})`,
+        `network ACL ${target.networkAclId} cannot take ${wanted.length} new ${direction} entries; ${fitting.length} fit and ${wanted.length - fitting.length} were refused (${problems.join('; ')})`,
       );
-      for (const { index } of wanted) plan.refused.set(index, error);
-      continue;
+      for (const w of wanted) if (!fitting.includes(w)) plan.refused.set(w.index, error);
+      wanted.splice(0, wanted.length, ...fitting);
     }
     // Explicit rule numbers first, then the lowest free numbers of the band for the rest (priority 0).
     const explicit = wanted.filter((w) => w.rule.priority !== 0);

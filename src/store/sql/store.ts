@@ -39,6 +39,7 @@ export class SqlStore implements Store {
   getRun = (id: string) => this.runs.getRun(id);
   listRuns: Store['listRuns'] = (filter) => this.runs.listRuns(filter);
   auditPage: Store['auditPage'] = (query) => this.auditQueries.page(query);
+  auditNdjsonPage: Store['auditNdjsonPage'] = (query) => this.auditQueries.ndjsonPage(query);
   auditHeadSeq = () => this.auditQueries.headSeq();
   auditCheckpoints = (afterSeq: number, limit: number) => this.auditQueries.checkpoints(afterSeq, limit);
   latestAuditCheckpoint = () => this.auditQueries.latestCheckpoint();

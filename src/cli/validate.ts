@@ -1,0 +1,229 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { connectorRegistry } from '../../connectors/index.ts';
+import { loadConfig } from '../config/load.ts';
+import { ConfigError, parseYamlWith } from '../config/parse.ts';
+import type { Config } from '../config/schema.ts';
+import { type TargetCatalog, checkPlaybook } from '../playbooks/load.ts';
+import { type Playbook, playbookSchema } from '../playbooks/schema.ts';
+import { type PolicyDecision, PolicyEngine, PolicyRequestError, loadPolicies, parseChangeRequest, policiesDirOf } from '../policy/index.ts';
+import type { Command } from './main.ts';
+
+/** Exit codes of `portcullis validate`, for CI: only an approved (or lint-only clean) run exits 0. */
+export const VALIDATE_EXIT = { approve: 0, invalid: 1, usage: 2, needs_approval: 3, deny: 4 } as const;
+
+export const VALIDATE_USAGE = `portcullis validate [PATH] [--request FILE]... [--config FILE] [--format text|json]
+
+  Lints the playbooks and Cedar policies of PATH (a repo with playbooks/, or a playbooks folder; default .)
+  and decides each change request file against the policies, offline.
+  --config    the portcullis config that declares tiers and targets (default: PATH/portcullis.config.yaml if present)
+  --request   a change request (YAML or JSON: playbook, client, inputs); repeatable
+  exit codes: 0 approve (or clean lint), 1 invalid, 2 usage, 3 needs approval, 4 deny
+`;
+
+interface Problem {
+  file: string;
+  line?: number;
+  path: string;
+  message: string;
+}
+
+interface RequestResult {
+  file: string;
+  decision?: PolicyDecision['decision'];
+  reasons?: string[];
+  policies?: PolicyDecision['policies'];
+  sources?: PolicyDecision['sources'];
+  problems?: Problem[];
+}
+
+export const validateCommand: Command = async (args, io) => {
+  let values: { config?: string; request?: string[]; format?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { config: { type: 'string' }, request: { type: 'string', multiple: true }, format: { type: 'string', default: 'text' }, help: { type: 'boolean' } },
+    }));
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${VALIDATE_USAGE}`);
+    return VALIDATE_EXIT.usage;
+  }
+  if (values.help) {
+    io.out(VALIDATE_USAGE);
+    return 0;
+  }
+  if (positionals.length > 1 || (values.format !== 'text' && values.format !== 'json')) {
+    io.err(VALIDATE_USAGE);
+    return VALIDATE_EXIT.usage;
+  }
+  const root = resolve(positionals[0] ?? '.');
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    io.err(`${root}: not a directory (give a repo with playbooks/, or a playbooks folder)`);
+    return VALIDATE_EXIT.usage;
+  }
+  const report = validateRepo(root, values.config, values.request ?? []);
+  if (values.format === 'json') io.out(JSON.stringify(report, null, 2));
+  else io.out(formatText(report));
+  return report.exitCode;
+};
+
+export interface ValidateReport {
+  exitCode: number;
+  outcome: 'approve' | 'ok' | 'invalid' | 'needs_approval' | 'deny';
+  config?: string;
+  notes: string[];
+  playbooks: { dir: string; count: number; problems: Problem[] };
+  policies: { dir: string; count: number; problems: Problem[] };
+  requests: RequestResult[];
+}
+
+/** Everything `validate` checks, as data (the json format prints it as is). */
+export function validateRepo(root: string, configFlag: string | undefined, requestFiles: string[]): ValidateReport {
+  const notes: string[] = [];
+  const playbooksDir = existsSync(join(root, 'playbooks')) ? join(root, 'playbooks') : root;
+  const configFile = configFlag ? resolve(configFlag) : existsSync(join(root, 'portcullis.config.yaml')) ? join(root, 'portcullis.config.yaml') : undefined;
+  let config: Config | undefined;
+  const configProblems: Problem[] = [];
+  if (configFile) {
+    try {
+      config = loadConfig(configFile, connectorRegistry).config;
+    } catch (error) {
+      configProblems.push(...problemsOf(error, configFile));
+    }
+  } else {
+    notes.push('no config given: playbook targets are not checked and no tier is known (pass --config)');
+  }
+  const tiers = config?.tiers ?? {};
+  const playbooks = lintPlaybooks(playbooksDir, config && catalogOf(config));
+  playbooks.problems.unshift(...configProblems);
+
+  const policiesDir = policiesDirOf(playbooksDir);
+  const policies = { dir: policiesDir, count: 0, problems: [] as Problem[] };
+  let engine: PolicyEngine | undefined;
+  if (!existsSync(policiesDir)) {
+    notes.push(`no policies folder at ${policiesDir}`);
+  } else {
+    try {
+      const bundle = loadPolicies(policiesDir, Object.keys(tiers));
+      policies.count = bundle.policies.length;
+      engine = new PolicyEngine(bundle, tiers);
+    } catch (error) {
+      policies.problems.push(...problemsOf(error, policiesDir));
+    }
+  }
+
+  const requests = requestFiles.map((f) => decideFile(resolve(f), playbooks.loaded, engine, config !== undefined));
+  const lintBad = playbooks.problems.length > 0 || policies.problems.length > 0;
+  const decisions = requests.map((r) => r.decision);
+  const outcome: ValidateReport['outcome'] =
+    lintBad || requests.some((r) => r.problems)
+      ? 'invalid'
+      : decisions.includes('deny')
+        ? 'deny'
+        : decisions.includes('needs_approval')
+          ? 'needs_approval'
+          : requests.length
+            ? 'approve'
+            : 'ok';
+  const exitCode = outcome === 'ok' ? 0 : VALIDATE_EXIT[outcome];
+  return {
+    exitCode,
+    outcome,
+    ...(configFile ? { config: configFile } : {}),
+    notes,
+    playbooks: { dir: playbooksDir, count: playbooks.loaded.size, problems: playbooks.problems },
+    policies,
+    requests,
+  };
+}
+
+function decideFile(file: string, playbooks: Map<string, Playbook>, engine: PolicyEngine | undefined, haveConfig: boolean): RequestResult {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    return { file, problems: [{ file, path: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code})` }] };
+  }
+  try {
+    const request = parseChangeRequest(text, file, playbooks);
+    if (!engine) return { file, problems: [{ file, path: '', message: 'no valid policies to decide with (see the policy problems above)' }] };
+    const decision = engine.decide({
+      action: request.playbook.action,
+      client: request.client,
+      playbook: request.playbook.name,
+      inputs: request.inputs,
+      ...(request.playbook.defaults.ttl !== undefined ? { defaultTtlMs: request.playbook.defaults.ttl } : {}),
+    });
+    return { file, ...decision };
+  } catch (error) {
+    if (error instanceof PolicyRequestError) {
+      const hint = haveConfig ? '' : ' (no config given: pass --config to declare tiers)';
+      return { file, problems: [{ file, path: `inputs.${error.path}`, message: `${error.message.slice(error.path.length + 2)}${hint}` }] };
+    }
+    return { file, problems: problemsOf(error, file) };
+  }
+}
+
+/** Lints every playbook file, collecting all problems instead of stopping at the first. */
+function lintPlaybooks(dir: string, catalog: TargetCatalog | undefined): { loaded: Map<string, Playbook>; problems: Problem[] } {
+  const loaded = new Map<string, Playbook>();
+  const problems: Problem[] = [];
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && f !== 'portcullis.config.yaml').sort();
+  } catch {
+    problems.push({ file: dir, path: '', message: 'the playbooks directory cannot be read' });
+  }
+  for (const name of files) {
+    const file = join(dir, name);
+    try {
+      const playbook = parseYamlWith(playbookSchema, readFileSync(file, 'utf8'), file);
+      // Without a config, a playbook's own targets stand in for the catalog: only its inputs are checked.
+      checkPlaybook(playbook, file, catalog ?? new Map(playbook.targets.map((t) => [t.connector, [t.target]])));
+      if (loaded.has(playbook.name)) problems.push({ file, path: 'name', message: `playbook name "${playbook.name}" is already used by another file` });
+      else loaded.set(playbook.name, playbook);
+    } catch (error) {
+      problems.push(...problemsOf(error, file));
+    }
+  }
+  return { loaded, problems };
+}
+
+function catalogOf(config: Config): TargetCatalog {
+  return new Map(
+    config.connectors.map((block) => {
+      const targets = (block as { targets?: unknown }).targets;
+      const ids = Array.isArray(targets) ? targets.map((t) => (t as { id?: unknown }).id).filter((id): id is string => typeof id === 'string') : [];
+      return [block.id, ids];
+    }),
+  );
+}
+
+function problemsOf(error: unknown, file: string): Problem[] {
+  if (error instanceof ConfigError) return error.problems.map((p) => ({ file: error.file, ...p }));
+  throw error;
+}
+
+function formatText(r: ValidateReport): string {
+  const lines: string[] = [];
+  const problem = (p: Problem) => `  ${p.file}${p.line ? `:${p.line}` : ''}${p.path ? ` ${p.path}` : ''}: ${p.message}`;
+  for (const note of r.notes) lines.push(`note: ${note}`);
+  lines.push(r.playbooks.problems.length ? `playbooks: INVALID (${r.playbooks.dir})` : `playbooks: ok (${r.playbooks.count} in ${r.playbooks.dir})`);
+  lines.push(...r.playbooks.problems.map(problem));
+  lines.push(r.policies.problems.length ? `policies: INVALID (${r.policies.dir})` : `policies: ok (${r.policies.count} in ${r.policies.dir})`);
+  lines.push(...r.policies.problems.map(problem));
+  for (const q of r.requests) {
+    if (q.problems) {
+      lines.push(`request ${q.file}: INVALID`, ...q.problems.map(problem));
+      continue;
+    }
+    lines.push(`request ${q.file}: ${q.decision}`);
+    for (const p of q.policies ?? []) lines.push(`  decided by ${p.effect} ${p.id} (${p.file}:${p.line})`);
+    for (const reason of q.reasons ?? []) lines.push(`  reason: ${reason}`);
+  }
+  lines.push(`result: ${r.outcome} (exit ${r.exitCode})`);
+  return lines.join('\n');
+}

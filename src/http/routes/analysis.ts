@@ -1,0 +1,141 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { RouteModule } from '../../app.ts';
+import { analyzeRules } from '../../analysis/analyze.ts';
+import type { Finding, RuleRef } from '../../analysis/types.ts';
+import type { Connector, NormalizedRule } from '../../connectors/types.ts';
+import type { Intent } from '../../runs/types.ts';
+import type { Runtime } from '../../services.ts';
+import { authenticate } from '../auth.ts';
+import { Problem } from '../problem.ts';
+import { signedSecurity } from './security.ts';
+
+/** What the analysis route needs from the runtime beyond `Runtime`: the connector instances, by id. */
+export interface AnalysisRuntime {
+  connectors: ReadonlyMap<string, Connector>;
+}
+
+const ruleRefSchema = z.object({
+  index: z.number(),
+  cloud_id: z.string().nullable(),
+  placement: z.string(),
+  direction: z.string(),
+  action: z.string(),
+  priority: z.number(),
+  owned: z.boolean(),
+});
+
+const findingSchema = z.object({
+  kind: z.string(),
+  severity: z.enum(['critical', 'high', 'medium', 'low', 'info']),
+  rules: z.array(ruleRefSchema),
+  related: z.array(ruleRefSchema),
+  message: z.string(),
+  fix: z.object({ action: z.string(), detail: z.string(), retract_intents: z.array(z.string()) }),
+});
+
+const analysisRoute = createRoute({
+  method: 'get',
+  path: '/v1/connectors/{id}/analysis',
+  tags: ['analysis'],
+  summary: "Rule hygiene of a target's current rules (owned and not owned)",
+  description:
+    'Duplicates, shadowed and redundant rules (including rules covered only by several rules together), correlated rules, overly permissive rules, rules near a quota, expired owned rules and adjacent CIDRs that could merge, each with a severity and a suggested fix. Evaluation order follows the cloud: security groups unordered, NACLs by rule number, Azure and GCP by priority.',
+  security: signedSecurity,
+  middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
+  request: {
+    params: z.object({ id: z.string().max(63) }),
+    query: z.object({ target: z.string().max(128).optional().openapi({ description: 'Target id; optional when the connector has one target' }) }),
+  },
+  responses: {
+    200: {
+      description: 'The findings, most severe first',
+      content: {
+        'application/json': {
+          schema: z.object({
+            connector: z.string(),
+            target: z.string(),
+            cloud: z.string(),
+            analyzed_at: z.string(),
+            rules: z.number(),
+            summary: z.record(z.string(), z.unknown()),
+            findings: z.array(findingSchema),
+          }),
+        },
+      },
+    },
+    400: { description: 'The connector has several targets and none was named' },
+    404: { description: 'No such connector or target' },
+  },
+});
+
+export const registerAnalysis: RouteModule = (app, signed) => {
+  signed.push({ method: 'get', path: '/v1/connectors/{id}/analysis', requirement: { scope: 'runs:read', mutating: false } });
+  app.openapi(analysisRoute, async (c) => {
+    const { store, clock } = c.get('services');
+    const runtime = c.get('services').runtime as (Runtime & Partial<AnalysisRuntime>) | undefined;
+    if (!runtime?.connectors) throw new Problem('unavailable', 'this runtime has no connectors to analyse');
+    const { id } = c.req.valid('param');
+    const connector = runtime.connectors.get(id);
+    if (!connector) throw new Problem('not_found', `no connector "${id}" (have: ${[...runtime.connectors.keys()].join(', ') || 'none'})`);
+    const targets = connector.targets();
+    const target = c.req.valid('query').target ?? (targets.length === 1 ? targets[0] : undefined);
+    if (!target) throw new Problem('invalid_query', `target: connector "${id}" has several targets; name one of ${targets.join(', ')}`);
+    if (!targets.includes(target)) throw new Problem('not_found', `connector "${id}" has no target "${target}" (have: ${targets.join(', ')})`);
+
+    const rules = await connector.list(target);
+    const limits: Partial<Record<NormalizedRule['placement'], ReturnType<Connector['limits']>>> = {};
+    for (const placement of new Set(rules.map((r) => r.placement))) limits[placement] = connector.limits(target, placement);
+    const now = clock.now();
+    const expiryOf = expiryFromIntents(await store.intentsForTarget(id, target));
+    const report = analyzeRules(rules, { cloud: connector.type, limits, expiryOf, now });
+    return c.json(
+      {
+        connector: id,
+        target,
+        cloud: connector.type,
+        analyzed_at: new Date(now).toISOString(),
+        rules: report.rules,
+        summary: report.summary,
+        findings: report.findings.map(findingJson),
+      },
+      200,
+    );
+  });
+};
+
+/** A rule expires when every intent it serves has expired or been retracted; a rule serving none never does. */
+export function expiryFromIntents(intents: Intent[]): (rule: NormalizedRule) => number | undefined {
+  const byId = new Map(intents.map((i) => [i.id, i]));
+  return (rule) => {
+    const served = (rule.intentIds ?? []).map((i) => byId.get(i)).filter((i): i is Intent => i !== undefined);
+    if (!served.length) return undefined;
+    let latest = 0;
+    for (const intent of served) {
+      const end = intent.desired === 'absent' ? intent.updatedAt : intent.expiresAt;
+      if (end === undefined) return undefined;
+      latest = Math.max(latest, end);
+    }
+    return latest;
+  };
+}
+
+const refJson = (r: RuleRef) => ({
+  index: r.index,
+  cloud_id: r.cloudId ?? null,
+  placement: r.placement,
+  direction: r.direction,
+  action: r.action,
+  priority: r.priority,
+  owned: r.owned,
+});
+
+function findingJson(f: Finding) {
+  return {
+    kind: f.kind,
+    severity: f.severity,
+    rules: f.rules.map(refJson),
+    related: f.related.map(refJson),
+    message: f.message,
+    fix: { action: f.fix.action, detail: f.fix.detail, retract_intents: f.fix.retractIntents ?? [] },
+  };
+}

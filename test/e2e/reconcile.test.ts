@@ -1,0 +1,141 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type E2E, startE2E } from '../support/e2e.ts';
+
+let e: E2E;
+beforeEach(async () => {
+  e = await startE2E();
+});
+afterEach(async () => {
+  await e.close();
+});
+
+const denyCidrs = async (connectorId: string) =>
+  ((await e.connectors.get(connectorId)?.list('edge')) ?? []).filter((r) => r.owned && r.action === 'deny').flatMap((r) => r.cidrs);
+
+// Odd addresses only: no two are siblings, so no two merge into one prefix (each needs its own room).
+const ip = (n: number) => `203.0.${Math.floor(n / 100) + 1}.${2 * (n % 100) + 1}`;
+
+async function auditActions(): Promise<{ action: string; outcome: string; target?: string; detail?: Record<string, unknown> }[]> {
+  return e.services.store.auditAfter(0, 100_000);
+}
+
+describe('coalescing', () => {
+  it('turns a burst of 200 block calls into a few cloud writes per target, losing none', async () => {
+    const writesBefore = { azure: e.sims.azure.controls.writeCalls(), gcp: e.sims.gcp.controls.writeCalls() };
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => e.call('POST', '/v1/playbooks/block-ip/runs', { playbook: 'block-ip', inputs: { indicators: ip(i) } })),
+    );
+    expect(responses.every((r) => r.status === 202)).toBe(true);
+    await e.reconciler.idle();
+    // Azure holds all 200 in one rule: a handful of PUTs for the whole burst, not 200.
+    expect(e.sims.azure.controls.writeCalls() - writesBefore.azure).toBeLessThanOrEqual(10);
+    expect(e.sims.gcp.controls.writeCalls() - writesBefore.gcp).toBeLessThanOrEqual(10);
+    const wanted = Array.from({ length: 200 }, (_, i) => `${ip(i)}/32`).sort();
+    expect((await denyCidrs('azure-sandbox')).sort()).toEqual(wanted);
+    expect((await denyCidrs('gcp-sandbox')).sort()).toEqual(wanted);
+    // An AWS network ACL holds 20 entries per direction, including the default rule and (in the seed) one
+    // foreign allow-all: 18 blocks fit, the rest come back as capacity failures, never lost silently.
+    const aws = await denyCidrs('aws-sandbox');
+    expect(aws.length).toBe(18);
+    const blocks = (await (await e.call('GET', '/v1/blocks')).json()) as { blocks: { cidr: string; targets: { connector: string; state: string; error: string | null }[] }[] };
+    const awsStates = blocks.blocks.map((b) => b.targets.find((t) => t.connector === 'aws-sandbox'));
+    expect(awsStates.filter((t) => t?.state === 'applied')).toHaveLength(18);
+    const refused = awsStates.filter((t) => t?.state === 'failed');
+    expect(refused).toHaveLength(182);
+    expect(refused[0]?.error).toMatch(/capacity|rules-exhausted|band/i);
+  });
+});
+
+describe('expiry', () => {
+  it('removes a block when its ttl ends (fake clock) and records the expiry', async () => {
+    await e.run('block-ip', { indicators: '203.0.113.20', ttl: '1h' });
+    expect(await denyCidrs('azure-sandbox')).toContain('203.0.113.20/32');
+    e.clock.advance(59 * 60_000);
+    expect(await e.reconciler.sweepExpiries()).toBe(0);
+    e.clock.advance(2 * 60_000);
+    expect(await e.reconciler.sweepExpiries()).toBe(3);
+    await e.reconciler.idle();
+    for (const c of ['aws-sandbox', 'azure-sandbox', 'gcp-sandbox']) expect(await denyCidrs(c)).not.toContain('203.0.113.20/32');
+    const expired = (await auditActions()).filter((a) => a.action === 'intent.expired');
+    expect(expired.map((a) => a.target).sort()).toEqual(['aws-sandbox/edge', 'azure-sandbox/edge', 'gcp-sandbox/edge']);
+    expect(((await (await e.call('GET', '/v1/blocks')).json()) as { blocks: unknown[] }).blocks).toEqual([]);
+  });
+});
+
+describe('drift', () => {
+  it('restores an owned rule deleted out of band, records it, and never touches a foreign rule', async () => {
+    await e.run('block-ip', { indicators: '203.0.113.30' });
+    const azure = e.connectors.get('azure-sandbox');
+    const mine = ((await azure?.list('edge')) ?? []).find((r) => r.owned && r.cidrs.includes('203.0.113.30/32'));
+    expect(mine?.cloudId).toBeTruthy();
+    const foreignBefore = ((await azure?.list('edge')) ?? []).filter((r) => !r.owned);
+    await e.sims.azure.controls.deleteOutOfBand('nsg-web', mine?.cloudId ?? '');
+    expect(await denyCidrs('azure-sandbox')).not.toContain('203.0.113.30/32');
+
+    await e.reconciler.healAll();
+    expect(await denyCidrs('azure-sandbox')).toContain('203.0.113.30/32');
+    const healed = (await auditActions()).filter((a) => a.action === 'drift.healed');
+    expect(healed.map((a) => a.target)).toEqual(['azure-sandbox/edge']);
+    expect(((await azure?.list('edge')) ?? []).filter((r) => !r.owned)).toEqual(foreignBefore);
+  });
+});
+
+describe('guardrails and bad input: 4xx problem, audited, nothing applied', () => {
+  const cases: [string, Record<string, unknown>, number, string, RegExp][] = [
+    ['a private address', { indicators: '10.1.2.3' }, 422, 'guardrail_refused', /refuseReserved.*10\.0\.0\.0\/8/],
+    ['our management range', { indicators: '198.51.100.77' }, 422, 'guardrail_refused', /neverBlock.*198\.51\.100\.0\/24/],
+    ['a prefix wider than /16', { indicators: '203.0.0.0/8' }, 422, 'guardrail_refused', /widestPrefix.*\/16/],
+    ['a ttl over the maximum', { indicators: '203.0.113.1', ttl: '90d' }, 422, 'guardrail_refused', /maxTtl/],
+    ['an input that is not an address', { indicators: 'evil.example' }, 422, 'validation_failed', /inputs\.indicators.*not an IPv4\/IPv6/],
+    ['an unknown input', { indicators: '203.0.113.1', colour: 'red' }, 422, 'validation_failed', /colour/],
+  ];
+  for (const [name, inputs, status, code, detail] of cases) {
+    it(`refuses ${name}`, async () => {
+      const writes = [e.sims.aws, e.sims.azure, e.sims.gcp].map((s) => s.controls.writeCalls());
+      const res = await e.call('POST', '/v1/playbooks/block-ip/runs', { playbook: 'block-ip', inputs });
+      expect(res.status).toBe(status);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      const body = (await res.json()) as { code: string; detail: string; request_id: string };
+      expect(body.code).toBe(code);
+      expect(body.detail).toMatch(detail);
+      await e.reconciler.idle();
+      expect([e.sims.aws, e.sims.azure, e.sims.gcp].map((s) => s.controls.writeCalls())).toEqual(writes);
+      expect(((await (await e.call('GET', '/v1/runs')).json()) as { runs: unknown[] }).runs).toEqual([]);
+      const refusal = (await auditActions()).find((a) => a.action === 'request.refused' && (a as { requestId?: string }).requestId === body.request_id);
+      expect(refusal?.detail).toMatchObject({ code });
+    });
+  }
+
+  it('answers 404 for an unknown playbook, and 422 when the body names another playbook', async () => {
+    const unknown = await e.call('POST', '/v1/playbooks/nope/runs', { playbook: 'nope', inputs: {} });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { code: string }).code).toBe('playbook_not_found');
+    const mismatch = await e.call('POST', '/v1/playbooks/block-ip/runs', { playbook: 'unblock-ip', inputs: { indicators: '203.0.113.1' } });
+    expect(mismatch.status).toBe(422);
+    expect(((await mismatch.json()) as { code: string }).code).toBe('playbook_mismatch');
+  });
+
+  it('refuses an unknown tier for allow-ingress', async () => {
+    const res = await e.call('POST', '/v1/playbooks/allow-ingress/runs', { playbook: 'allow-ingress', inputs: { from: 'web', to: 'payments', port: 443 } });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { code: string; detail: string }).detail).toMatch(/unknown tier "payments"/);
+  });
+});
+
+describe('run API', () => {
+  it('lists runs newest first with a cursor and filters', async () => {
+    for (let i = 0; i < 3; i++) {
+      await e.run('block-ip', { indicators: ip(i) });
+      e.clock.advance(1000);
+    }
+    await e.run('unblock-ip', { indicators: ip(0) });
+    const page1 = (await (await e.call('GET', '/v1/runs?limit=2')).json()) as { runs: { playbook: string }[]; next_cursor: string };
+    expect(page1.runs.map((r) => r.playbook)).toEqual(['unblock-ip', 'block-ip']);
+    const page2 = (await (await e.call('GET', `/v1/runs?limit=2&cursor=${page1.next_cursor}`)).json()) as { runs: unknown[]; next_cursor: string | null };
+    expect(page2.runs).toHaveLength(2);
+    const filtered = (await (await e.call('GET', '/v1/runs?playbook=unblock-ip&status=applied')).json()) as { runs: unknown[] };
+    expect(filtered.runs).toHaveLength(1);
+    const bad = await e.call('GET', '/v1/runs?cursor=garbage');
+    expect(bad.status).toBe(400);
+  });
+});
