@@ -29,8 +29,8 @@ export function boxesOf(rule: NormalizedRule): Box[] {
   if (rule.sourceGroup) blocks.push({ space: `group:${rule.sourceGroup}`, network: 0n, prefix: 0 });
   const boxes: Box[] = [];
   for (const protocol of protocols) {
-    // Ports only mean something for tcp and udp; an "all" rule with ports listed still matches every port.
-    const ports = (protocol === 'tcp' || protocol === 'udp') && rule.ports.length ? portSetFromRanges(rule.ports) : ALL_PORTS;
+    // Ports only mean something for tcp and udp rules; an "all" rule matches every port of every protocol.
+    const ports = (rule.protocol === 'tcp' || rule.protocol === 'udp') && rule.ports.length ? portSetFromRanges(rule.ports) : ALL_PORTS;
     for (const block of blocks) boxes.push({ ...block, protocol, ports });
   }
   return boxes;

@@ -69,7 +69,7 @@ export async function withRetry<T>(
               new ConnectorError({
                 ...lastError.info,
                 retryable: false,
-                message: `${lastError.info.message} (gave up: the ${retry.deadlineMs} ms deadline would pass before attempt ${attemptNumber + 1})`,
+                message: `${lastError.info.message} (${operation}: gave up, the ${retry.deadlineMs} ms deadline would pass before attempt ${attemptNumber + 1})`,
               }),
             );
           }

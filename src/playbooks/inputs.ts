@@ -27,7 +27,7 @@ const portRange = z
     }
     return { from, to: to as number };
   });
-const host = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._\/-]{0,254}$/, 'an instance id, VM or NIC name');
+const host = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$/, 'an instance id, VM or NIC name');
 
 const allowInputs = z
   .object({

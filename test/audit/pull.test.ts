@@ -128,3 +128,12 @@ describe('security', () => {
     expect((await t.app.request('/v1/audit/events')).status).toBe(401);
   });
 });
+
+describe('security: signed reads by the auditor', () => {
+  it('answers a signed GET and refuses its replay (409 webhook_id_reused)', async () => {
+    const { signedFor } = await import('../edge/calls.ts');
+    const captured = signedFor(t, { method: 'GET', clientId: 'auditor' });
+    expect((await t.app.request('/v1/audit/events', captured)).status).toBe(200);
+    await readProblem(await t.app.request('/v1/audit/events', captured), { status: 409, code: 'webhook_id_reused', detail: /already used/ });
+  });
+});

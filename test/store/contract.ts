@@ -26,7 +26,7 @@ const response = { status: 202, headers: { 'content-type': 'application/json' },
 
 export function runStoreContract(harness: StoreHarness): void {
   describe(`store contract: ${harness.name}`, () => {
-    let t = 1_000_000;
+    const t = 1_000_000;
     const withStore = async (fn: (store: Store) => Promise<void>) => {
       const { store, close } = await harness.open(() => t);
       try {

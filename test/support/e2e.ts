@@ -70,7 +70,7 @@ export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: 
 
 `)
     .replace(/^tiers:[\s\S]*?\n\n/m, `${options.tiers ?? 'tiers:\n  web: { cidrs: [10.0.1.0/24] }\n  api: { targets: [] }'}\n\n`)
-    .replace(/    simulator: true\n/g, '    simulator: false\n');
+    .replace(/ {4}simulator: true\n/g, '    simulator: false\n');
   const config = parseConfig(configText, 'e2e.config.yaml');
   const logs: string[] = [];
   const sink = new Writable({
