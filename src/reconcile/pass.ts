@@ -42,6 +42,8 @@ export interface PassOutcome {
   audit: AuditEventInput[];
   results: OperationResult[];
   drift: boolean;
+  /** Changes the connector refused without calling the cloud (e.g. capacity), with the first reason. */
+  refusedBeforeCall: { count: number; first?: OperationResult['error'] };
 }
 
 /**
@@ -75,21 +77,32 @@ export async function applyPass(input: PassInput, planned: PassPlan, target: str
   }
   const everythingWasApplied = intents.every((i) => i.state === 'applied' || i.state === 'removed');
   const drift = planned.changes.length > 0 && everythingWasApplied;
-  const audit: AuditEventInput[] = results.map((r) => ({
-    action: 'cloud.operation',
-    outcome: r.ok ? 'success' : 'failure',
-    target,
-    detail: {
-      op: r.change.op,
-      rule: describeRule(r.change.op === 'delete' ? r.change.rule : r.change.rule),
-      calls: r.calls,
-      ...(r.error ? { error: r.error } : {}),
-    },
-  }));
+  // One event per change that reached the cloud; changes refused before any call (capacity, validation)
+  // are counted in the pass summary instead, so a full target does not flood the log on every pass.
+  const audit: AuditEventInput[] = results
+    .filter((r) => r.calls.length > 0)
+    .map((r) => ({
+      action: 'cloud.operation',
+      outcome: r.ok ? 'success' : 'failure',
+      target,
+      detail: {
+        op: r.change.op,
+        rule: describeRule(r.change.rule),
+        calls: r.calls,
+        ...(r.error ? { error: r.error } : {}),
+      },
+    }));
+  const refusedBeforeCall = results.filter((r) => r.calls.length === 0 && !r.ok);
   if (drift) {
     audit.push({ action: 'drift.healed', outcome: failedChanges.length ? 'failure' : 'success', target, detail: { changes: planned.changes.length } });
   }
-  return { work: { intentOutcomes: outcomes }, audit, results, drift };
+  return {
+    work: { intentOutcomes: outcomes },
+    audit,
+    results,
+    drift,
+    refusedBeforeCall: { count: refusedBeforeCall.length, ...(refusedBeforeCall[0]?.error ? { first: refusedBeforeCall[0].error } : {}) },
+  };
 }
 
 function whyNotServed(intent: Intent, planned: PassPlan, failed: OperationResult[], placements: Placements): string {

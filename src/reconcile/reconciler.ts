@@ -120,7 +120,8 @@ export class Reconciler {
       detail: {
         intents: intents.length,
         changes: planned.changes.length,
-        rejected_before_call: planned.invalid.length,
+        rejected_before_call: planned.invalid.length + outcome.refusedBeforeCall.count,
+        ...(outcome.refusedBeforeCall.first ? { first_refusal: outcome.refusedBeforeCall.first } : {}),
         overflow: planned.plans.reduce((n, p) => n + p.overflow.reduce((m, o) => m + o.cidrs.length, 0), 0),
         outcomes: countBy(work.intentOutcomes ?? [], (o) => o.state),
       },
