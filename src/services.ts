@@ -1,3 +1,4 @@
+import type { AuditRuntime } from './audit/runtime.ts';
 import type { Config } from './config/schema.ts';
 import type { ClientRegistry } from './http/clients.ts';
 import type { TargetCatalog } from './playbooks/load.ts';
@@ -43,6 +44,8 @@ export interface Services {
   version: string;
   /** Playbooks, targets and the reconciler; absent on a runtime without connectors (Workers today). */
   runtime?: Runtime;
+  /** The audit checkpoint signer, when `audit.signingKey` is configured. */
+  audit?: AuditRuntime;
 }
 
 export interface Runtime {

@@ -10,11 +10,10 @@ import type { Finding } from './types.ts';
 class TrieSet {
   private readonly tries = new Map<string, CoverageTrie>();
   get(box: Box): CoverageTrie {
-    const key = `${box.space}|${box.protocol}`;
-    let trie = this.tries.get(key);
+    let trie = this.tries.get(box.trie);
     if (!trie) {
       trie = new CoverageTrie(spaceBits(box.space));
-      this.tries.set(key, trie);
+      this.tries.set(box.trie, trie);
     }
     return trie;
   }

@@ -17,6 +17,8 @@ export interface Box {
   network: bigint;
   prefix: number;
   ports: PortSet;
+  /** `${space}|${protocol}`: which trie the box lives in (computed once). */
+  trie: string;
 }
 
 /** Every box of a rule: its CIDRs (and source group) × its protocols × its ports. Empty when it matches nothing. */
@@ -31,7 +33,7 @@ export function boxesOf(rule: NormalizedRule): Box[] {
   for (const protocol of protocols) {
     // Ports only mean something for tcp and udp rules; an "all" rule matches every port of every protocol.
     const ports = (rule.protocol === 'tcp' || rule.protocol === 'udp') && rule.ports.length ? portSetFromRanges(rule.ports) : ALL_PORTS;
-    for (const block of blocks) boxes.push({ ...block, protocol, ports });
+    for (const block of blocks) boxes.push({ ...block, protocol, ports, trie: `${block.space}|${protocol}` });
   }
   return boxes;
 }

@@ -47,9 +47,12 @@ export interface BoxQuery {
 export class CoverageTrie {
   private readonly root: Node;
   private readonly masks: bigint[];
+  /** bitMasks[p]: the bit that chooses the child of a node with prefix p. */
+  private readonly bitMasks: bigint[];
 
   constructor(private readonly bits: number) {
     this.masks = Array.from({ length: bits + 1 }, (_, p) => ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - p)) - 1n));
+    this.bitMasks = Array.from({ length: bits }, (_, p) => 1n << BigInt(bits - 1 - p));
     this.root = newNode(0n, 0, undefined);
   }
 
@@ -79,7 +82,8 @@ export class CoverageTrie {
     node.own = union(node.own, fresh);
     if (action === 'allow') node.ownAllow = union(node.ownAllow, fresh);
     else node.ownDeny = union(node.ownDeny, fresh);
-    for (let n: Node | undefined = node; n; n = n.parent) summarize(n);
+    // Summaries only change along the path, and stop changing at the first node whose summary holds.
+    for (let n: Node | undefined = node; n; n = n.parent) if (!summarize(n) && n !== node) break;
   }
 
   /**
@@ -121,7 +125,7 @@ export class CoverageTrie {
   }
 
   private bitAt(network: bigint, position: number): 0 | 1 {
-    return ((network >> BigInt(this.bits - 1 - position)) & 1n) === 1n ? 1 : 0;
+    return (network & (this.bitMasks[position] as bigint)) === 0n ? 0 : 1;
   }
 
   private contains(outer: { network: bigint; prefix: number }, network: bigint, prefix: number): boolean {
@@ -139,8 +143,10 @@ export class CoverageTrie {
     let node = this.root;
     for (;;) {
       if (node.prefix === prefix) return { ancAllow, ancDeny, within: node as Node | undefined };
-      ancAllow = union(subtract(ancAllow, node.own), node.ownAllow);
-      ancDeny = union(subtract(ancDeny, node.own), node.ownDeny);
+      if (node.own.length) {
+        ancAllow = union(subtract(ancAllow, node.own), node.ownAllow);
+        ancDeny = union(subtract(ancDeny, node.own), node.ownDeny);
+      }
       const bit = this.bitAt(network, node.prefix);
       const child = node.children[bit];
       if (child && this.contains(child, network, prefix)) {
@@ -194,14 +200,27 @@ function newNode(network: bigint, prefix: number, parent: Node | undefined): Nod
   };
 }
 
-/** Recomputes a node's subtree summaries from its labels and its children's summaries. */
-function summarize(n: Node): void {
+/** Recomputes a node's subtree summaries from its labels and its children's; returns whether any changed. */
+function summarize(n: Node): boolean {
   const [a, b] = n.children;
   // A child one bit longer is a whole half; a longer one leaves part of its half without labels.
   const halfFull = (c: Node | undefined) => (c && c.prefix === n.prefix + 1 ? c.full : EMPTY);
   const both = intersect(halfFull(a), halfFull(b));
-  n.full = union(n.own, both);
-  n.reachAllow = union(union(subtract(n.ownAllow, both), a?.reachAllow ?? EMPTY), b?.reachAllow ?? EMPTY);
-  n.reachDeny = union(union(subtract(n.ownDeny, both), a?.reachDeny ?? EMPTY), b?.reachDeny ?? EMPTY);
-  n.any = union(union(n.own, a?.any ?? EMPTY), b?.any ?? EMPTY);
+  const full = union(n.own, both);
+  const reachAllow = union(union(subtract(n.ownAllow, both), a?.reachAllow ?? EMPTY), b?.reachAllow ?? EMPTY);
+  const reachDeny = union(union(subtract(n.ownDeny, both), a?.reachDeny ?? EMPTY), b?.reachDeny ?? EMPTY);
+  const any = union(union(n.own, a?.any ?? EMPTY), b?.any ?? EMPTY);
+  const changed = !same(full, n.full) || !same(reachAllow, n.reachAllow) || !same(reachDeny, n.reachDeny) || !same(any, n.any);
+  n.full = full;
+  n.reachAllow = reachAllow;
+  n.reachDeny = reachDeny;
+  n.any = any;
+  return changed;
+}
+
+function same(a: PortSet, b: PortSet): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

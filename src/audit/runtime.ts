@@ -1,7 +1,6 @@
 /**
- * The audit parts an entry point adds to the app's services: the checkpoint signer. Services
- * (src/services.ts) has no field for it yet, so entry points attach it to the services object here and
- * the routes look it up. When Services gains an `audit` field, this file becomes that field.
+ * The audit parts an entry point adds to the app's services: the checkpoint signer, built from the
+ * config's `audit.signingKey` once the store is open (see src/audit/tasks.ts).
  */
 import type { Services } from '../services.ts';
 import type { CheckpointSigner } from './checkpoint.ts';
@@ -11,12 +10,10 @@ export interface AuditRuntime {
   signer?: CheckpointSigner;
 }
 
-const attached = new WeakMap<Services, AuditRuntime>();
-
 export function attachAuditRuntime(services: Services, runtime: AuditRuntime): void {
-  attached.set(services, runtime);
+  services.audit = runtime;
 }
 
 export function auditRuntimeOf(services: Services): AuditRuntime {
-  return attached.get(services) ?? {};
+  return services.audit ?? {};
 }

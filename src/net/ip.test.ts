@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIp, InvalidAddressError, parseIp } from './ip.ts';
+import { familyOfText, formatIp, InvalidAddressError, parseIp, tryParseIp } from './ip.ts';
 import { seededRandom } from './random-cidrs.ts';
 
 function reasonOf(input: string): string {
@@ -86,5 +86,33 @@ describe('formatIp', () => {
       const text = formatIp({ family, value });
       expect(parseIp(text)).toEqual({ family, value });
     }
+  });
+});
+
+describe('tryParseIp', () => {
+  it('returns the address when it parses', () => {
+    expect(tryParseIp('2001:db8::1')).toEqual({ ok: true, address: { family: 'ipv6', value: 0x20010db8000000000000000000000001n } });
+  });
+
+  it('returns the same error parseIp throws instead of throwing', () => {
+    const result = tryParseIp('10.0.0.256');
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error).toBeInstanceOf(InvalidAddressError);
+      expect(result.error.reason).toBe('ipv4-octet');
+    }
+  });
+});
+
+describe('familyOfText', () => {
+  it.each([
+    ['203.0.113.0/24', 'ipv4'],
+    ['2001:db8::/32', 'ipv6'],
+    ['::ffff:192.0.2.1', 'ipv6'],
+    // No validation: the text is only read for the family it is written in.
+    ['', 'ipv4'],
+    ['not:an:address', 'ipv6'],
+  ])('%s is written as %s', (text, family) => {
+    expect(familyOfText(text)).toBe(family);
   });
 });

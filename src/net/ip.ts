@@ -175,3 +175,22 @@ export function formatIpv6(value: bigint): string {
 export function isIpv4MappedValue(family: IpFamily, value: bigint): boolean {
   return family === 'ipv6' && value >> 32n === MAPPED_PREFIX >> 32n;
 }
+
+/** Like parseIp, but returns the error instead of throwing. */
+export function tryParseIp(input: string): { ok: true; address: IpAddress } | { ok: false; error: InvalidAddressError } {
+  try {
+    return { ok: true, address: parseIp(input) };
+  } catch (error) {
+    if (error instanceof InvalidAddressError) return { ok: false, error };
+    throw error;
+  }
+}
+
+/**
+ * The family address or CIDR text is written in, without checking that it is valid: IPv6 text always
+ * holds a ":" and IPv4 text never does (parseIp tells them apart the same way). For text already
+ * validated, or to pick a cloud's IPv4 or IPv6 field; familyOf (cidr.ts) validates as well.
+ */
+export function familyOfText(text: string): IpFamily {
+  return text.includes(':') ? 'ipv6' : 'ipv4';
+}

@@ -30,10 +30,15 @@ import { type ExpectedProblem, expectAnyRefusal, expectRefusal } from './expect-
 interface RouteSample {
   path?: string;
   body?: () => string;
+  /** The client that holds the route's scope, when `soar` does not. */
+  clientId?: string;
 }
 const SAMPLES: Record<string, RouteSample> = {
   'POST /v1/test/things': { body: () => thingJson(freshId()) },
   'POST /v1/test/other-things': { body: () => thingJson(freshId()) },
+  'GET /v1/audit/events': { clientId: 'auditor' },
+  'GET /v1/audit/verify': { clientId: 'auditor' },
+  'GET /v1/audit/checkpoints': { clientId: 'auditor' },
 };
 
 const probeApp = await createTestApp();
@@ -70,7 +75,8 @@ for (const route of routes) {
   const path = sample?.path ?? concretePath(route);
   const { mutating } = route.requirement;
   const body = (): string => (mutating ? (sample?.body?.() ?? '{"type":"portcullis.probe"}') : '');
-  const call = (over: Parameters<typeof signedFor>[1] = {}) => signedFor(t, { method, body: body(), ...over });
+  const call = (over: Parameters<typeof signedFor>[1] = {}) =>
+    signedFor(t, { method, body: body(), ...(sample?.clientId ? { clientId: sample.clientId } : {}), ...over });
 
   /** Sends a call expected to be refused, then proves it left nothing behind. */
   async function refused(init: ReturnType<typeof signedFor>, expected: ExpectedProblem): Promise<void> {

@@ -1,0 +1,42 @@
+/** The Node wiring: the key from config (a secret reference), the periodic checkpoint, retention by age. */
+import { expect, it } from 'vitest';
+import { auditRuntimeOf } from '../../src/audit/runtime.ts';
+import { startAuditTasks } from '../../src/audit/tasks.ts';
+import { verifyStore } from '../../src/audit/verify-store.ts';
+import { createTestApp } from '../support/app.ts';
+import { appendEvents, ed25519Pems } from './support.ts';
+
+it('imports the key from an env reference, checkpoints on tick, prunes by age, and the chain still verifies', async () => {
+  const t = await createTestApp();
+  try {
+    const { privatePem } = ed25519Pems();
+    const tasks = await startAuditTasks({
+      services: t.services,
+      config: { signingKey: { env: 'AUDIT_KEY' }, checkpointIntervalSeconds: 60, retentionDays: 1 },
+      secrets: { env: (name) => (name === 'AUDIT_KEY' ? privatePem : undefined) },
+      timers: false,
+    });
+    expect(auditRuntimeOf(t.services).signer?.keyId).toBe(tasks.signer?.keyId);
+    await appendEvents(t.store, 5);
+    await tasks.tick();
+    expect((await t.store.latestAuditCheckpoint())?.seq).toBe(5);
+    t.clock.advance(2 * 86_400_000);
+    await appendEvents(t.store, 3, 1, 5);
+    await tasks.tick();
+    expect(await verifyStore(t.store, tasks.signer?.verifier)).toMatchObject({ ok: true, firstSeq: 6, lastSeq: 8, signatures: 'verified' });
+    tasks.stop();
+  } finally {
+    t.dispose();
+  }
+});
+
+it('names the config key when the signing key is not an Ed25519 key', async () => {
+  const t = await createTestApp();
+  try {
+    await expect(
+      startAuditTasks({ services: t.services, config: { signingKey: { env: 'K' }, checkpointIntervalSeconds: 60 }, secrets: { env: () => 'not a key' }, timers: false }),
+    ).rejects.toThrow(/^audit\.signingKey: expected a PKCS#8 PEM/);
+  } finally {
+    t.dispose();
+  }
+});
