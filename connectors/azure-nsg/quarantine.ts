@@ -1,7 +1,7 @@
 import type { NetworkInterface, SecurityRule } from '@azure/arm-network';
 import type { ConnectorErrorInfo, Direction, QuarantineResult } from '../../src/connectors/types.ts';
 import type { CallRecord } from './arm-calls.ts';
-import { canonicalOrUndefined, parseCidr } from './cidr.ts';
+import { canonicalOrUndefined, readAddressPrefix } from './cidr.ts';
 import type { AzureNsgTarget } from './config.ts';
 import { type AddressFamily, quarantineRuleName } from './names.ts';
 import type { NsgApi } from './nsg-api.ts';
@@ -77,7 +77,7 @@ function privateAddresses(nics: NetworkInterface[], ipv6: boolean): string[] {
 }
 
 function familyOf(address: string): AddressFamily {
-  return parseCidr(address)?.family ?? 'v4';
+  return readAddressPrefix(address)?.family === 'ipv6' ? 'v6' : 'v4';
 }
 
 /** The host side of a quarantine rule: destinations inbound, sources outbound. */

@@ -1,5 +1,6 @@
 import type { ConnectorLimits, NormalizedRule } from '../../src/connectors/types.ts';
-import { isNetworkAddress, parseCidr } from './cidr.ts';
+import { hasHostBits } from '../../src/net/index.ts';
+import { readAddressPrefix } from './cidr.ts';
 import type { AzureNsgTarget } from './config.ts';
 import { QUARANTINE_PRIORITIES } from './config.ts';
 import { MAX_DESCRIPTION_LENGTH } from './mapping.ts';
@@ -73,13 +74,13 @@ function validateAddresses(target: AzureNsgTarget, rule: NormalizedRule, where: 
   }
   const families = new Set<string>();
   for (const text of rule.cidrs) {
-    const cidr = parseCidr(text);
+    const cidr = readAddressPrefix(text);
     if (!cidr || !text.includes('/')) {
       problems.push(`"${text}" is not a CIDR (expected e.g. 203.0.113.7/32 or 2001:db8::/64)`);
       continue;
     }
-    if (!isNetworkAddress(cidr)) problems.push(`"${text}" has host bits set; Azure rejects it as an invalid address prefix`);
-    if (cidr.family === 'v6' && !target.ipv6) problems.push(`"${text}" is IPv6 but ${where} is IPv4-only`);
+    if (hasHostBits(text)) problems.push(`"${text}" has host bits set; Azure rejects it as an invalid address prefix`);
+    if (cidr.family === 'ipv6' && !target.ipv6) problems.push(`"${text}" is IPv6 but ${where} is IPv4-only`);
     families.add(cidr.family);
   }
   if (families.size > 1) {

@@ -2,7 +2,9 @@
 
 import { createHash } from 'node:crypto';
 import type { Direction, NormalizedRule } from '../../src/connectors/types.ts';
-import type { AddressFamily } from './cidr.ts';
+
+/** Address family as it appears in quarantine rule names ("quarantine-in4-..."). */
+export type AddressFamily = 4 | 6;
 
 export const GCP_NAME_PATTERN = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 export const GCP_NAME_MAX = 63;

@@ -5,11 +5,10 @@
 
 import { z } from 'zod';
 import type { ConnectorErrorInfo, Direction, QuarantineResult } from '../../src/connectors/types.ts';
-import type { AddressFamily } from './cidr.ts';
 import { insertFirewall } from './apply.ts';
 import type { GcpTarget } from './config.ts';
 import { DEFAULT_DESCRIPTION, type Firewall, networkNameOf, networkPath, sameEffect } from './mapping.ts';
-import { isValidGcpName, quarantineRuleName, quarantineTag } from './names.ts';
+import { type AddressFamily, isValidGcpName, quarantineRuleName, quarantineTag } from './names.ts';
 import { type CallRecord, type GcpCalls, mutate, type Outcome, read } from './operations.ts';
 
 export interface QuarantineDeps {

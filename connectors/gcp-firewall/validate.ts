@@ -1,7 +1,8 @@
 /** Checks a normalized rule against GCP's rules and the target's config before any cloud call. */
 
 import type { NormalizedRule } from '../../src/connectors/types.ts';
-import { type AddressFamily, parseCidr } from './cidr.ts';
+import { formatCidr, hasHostBits, type IpFamily } from '../../src/net/index.ts';
+import { readRange } from './cidr.ts';
 import type { GcpTarget } from './config.ts';
 import { GCP_NAME_PATTERN, isQuarantineRuleName, isValidGcpName } from './names.ts';
 
@@ -69,17 +70,18 @@ function validatePorts(rule: NormalizedRule): string[] {
 
 function validateRanges(target: GcpTarget, rule: NormalizedRule): string[] {
   const problems: string[] = [];
-  const families = new Set<AddressFamily>();
+  const families = new Set<IpFamily>();
   for (const cidr of rule.cidrs) {
-    const parsed = parseCidr(cidr);
+    const parsed = readRange(cidr);
     if (!parsed) {
       problems.push(`"${cidr}" is not a valid IPv4 or IPv6 CIDR`);
       continue;
     }
     families.add(parsed.family);
-    if (!parsed.isNetworkAddress) problems.push(`"${cidr}" has host bits set; use ${parsed.canonical}`);
-    else if (parsed.canonical !== cidr) problems.push(`"${cidr}" is not canonical; use ${parsed.canonical}`);
-    if (parsed.family === 6 && !target.ipv6) problems.push(`"${cidr}" is IPv6 but target ${target.id} is IPv4-only`);
+    const canonical = formatCidr(parsed);
+    if (hasHostBits(cidr.trim())) problems.push(`"${cidr}" has host bits set; use ${canonical}`);
+    else if (canonical !== cidr) problems.push(`"${cidr}" is not canonical; use ${canonical}`);
+    if (parsed.family === 'ipv6' && !target.ipv6) problems.push(`"${cidr}" is IPv6 but target ${target.id} is IPv4-only`);
   }
   if (families.size > 1) problems.push('a GCP firewall rule holds IPv4 or IPv6 ranges, never both: split the rule by address family');
   if (rule.cidrs.length > target.maxSourceRangesPerRule) {

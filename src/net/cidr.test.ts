@@ -8,6 +8,7 @@ import {
   equalCidrs,
   familyOf,
   formatCidr,
+  hasHostBits,
   isIpv4Mapped,
   overlaps,
   parentOf,
@@ -141,5 +142,20 @@ describe('properties (seeded)', () => {
         for (const half of [left, right]) expect(contains(half, a) && contains(half, b)).toBe(false);
       }
     }
+  });
+});
+
+describe('hasHostBits', () => {
+  it.each([
+    ['10.0.0.5/24', true],
+    ['2001:db8::1/32', true],
+    ['10.0.0.0/24', false],
+    ['10.0.0.5', false],
+    // Not an address/prefix at all: a different refusal, not host bits.
+    ['10.0.0.256/24', false],
+    ['10.0.0.0/33', false],
+    ['', false],
+  ])('%s → %s', (input, expected) => {
+    expect(hasHostBits(input)).toBe(expected);
   });
 });

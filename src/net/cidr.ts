@@ -202,3 +202,13 @@ export function unwrapIpv4Mapped(cidr: Cidr): Cidr {
   if (!isIpv4Mapped(cidr)) return cidr;
   return { family: 'ipv4', network: cidr.network & 0xffffffffn, prefix: cidr.prefix - 96 };
 }
+
+/**
+ * True when the text is an address/prefix whose address has bits set beyond the prefix ("10.0.0.5/24"),
+ * the one refusal that `hostBits: 'mask'` turns into acceptance. False for valid blocks and for text
+ * that is not an address/prefix at all.
+ */
+export function hasHostBits(input: string): boolean {
+  const result = tryParseCidr(input);
+  return !result.ok && result.error.reason === 'host-bits';
+}

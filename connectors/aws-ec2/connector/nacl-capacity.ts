@@ -1,6 +1,7 @@
 import type { NetworkAclEntry } from '@aws-sdk/client-ec2';
 import type { ConnectorErrorInfo, NormalizedRule } from '../../../src/connectors/types.ts';
-import { type AddressFamily, familyOf } from '../cidr.ts';
+// Aliased so the placement logic below reads as before (its names are unchanged).
+import { type IpFamily as AddressFamily, familyOfText as familyOf } from '../../../src/net/index.ts';
 import type { AwsEc2Target } from '../config.ts';
 import { connectorErrorInfo } from './calls.ts';
 import { entryFamily, entryMatches, inBand } from './nacl-mapping.ts';

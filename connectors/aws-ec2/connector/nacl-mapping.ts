@@ -1,6 +1,6 @@
 import type { NetworkAclEntry } from '@aws-sdk/client-ec2';
 import type { NormalizedRule, Protocol } from '../../../src/connectors/types.ts';
-import { familyOf } from '../cidr.ts';
+import { familyOfText } from '../../../src/net/index.ts';
 import type { AwsEc2Target } from '../config.ts';
 
 /**
@@ -60,7 +60,7 @@ export interface NaclEntryInput {
 /** The CreateNetworkAclEntry / ReplaceNetworkAclEntry fields for a (validated) rule at a rule number. */
 export function naclEntryInput(rule: NormalizedRule, ruleNumber: number): NaclEntryInput {
   const cidr = rule.cidrs[0] ?? '';
-  const ipv6 = familyOf(cidr) === 'ipv6';
+  const ipv6 = familyOfText(cidr) === 'ipv6';
   const protocol = { all: '-1', tcp: '6', udp: '17', icmp: ipv6 ? '58' : '1' }[rule.protocol];
   const ports = rule.ports[0] ?? { from: 0, to: 65535 };
   return {

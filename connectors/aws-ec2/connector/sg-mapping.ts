@@ -1,6 +1,6 @@
 import type { IpPermission, SecurityGroupRule } from '@aws-sdk/client-ec2';
 import type { NormalizedRule, Protocol } from '../../../src/connectors/types.ts';
-import { familyOf } from '../cidr.ts';
+import { familyOfText } from '../../../src/net/index.ts';
 
 /**
  * Security group rules ↔ normalized rules. EC2 stores one rule per (protocol, port range, peer); a
@@ -47,7 +47,7 @@ export function pairsOf(rule: NormalizedRule): SgPair[] {
       pairs.push({ protocol, ...ports(protocol), groupId: rule.sourceGroup });
     }
     for (const cidr of rule.cidrs) {
-      const ipv6 = familyOf(cidr) === 'ipv6';
+      const ipv6 = familyOfText(cidr) === 'ipv6';
       const protocol = sgProtocol(rule.protocol, ipv6);
       pairs.push({ protocol, ...ports(protocol), ...(ipv6 ? { cidrIpv6: cidr } : { cidrIpv4: cidr }) });
     }

@@ -1,5 +1,5 @@
 import type { NormalizedRule } from '../../../src/connectors/types.ts';
-import { parseCidr } from '../cidr.ts';
+import { parseCanonicalCidr } from '../cidr.ts';
 import type { AwsEc2Target } from '../config.ts';
 import { descriptionFor } from './sg-mapping.ts';
 
@@ -14,7 +14,7 @@ export function validateRule(target: AwsEc2Target, marker: string, rule: Normali
     return problems;
   }
   for (const cidr of rule.cidrs) {
-    const parsed = parseCidr(cidr);
+    const parsed = parseCanonicalCidr(cidr);
     if (typeof parsed === 'string') problems.push(`invalid CIDR: ${parsed}`);
     else if (parsed.family === 'ipv6' && !target.ipv6) {
       problems.push(`${cidr} is IPv6 but target "${target.id}" (${target.vpcId}) is configured without IPv6 (ipv6: false)`);

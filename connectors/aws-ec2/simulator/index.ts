@@ -1,11 +1,12 @@
 import type { Simulator, SimulatorControls, SimulatorOptions } from '../../../src/connectors/simulator.ts';
+import { FaultSwitches, realClock, seededRandom, TokenBuckets } from '../../../src/connectors/simulator-faults.ts';
 import { defaultQuotas, type Ec2Quotas, type OpHandler } from './context.ts';
 import { Ec2Fault, faults } from './faults.ts';
 import { eniOps } from './eni-ops.ts';
 import { naclOps } from './nacl-ops.ts';
 import { addForeignRule, deleteOutOfBand, hostState } from './out-of-band.ts';
 import { QueryParams } from './query.ts';
-import { isMutating, seededRandom, TokenBuckets } from './rate-limits.ts';
+import { isMutating, MUTATING_BUCKET } from './rate-limits.ts';
 import { seedState } from './seed.ts';
 import { sgRuleOps } from './sg-rule-ops.ts';
 import { sgOps } from './sg-ops.ts';
@@ -35,11 +36,6 @@ export interface Ec2Simulator extends Simulator {
 
 const handlers: Record<string, OpHandler> = { ...naclOps, ...sgOps, ...sgRuleOps, ...eniOps };
 
-const realClock = {
-  now: () => Date.now(),
-  sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-};
-
 function isEc2State(value: unknown): value is Ec2State {
   return typeof value === 'object' && value !== null && 'networkAcls' in value && value.networkAcls instanceof Map;
 }
@@ -52,24 +48,22 @@ export function createEc2Simulator(options: Ec2SimulatorOptions = {}): Ec2Simula
     if (!(name in quotas)) throw new Error(`unknown EC2 simulator quota "${name}" (known: ${Object.keys(quotas).join(', ')})`);
     quotas[name as keyof Ec2Quotas] = value;
   }
-  const buckets = new TokenBuckets(() => clock.now());
-  const random = seededRandom(options.seed ?? 1);
+  const buckets = new TokenBuckets(() => clock.now(), MUTATING_BUCKET.capacity, MUTATING_BUCKET.refillPerSecond);
+  // EC2 answers failNext with 500 InternalError; errorRate draws 503 Unavailable (the overloaded case).
+  const switches = new FaultSwitches({
+    latencyMs: options.latencyMs,
+    errorRate: options.errorRate,
+    random: seededRandom(options.seed ?? 1),
+    failStatus: 500,
+    randomFailStatus: 503,
+  });
   const denied = new Set(options.deniedActions ?? []);
   const actions: string[] = [];
   const region = options.region ?? state.region;
-  let failures: { count: number; status: number } = { count: 0, status: 500 };
-  let throttles: { count: number; retryAfterSeconds?: number } = { count: 0 };
   let writes = 0;
   let lostResponses = 0;
   let throttled = 0;
   let requests = 0;
-
-  function latency(): number {
-    const { latencyMs } = options;
-    if (latencyMs === undefined) return 0;
-    if (typeof latencyMs === 'number') return latencyMs;
-    return latencyMs[0] + Math.round(random() * (latencyMs[1] - latencyMs[0]));
-  }
 
   /** Runs the injected faults in the order a real request meets them: edge, auth, throttling, the API itself. */
   function answer(action: string, params: QueryParams, authorized: boolean): Record<string, unknown> {
@@ -78,16 +72,11 @@ export function createEc2Simulator(options: Ec2SimulatorOptions = {}): Ec2Simula
     const dryRun = params.bool('DryRun');
     const mutating = isMutating(action);
     if (mutating && !dryRun) writes++;
-    if (failures.count > 0) {
-      failures.count--;
-      throw faults.internal(failures.status);
-    }
-    if (options.errorRate && random() < options.errorRate) throw faults.internal(503);
+    const failure = switches.takeFailure();
+    if (failure !== undefined) throw faults.internal(failure);
     if (!authorized) throw faults.authFailure();
-    if (mutating && throttles.count > 0) {
-      throttles.count--;
-      throw faults.throttled(throttles.retryAfterSeconds);
-    }
+    const throttle = mutating ? switches.takeThrottle() : undefined;
+    if (throttle) throw faults.throttled(throttle.retryAfterSeconds);
     if (mutating && options.writeRateLimits && !buckets.take(action)) throw faults.throttled();
     if (denied.has(action)) throw faults.unauthorized();
     const result = handler({
@@ -106,8 +95,7 @@ export function createEc2Simulator(options: Ec2SimulatorOptions = {}): Ec2Simula
   }
 
   async function fetch(request: Request): Promise<Response> {
-    const wait = latency();
-    if (wait > 0) await clock.sleep(wait);
+    await switches.delay(clock);
     requests++;
     const requestId = `5e1a7c00-0000-4000-8000-${requests.toString(16).padStart(12, '0')}`;
     const body = request.method === 'POST' ? await request.text() : new URL(request.url).search.slice(1);
@@ -127,12 +115,8 @@ export function createEc2Simulator(options: Ec2SimulatorOptions = {}): Ec2Simula
   }
 
   const controls: SimulatorControls = {
-    throttleNext: (count, retryAfterSeconds) => {
-      throttles = retryAfterSeconds === undefined ? { count } : { count, retryAfterSeconds };
-    },
-    failNext: (count, status = 500) => {
-      failures = { count, status };
-    },
+    throttleNext: (count, retryAfterSeconds) => switches.throttleNext(count, retryAfterSeconds),
+    failNext: (count, status) => switches.failNext(count, status),
     // EC2 security group and network ACL calls are synchronous: there is no long-running operation to slow.
     slowOperations: () => {},
     writeCalls: () => writes,

@@ -1,4 +1,5 @@
-import { familyOf, parseCidr } from '../cidr.ts';
+import { familyOfText, type IpFamily } from '../../../src/net/index.ts';
+import { parseCanonicalCidr } from '../cidr.ts';
 import type { OpContext, OpHandler } from './context.ts';
 import { faults } from './faults.ts';
 import { matchesFilters } from './filters.ts';
@@ -44,7 +45,7 @@ function entryFromParams(ctx: OpContext): NaclEntry {
     throw faults.missing('cidrBlock or ipv6CidrBlock');
   }
   const cidr = cidrBlock ?? ipv6CidrBlock ?? '';
-  const parsed = parseCidr(cidr);
+  const parsed = parseCanonicalCidr(cidr);
   if (typeof parsed === 'string' || (parsed.family === 'ipv6') !== (ipv6CidrBlock !== undefined)) {
     throw faults.invalidValue(`Value (${cidr}) for parameter ${cidrBlock ? 'cidrBlock' : 'ipv6CidrBlock'} is invalid. This is not a valid CIDR block.`);
   }
@@ -69,8 +70,8 @@ function entryFromParams(ctx: OpContext): NaclEntry {
   return entry;
 }
 
-function entryFamily(entry: NaclEntry): 'ipv4' | 'ipv6' {
-  return familyOf(entry.cidrBlock ?? entry.ipv6CidrBlock ?? '');
+function entryFamily(entry: NaclEntry): IpFamily {
+  return familyOfText(entry.cidrBlock ?? entry.ipv6CidrBlock ?? '');
 }
 
 function assertRoom(ctx: OpContext, acl: NetworkAcl, entry: NaclEntry, replacing?: NaclEntry): void {

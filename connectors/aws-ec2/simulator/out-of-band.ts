@@ -1,5 +1,5 @@
 import type { NormalizedRule } from '../../../src/connectors/types.ts';
-import { familyOf } from '../cidr.ts';
+import { familyOfText } from '../../../src/net/index.ts';
 import type { Ec2Quotas } from './context.ts';
 import { type Ec2State, newId, type NaclEntry } from './state.ts';
 
@@ -18,8 +18,8 @@ function addNaclEntries(state: Ec2State, quotas: Ec2Quotas, aclId: string, rule:
     if (acl.entries.some((e) => e.egress === egress && e.ruleNumber === ruleNumber)) {
       throw new Error(`${aclId} already has a ${rule.direction} entry ${ruleNumber}`);
     }
-    const family = familyOf(cidr);
-    const sameKind = acl.entries.filter((e) => e.egress === egress && familyOf(e.cidrBlock ?? e.ipv6CidrBlock ?? '') === family);
+    const family = familyOfText(cidr);
+    const sameKind = acl.entries.filter((e) => e.egress === egress && familyOfText(e.cidrBlock ?? e.ipv6CidrBlock ?? '') === family);
     if (sameKind.length >= quotas.naclEntriesPerDirection) throw new Error(`${aclId} is full (${rule.direction}, ${family})`);
     let protocol: string = NACL_PROTOCOL[rule.protocol];
     if (rule.protocol === 'icmp' && family === 'ipv6') protocol = '58';
@@ -37,7 +37,7 @@ function addSecurityGroupRules(state: Ec2State, groupId: string, rule: Normalize
   if (rule.action !== 'allow') throw new Error('security groups hold allow rules only');
   const ipProtocol = rule.protocol === 'all' ? '-1' : rule.protocol;
   const ports = rule.ports.length > 0 ? rule.ports : [ipProtocol === 'tcp' || ipProtocol === 'udp' ? { from: 0, to: 65535 } : { from: -1, to: -1 }];
-  const peers = rule.sourceGroup ? [{ referencedGroupId: rule.sourceGroup }] : rule.cidrs.map((cidr) => (familyOf(cidr) === 'ipv6' ? { cidrIpv6: cidr } : { cidrIpv4: cidr }));
+  const peers = rule.sourceGroup ? [{ referencedGroupId: rule.sourceGroup }] : rule.cidrs.map((cidr) => (familyOfText(cidr) === 'ipv6' ? { cidrIpv6: cidr } : { cidrIpv4: cidr }));
   for (const { from, to } of ports) {
     for (const peer of peers) {
       const id = newId(state, 'sgr');

@@ -1,4 +1,5 @@
-import { parseCidr } from '../cidr.ts';
+import type { IpFamily } from '../../../src/net/index.ts';
+import { parseCanonicalCidr } from '../cidr.ts';
 import { faults } from './faults.ts';
 import type { QueryParams } from './query.ts';
 import type { Ec2State, SecurityGroupRule } from './state.ts';
@@ -46,8 +47,8 @@ function checkDescription(description: string | undefined): string | undefined {
   return description;
 }
 
-function checkCidr(cidr: string, family: 'ipv4' | 'ipv6'): string {
-  const parsed = parseCidr(cidr);
+function checkCidr(cidr: string, family: IpFamily): string {
+  const parsed = parseCanonicalCidr(cidr);
   if (typeof parsed === 'string' || parsed.family !== family) {
     throw faults.invalidValue(`CIDR block ${cidr} is malformed`);
   }

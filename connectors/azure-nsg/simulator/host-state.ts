@@ -1,4 +1,5 @@
-import { cidrContains, parseCidr } from '../cidr.ts';
+import { contains } from '../../../src/net/index.ts';
+import { readAddressPrefix } from '../cidr.ts';
 import type { AzureState, RuleProperties } from './state.ts';
 
 function sideList(p: RuleProperties, side: 'source' | 'destination'): string[] {
@@ -9,12 +10,12 @@ function sideList(p: RuleProperties, side: 'source' | 'destination'): string[] {
 }
 
 function covers(prefixes: string[], address: string): boolean {
-  const target = parseCidr(address);
+  const target = readAddressPrefix(address);
   if (!target) return false;
   return prefixes.some((prefix) => {
     if (prefix === '*') return true;
-    const parsed = parseCidr(prefix);
-    return parsed !== undefined && cidrContains(parsed, target);
+    const parsed = readAddressPrefix(prefix);
+    return parsed !== undefined && contains(parsed, target);
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Simulator, SimulatorControls, SimulatorOptions } from '../../../src/connectors/simulator.ts';
+import { realClock } from '../../../src/connectors/simulator-faults.ts';
 import type { NormalizedRule } from '../../../src/connectors/types.ts';
 import { toSecurityRule } from '../mapping.ts';
 import { armError } from './arm-json.ts';
@@ -52,7 +53,7 @@ export function asAzureSimulatorOptions(options: SimulatorOptions = {}): AzureSi
 const WRITE_METHODS = new Set(['PUT', 'DELETE', 'PATCH', 'POST']);
 
 export function createAzureNsgSimulator(options: AzureSimulatorOptions = {}): AzureSimulator {
-  const clock = options.clock ?? { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+  const clock = options.clock ?? realClock;
   const state = new AzureState(options.seedState ?? defaultSeedState);
   const retryAfterSeconds = options.operationRetryAfterSeconds ?? 3;
   const quotas = options.quotas ?? {};

@@ -1,4 +1,5 @@
-import { isNetworkAddress, parseCidr } from '../cidr.ts';
+import { hasHostBits } from '../../../src/net/index.ts';
+import { readAddressPrefix } from '../cidr.ts';
 import type { RuleProperties } from './state.ts';
 
 /** A refusal as NRP words it: HTTP 400 with an ARM error code. */
@@ -92,8 +93,8 @@ function checkSide(ruleId: string, side: 'source' | 'destination', p: RuleProper
   for (const value of [...(typeof single === 'string' ? [single] : []), ...list]) {
     if (typeof value !== 'string') return { code: 'InvalidRequestFormat', message: 'Cannot parse the request.' };
     if (value === '*' || TAG.test(value)) continue;
-    const cidr = parseCidr(value);
-    if (!cidr || !isNetworkAddress(cidr)) {
+    const cidr = readAddressPrefix(value);
+    if (!cidr || hasHostBits(value)) {
       return { code: 'SecurityRuleInvalidAddressPrefix', message: `Security rule ${ruleId} has invalid Address prefix. Value provided: ${value}` };
     }
     families.add(cidr.family);
@@ -111,7 +112,7 @@ function checkSide(ruleId: string, side: 'source' | 'destination', p: RuleProper
 export function prefixCount(p: RuleProperties): { source: number; destination: number } {
   const count = (single: unknown, many: unknown) =>
     (Array.isArray(many) && many.length > 0 ? many : typeof single === 'string' ? [single] : []).filter(
-      (v) => typeof v === 'string' && parseCidr(v) !== undefined,
+      (v) => typeof v === 'string' && readAddressPrefix(v) !== undefined,
     ).length;
   return {
     source: count(p.sourceAddressPrefix, p.sourceAddressPrefixes),

@@ -1,6 +1,7 @@
 /** Fault injection and rate limiting shared by every route: latency, 5xx, throttling, the write quota. */
 
 import type { SimulatorOptions } from '../../../src/connectors/simulator.ts';
+import { FaultSwitches, FixedWindowLimiter, randomSource } from '../../../src/connectors/simulator-faults.ts';
 import { type ApiError, backendError, rateLimited } from './envelope.ts';
 import type { Clock } from './state.ts';
 
@@ -11,26 +12,10 @@ import type { Clock } from './state.ts';
  */
 export const DEFAULT_WRITES_PER_MINUTE = 1500;
 
-/** mulberry32: a small deterministic generator, so `errorRate` with a `seed` repeats exactly. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** The shared primitives, in the order Compute meets a request: a transient 5xx, a queued throttle, the quota. */
 export class Faults {
-  private failures = 0;
-  private failStatus = 503;
-  private throttles = 0;
-  private throttleRetryAfter: number | undefined;
-  private windowStart = 0;
-  private windowWrites = 0;
-  private readonly random: () => number;
+  private readonly switches: FaultSwitches;
+  private readonly writeQuota: FixedWindowLimiter;
   writes = 0;
   throttled = 0;
 
@@ -39,51 +24,43 @@ export class Faults {
     private readonly options: SimulatorOptions,
     private readonly writesPerMinute: () => number,
   ) {
-    this.random = options.seed !== undefined ? seededRandom(options.seed) : Math.random;
+    // Compute's transient failures are 503 backendError, injected or drawn.
+    this.switches = new FaultSwitches({
+      latencyMs: options.latencyMs,
+      errorRate: options.errorRate,
+      random: randomSource(options.seed),
+      failStatus: 503,
+      randomFailStatus: 503,
+    });
+    this.writeQuota = new FixedWindowLimiter(() => clock.now(), 60_000, writesPerMinute);
   }
 
-  failNext(count: number, status = 503): void {
-    this.failures = count;
-    this.failStatus = status;
+  failNext(count: number, status?: number): void {
+    this.switches.failNext(count, status);
   }
 
   throttleNext(count: number, retryAfterSeconds?: number): void {
-    this.throttles = count;
-    this.throttleRetryAfter = retryAfterSeconds;
+    this.switches.throttleNext(count, retryAfterSeconds);
   }
 
-  async delay(): Promise<void> {
-    const latency = this.options.latencyMs;
-    if (latency === undefined) return;
-    const ms = typeof latency === 'number' ? latency : latency[0] + this.random() * (latency[1] - latency[0]);
-    if (ms > 0) await this.clock.sleep(Math.round(ms));
+  delay(): Promise<void> {
+    return this.switches.delay(this.clock);
   }
 
   /** The error this request gets before reaching its handler, if any. */
   check(isWrite: boolean): ApiError | undefined {
     if (isWrite) this.writes += 1;
-    if (this.failures > 0) {
-      this.failures -= 1;
-      return backendError(this.failStatus);
-    }
-    if (this.options.errorRate && this.random() < this.options.errorRate) return backendError(503);
+    const failure = this.switches.takeFailure();
+    if (failure !== undefined) return backendError(failure);
     if (!isWrite) return undefined;
-    if (this.throttles > 0) {
-      this.throttles -= 1;
+    const throttle = this.switches.takeThrottle();
+    if (throttle) {
       this.throttled += 1;
-      return rateLimited(this.writesPerMinute(), this.throttleRetryAfter);
+      return rateLimited(this.writesPerMinute(), throttle.retryAfterSeconds);
     }
-    if (this.options.writeRateLimits) {
-      const minute = Math.floor(this.clock.now() / 60_000);
-      if (minute !== this.windowStart) {
-        this.windowStart = minute;
-        this.windowWrites = 0;
-      }
-      if (this.windowWrites >= this.writesPerMinute()) {
-        this.throttled += 1;
-        return rateLimited(this.writesPerMinute());
-      }
-      this.windowWrites += 1;
+    if (this.options.writeRateLimits && !this.writeQuota.take()) {
+      this.throttled += 1;
+      return rateLimited(this.writesPerMinute());
     }
     return undefined;
   }

@@ -1,6 +1,7 @@
 /** What the simulated API accepts as a Firewall body (400 with GCP's field paths otherwise). */
 
-import { parseCidr } from '../cidr.ts';
+import type { IpFamily } from '../../../src/net/index.ts';
+import { readRange } from '../cidr.ts';
 import { invalidField, requiredField, SimulatedApiError } from './envelope.ts';
 import type { Firewall } from './state.ts';
 
@@ -37,9 +38,9 @@ function checkRanges(field: string, ranges: string[] | null | undefined, max: nu
   if (ranges.length > max) {
     throw invalidField(`resource.${field}`, `${ranges.length} ranges`, `The number of ranges exceeds the maximum of ${max} per rule.`);
   }
-  const families = new Set<number>();
+  const families = new Set<IpFamily>();
   ranges.forEach((range, i) => {
-    const parsed = parseCidr(range);
+    const parsed = readRange(range);
     if (!parsed) throw invalidField(`resource.${field}[${i}]`, range, 'Must be a valid IPV4 or IPV6 CIDR range.');
     families.add(parsed.family);
   });

@@ -4,6 +4,7 @@
  */
 
 import type { Simulator, SimulatorControls, SimulatorOptions } from '../../../src/connectors/simulator.ts';
+import { realClock } from '../../../src/connectors/simulator-faults.ts';
 import type { NormalizedRule } from '../../../src/connectors/types.ts';
 import { COMPUTE_ORIGIN, errorResponse, SimulatedApiError } from './envelope.ts';
 import { DEFAULT_WRITES_PER_MINUTE, Faults } from './faults.ts';
@@ -49,8 +50,6 @@ const DEFAULT_QUOTAS = {
   writesPerMinute: DEFAULT_WRITES_PER_MINUTE,
   tagsPerInstance: 64,
 };
-
-const realClock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
 
 export function createGcpSimulator(options: SimulatorOptions = {}): GcpSimulator {
   const clock = options.clock ?? realClock;
