@@ -23,8 +23,9 @@ interface Node {
   /** Ports for which some address of the block is decided allow (deny) by its subtree's deepest label. */
   reachAllow: PortSet;
   reachDeny: PortSet;
-  /** Ports labeled anywhere in the subtree (prunes searches for related rules). */
-  any: PortSet;
+  /** Ports labeled allow (deny) anywhere in the subtree: prunes overlap tests and searches for related rules. */
+  anyAllow: PortSet;
+  anyDeny: PortSet;
 }
 
 /** What earlier rules decide inside one (block × ports) box. */
@@ -50,7 +51,7 @@ export class CoverageTrie {
   /** bitMasks[p]: the bit that chooses the child of a node with prefix p. */
   private readonly bitMasks: bigint[];
 
-  constructor(private readonly bits: number) {
+  constructor(bits: number) {
     this.masks = Array.from({ length: bits + 1 }, (_, p) => ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - p)) - 1n));
     this.bitMasks = Array.from({ length: bits }, (_, p) => 1n << BigInt(bits - 1 - p));
     this.root = newNode(0n, 0, undefined);
@@ -69,7 +70,7 @@ export class CoverageTrie {
   /** True when any inserted rule shares an address and a port with the box. */
   overlaps(network: bigint, prefix: number, ports: PortSet): boolean {
     const { ancAllow, ancDeny, within } = this.walk(network, prefix, false);
-    return overlapsSet(ports, union(ancAllow, ancDeny)) || overlapsSet(ports, within?.any ?? EMPTY);
+    return overlapsSet(ports, union(ancAllow, ancDeny)) || overlapsSet(ports, within?.anyAllow ?? EMPTY) || overlapsSet(ports, within?.anyDeny ?? EMPTY);
   }
 
   insert(network: bigint, prefix: number, ports: PortSet, action: RuleAction, rule: number): void {
@@ -117,7 +118,8 @@ export class CoverageTrie {
     const stack = inside ? [inside] : [];
     while (stack.length && found.size < limit) {
       const n = stack.pop() as Node;
-      if (!overlapsSet(n.any, ports)) continue;
+      const allow = action !== 'deny' && overlapsSet(n.anyAllow, ports);
+      if (!allow && !(action !== 'allow' && overlapsSet(n.anyDeny, ports))) continue;
       take(n);
       for (const c of n.children) if (c) stack.push(c);
     }
@@ -196,7 +198,8 @@ function newNode(network: bigint, prefix: number, parent: Node | undefined): Nod
     full: EMPTY,
     reachAllow: EMPTY,
     reachDeny: EMPTY,
-    any: EMPTY,
+    anyAllow: EMPTY,
+    anyDeny: EMPTY,
   };
 }
 
@@ -209,12 +212,15 @@ function summarize(n: Node): boolean {
   const full = union(n.own, both);
   const reachAllow = union(union(subtract(n.ownAllow, both), a?.reachAllow ?? EMPTY), b?.reachAllow ?? EMPTY);
   const reachDeny = union(union(subtract(n.ownDeny, both), a?.reachDeny ?? EMPTY), b?.reachDeny ?? EMPTY);
-  const any = union(union(n.own, a?.any ?? EMPTY), b?.any ?? EMPTY);
-  const changed = !same(full, n.full) || !same(reachAllow, n.reachAllow) || !same(reachDeny, n.reachDeny) || !same(any, n.any);
+  const anyAllow = union(union(n.ownAllow, a?.anyAllow ?? EMPTY), b?.anyAllow ?? EMPTY);
+  const anyDeny = union(union(n.ownDeny, a?.anyDeny ?? EMPTY), b?.anyDeny ?? EMPTY);
+  const changed =
+    !same(full, n.full) || !same(reachAllow, n.reachAllow) || !same(reachDeny, n.reachDeny) || !same(anyAllow, n.anyAllow) || !same(anyDeny, n.anyDeny);
   n.full = full;
   n.reachAllow = reachAllow;
   n.reachDeny = reachDeny;
-  n.any = any;
+  n.anyAllow = anyAllow;
+  n.anyDeny = anyDeny;
   return changed;
 }
 

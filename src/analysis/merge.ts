@@ -49,10 +49,10 @@ function mergeBucket(rules: readonly NormalizedRule[], members: number[]): Findi
     }
   }
   if (blocks.size < 2) return [];
-  const levels: string[][] = [];
-  for (const [k, e] of blocks) (levels[e.cidr.prefix] ??= []).push(k);
+  const levels: string[][] = Array.from({ length: 129 }, () => []);
+  for (const [k, e] of blocks) levels[e.cidr.prefix]?.push(k);
   // Longest prefixes first, so merged parents can merge again at the next length.
-  for (let prefix = levels.length - 1; prefix > 0; prefix--) {
+  for (let prefix = 128; prefix > 0; prefix--) {
     for (const k of levels[prefix] ?? []) {
       const e = blocks.get(k);
       if (!e) continue;
@@ -70,7 +70,7 @@ function mergeBucket(rules: readonly NormalizedRule[], members: number[]): Findi
         continue;
       }
       blocks.set(key(parent), merged);
-      (levels[prefix - 1] ??= []).push(key(parent));
+      levels[prefix - 1]?.push(key(parent));
     }
   }
   const findings: Finding[] = [];

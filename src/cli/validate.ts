@@ -91,7 +91,7 @@ export function validateRepo(root: string, configFlag: string | undefined, reque
     try {
       config = loadConfig(configFile, connectorRegistry).config;
     } catch (error) {
-      configProblems.push(...problemsOf(error, configFile));
+      configProblems.push(...problemsOf(error));
     }
   } else {
     notes.push('no config given: playbook targets are not checked and no tier is known (pass --config)');
@@ -111,7 +111,7 @@ export function validateRepo(root: string, configFlag: string | undefined, reque
       policies.count = bundle.policies.length;
       engine = new PolicyEngine(bundle, tiers);
     } catch (error) {
-      policies.problems.push(...problemsOf(error, policiesDir));
+      policies.problems.push(...problemsOf(error));
     }
   }
 
@@ -163,7 +163,7 @@ function decideFile(file: string, playbooks: Map<string, Playbook>, engine: Poli
       const hint = haveConfig ? '' : ' (no config given: pass --config to declare tiers)';
       return { file, problems: [{ file, path: `inputs.${error.path}`, message: `${error.message.slice(error.path.length + 2)}${hint}` }] };
     }
-    return { file, problems: problemsOf(error, file) };
+    return { file, problems: problemsOf(error) };
   }
 }
 
@@ -186,7 +186,7 @@ function lintPlaybooks(dir: string, catalog: TargetCatalog | undefined): { loade
       if (loaded.has(playbook.name)) problems.push({ file, path: 'name', message: `playbook name "${playbook.name}" is already used by another file` });
       else loaded.set(playbook.name, playbook);
     } catch (error) {
-      problems.push(...problemsOf(error, file));
+      problems.push(...problemsOf(error));
     }
   }
   return { loaded, problems };
@@ -202,7 +202,8 @@ function catalogOf(config: Config): TargetCatalog {
   );
 }
 
-function problemsOf(error: unknown, file: string): Problem[] {
+/** ConfigErrors become problems (they name their file); anything else is a bug and propagates. */
+function problemsOf(error: unknown): Problem[] {
   if (error instanceof ConfigError) return error.problems.map((p) => ({ file: error.file, ...p }));
   throw error;
 }
