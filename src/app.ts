@@ -8,6 +8,7 @@ import type { AuthRequirement } from './http/auth.ts';
 import { edge, onError } from './http/edge.ts';
 import type { AppEnv } from './http/env.ts';
 import { Problem } from './http/problem.ts';
+import { registerAnalysis } from './http/routes/analysis.ts';
 import { registerApprovals } from './http/routes/approvals.ts';
 import { registerAudit } from './http/routes/audit.ts';
 import { registerDocs } from './http/routes/docs.ts';
@@ -64,6 +65,7 @@ export function buildApp(services: Services, modules: RouteModule[] = []): { app
   registerRunReads(app, signedRoutes);
   registerAudit(app, signedRoutes);
   registerApprovals(app, signedRoutes);
+  registerAnalysis(app, signedRoutes);
   for (const register of modules) register(app, signedRoutes);
   registerDocs(app, services);
   return { app, signedRoutes };

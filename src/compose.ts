@@ -14,6 +14,7 @@ import { buildConnectors } from './connectors/build.ts';
 import type { Connector } from './connectors/types.ts';
 import { ClientRegistry } from './http/clients.ts';
 import { loadPlaybooks } from './playbooks/load.ts';
+import { loadApprovalPolicy } from './policy/index.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import type { Clock, Logger, Services } from './services.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
@@ -54,6 +55,8 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
     ...(o.endpoints ? { endpoints: o.endpoints } : {}),
   });
   const playbooks = loadPlaybooks(resolve(config.playbooksDir), catalog);
+  // Policies (playbooks/policies/) are validated here: a bad one stops start-up with the file and error.
+  const policy = loadApprovalPolicy(resolve(config.playbooksDir), config.tiers, playbooks);
   const reconciler = new Reconciler({ store: sqlite.store, connectors, clock, log });
   const services: Services = {
     store: sqlite.store,
@@ -69,6 +72,8 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
     },
     runtime: {
       playbooks,
+      connectors,
+      ...(policy ? { policy } : {}),
       catalog,
       tiers: config.tiers,
       reconciler,

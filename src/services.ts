@@ -1,5 +1,6 @@
 import type { AuditRuntime } from './audit/runtime.ts';
 import type { Config } from './config/schema.ts';
+import type { Connector } from './connectors/types.ts';
 import type { ClientRegistry } from './http/clients.ts';
 import type { TargetCatalog } from './playbooks/load.ts';
 import type { Playbook } from './playbooks/schema.ts';
@@ -50,6 +51,8 @@ export interface Services {
 
 export interface Runtime {
   playbooks: Map<string, Playbook>;
+  /** The connector instances, by id (analysis reads their rules). */
+  connectors: Map<string, Connector>;
   catalog: TargetCatalog;
   tiers: Config['tiers'];
   reconciler: Reconciler;

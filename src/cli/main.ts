@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { auditExport, auditTail, auditVerify } from './audit.ts';
 import { configCheck } from './config-check.ts';
+import { ANALYZE_USAGE, analyzeCommand } from './analyze.ts';
 import { keysNew } from './keys.ts';
+import { VALIDATE_USAGE, validateCommand } from './validate.ts';
 import { serveCommand } from './serve.ts';
 import { signCommand } from './sign.ts';
 
@@ -31,6 +33,8 @@ const commands: Record<string, Command> = {
   sign: signCommand,
   'keys new': keysNew,
   'config check': configCheck,
+  validate: validateCommand,
+  analyze: analyzeCommand,
   'audit tail': auditTail,
   'audit export': auditExport,
   'audit verify': auditVerify,
@@ -41,7 +45,8 @@ export async function runCli(argv: string[], io: Parameters<Command>[1]): Promis
   const two = `${first} ${second}`;
   if (commands[two]) return (commands[two] as Command)(rest, io);
   if (first && commands[first]) return (commands[first] as Command)(second === undefined ? rest : [second, ...rest], io);
-  io.err(first && first !== '--help' && first !== 'help' ? `unknown command: ${argv.join(' ')}\n\n${USAGE}` : USAGE);
+  const usage = `${USAGE}\n${VALIDATE_USAGE}\n\n${ANALYZE_USAGE}`;
+  io.err(first && first !== '--help' && first !== 'help' ? `unknown command: ${argv.join(' ')}\n\n${usage}` : usage);
   return first === '--help' || first === 'help' ? 0 : 2;
 }
 

@@ -62,7 +62,7 @@ export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: 
     .replace(/^log: .*/m, 'log: { level: info }')
     .replace(/^clients:[\s\S]*?\n\n/m, `clients:
   - id: soar
-    scopes: [block, allow, quarantine, runs:read, audit:read]
+    scopes: [block, allow, quarantine, approve, runs:read, audit:read]
     secrets: [{ env: E2E_SOAR_SECRET }]
   - id: approver
     scopes: [approve, runs:read]

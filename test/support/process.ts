@@ -21,7 +21,9 @@ export interface Exit {
 /** A spawned CLI process with its output kept (the last 256 KiB) for assertions and failure messages. */
 export interface Child {
   process: ChildProcess;
+  /** stdout and stderr interleaved. */
   output(): string;
+  stdout(): string;
   exited: Promise<Exit>;
   alive(): boolean;
 }
@@ -59,29 +61,34 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): Chil
   const { PORTCULLIS_CONFIG: _ignored, ...inherited } = process.env;
   const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  let stdout = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_CAP);
   };
-  child.stdout?.on('data', keep);
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout = (stdout + chunk.toString('utf8')).slice(-OUTPUT_CAP);
+    keep(chunk);
+  });
   child.stderr?.on('data', keep);
   let running = true;
   const exited = new Promise<Exit>((resolveExit) => {
-    child.once('exit', (code, signal) => {
+    // 'close' (not 'exit'): fires once the output streams are drained too.
+    child.once('close', (code, signal) => {
       running = false;
       resolveExit({ code, signal });
     });
   });
-  const handle: Child = { process: child, output: () => output, exited, alive: () => running };
+  const handle: Child = { process: child, output: () => output, stdout: () => stdout, exited, alive: () => running };
   live.add(handle);
   void exited.then(() => live.delete(handle));
   return handle;
 }
 
 /** Runs a CLI command to its end (killed after `timeoutMs`). */
-export async function runCliToExit(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<Exit & { output: string }> {
+export async function runCliToExit(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<Exit & { output: string; stdout: string }> {
   const child = spawnCli(args, env);
   const exit = await raceTimeout(child.exited, timeoutMs, () => `portcullis ${args[0]} did not exit within ${timeoutMs} ms:\n${child.output()}`);
-  return { ...exit, output: child.output() };
+  return { ...exit, output: child.output(), stdout: child.stdout() };
 }
 
 /**

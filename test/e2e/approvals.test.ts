@@ -1,0 +1,106 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type E2E, type RunBody, startE2E } from '../support/e2e.ts';
+
+/**
+ * Policy-as-code on allow requests, end to end: the shipped Cedar policies (playbooks/policies/)
+ * decide allow-ingress runs; a run that needs approval waits for a second client (four eyes).
+ */
+let e: E2E;
+beforeEach(async () => {
+  e = await startE2E();
+});
+afterEach(async () => {
+  await e.close();
+});
+
+const allowRules = async (connectorId: string) =>
+  ((await e.connectors.get(connectorId)?.list('edge')) ?? []).filter((r) => r.owned && r.action === 'allow');
+
+async function request(inputs: Record<string, unknown>) {
+  const res = await e.call('POST', '/v1/playbooks/allow-ingress/runs', { playbook: 'allow-ingress', inputs });
+  return { status: res.status, body: (await res.json()) as RunBody & { code?: string; detail?: string; decision?: { reasons: string[] } } };
+}
+
+const decide = (id: string, verb: 'approve' | 'reject', client: 'soar' | 'approver') =>
+  e.call('POST', `/v1/runs/${id}/${verb}`, { run: id, comment: 'reviewed' }, { client });
+
+describe('standard requests approve themselves', () => {
+  it('applies tcp/443 from the web tier with no human', async () => {
+    const { run } = await e.run('allow-ingress', { from: 'web', to: 'api', protocol: 'tcp', port: 443 });
+    expect(run.status).toBe('applied');
+    expect(await allowRules('azure-sandbox')).toHaveLength(1);
+  });
+});
+
+describe('dangerous requests are refused with the policy reason', () => {
+  for (const [port, source] of [
+    [22, '0.0.0.0/0'],
+    [3389, '0.0.0.0/0'],
+    [5432, '203.0.113.0/24'],
+    [6379, '::/0'],
+  ] as const) {
+    it(`refuses tcp/${port} from ${source}: 422 policy_denied, audited, nothing applied`, async () => {
+      const { status, body } = await request({ from: source, to: 'api', protocol: 'tcp', port });
+      expect(status).toBe(422);
+      expect(body.code).toBe('policy_denied');
+      expect(body.detail).toMatch(/policy denied/);
+      await e.reconciler.idle();
+      expect(await allowRules('azure-sandbox')).toEqual([]);
+      const refusals = (await e.services.store.auditAfter(0, 1000)).filter((a) => a.action === 'request.refused');
+      expect(refusals.at(-1)?.detail).toMatchObject({ code: 'policy_denied' });
+    });
+  }
+});
+
+describe('everything else waits for a second person', () => {
+  it('holds tcp/9000 as pending_approval, applies nothing, then applies once another client approves', async () => {
+    const { status, body } = await request({ from: 'web', to: 'api', protocol: 'tcp', port: 9000 });
+    expect(status).toBe(202);
+    expect(body.status).toBe('pending_approval');
+    await e.reconciler.idle();
+    expect(await allowRules('azure-sandbox')).toEqual([]);
+    const pending = (await (await e.call('GET', '/v1/runs?status=pending_approval')).json()) as { runs: RunBody[] };
+    expect(pending.runs.map((r) => r.id)).toEqual([body.id]);
+    expect((pending.runs[0]?.decision as { reasons: string[] }).reasons.length).toBeGreaterThan(0);
+
+    // Four eyes: the requester cannot approve its own run.
+    const self = await decide(body.id, 'approve', 'soar');
+    expect(self.status).toBe(403);
+    expect(((await self.json()) as { code: string }).code).toBe('four_eyes');
+
+    const approved = await decide(body.id, 'approve', 'approver');
+    expect(approved.status).toBe(200);
+    await e.reconciler.idle();
+    const run = (await (await e.call('GET', `/v1/runs/${body.id}`)).json()) as RunBody & { decision: Record<string, unknown> };
+    expect(run.status).toBe('applied');
+    expect(run.decision.approved_by).toBe('approver');
+    expect(await allowRules('azure-sandbox')).toHaveLength(1);
+
+    // Decided once: a second decision is a 409.
+    const again = await decide(body.id, 'reject', 'approver');
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { code: string }).code).toBe('run_not_pending');
+    const actions = (await e.services.store.auditAfter(0, 1000)).map((a) => a.action);
+    expect(actions).toEqual(expect.arrayContaining(['run.pending_approval', 'run.approved']));
+  });
+
+  it('a rejected run applies nothing', async () => {
+    const { body } = await request({ from: 'web', to: 'api', protocol: 'tcp', port: 9001 });
+    const rejected = await decide(body.id, 'reject', 'approver');
+    expect(rejected.status).toBe(200);
+    expect(((await rejected.json()) as RunBody).status).toBe('rejected');
+    await e.reconciler.idle();
+    expect(await allowRules('azure-sandbox')).toEqual([]);
+  });
+
+  it('approvals expire (fake clock): 409 approval_expired and the run is approval_expired', async () => {
+    const { body } = await request({ from: 'web', to: 'api', protocol: 'tcp', port: 9002 });
+    e.clock.advance(25 * 3_600_000);
+    const late = await decide(body.id, 'approve', 'approver');
+    expect(late.status).toBe(409);
+    expect(((await late.json()) as { code: string }).code).toBe('approval_expired');
+    const run = (await (await e.call('GET', `/v1/runs/${body.id}`)).json()) as RunBody;
+    expect(run.status).toBe('approval_expired');
+    expect(await allowRules('azure-sandbox')).toEqual([]);
+  });
+});
