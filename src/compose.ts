@@ -5,12 +5,12 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { connectorRegistry } from '../connectors/index.ts';
 import { type App, buildApp } from './app.ts';
 import { sha256Hex } from './audit/chain.ts';
 import type { Config } from './config/schema.ts';
 import type { SecretSource } from './config/secret.ts';
 import { buildConnectors } from './connectors/build.ts';
+import type { ConnectorRegistry } from './connectors/registry.ts';
 import type { Connector } from './connectors/types.ts';
 import { ClientRegistry } from './http/clients.ts';
 import { loadPlaybooks } from './playbooks/load.ts';
@@ -32,6 +32,8 @@ export interface ComposeOptions {
   log: Logger;
   /** SDK endpoint overrides per connector id (the sandbox's loopback simulators). */
   endpoints?: Map<string, string>;
+  /** The connector types the config names (connectors/index.ts loadConnectorRegistry). */
+  registry: ConnectorRegistry;
 }
 
 export interface Composed {
@@ -48,7 +50,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
   mkdirSync(dataDir, { recursive: true });
   const sqlite = createSqliteStore(join(dataDir, 'portcullis.db'), () => clock.now());
   const clients = await ClientRegistry.build(config.clients, o.secrets);
-  const { connectors, catalog } = buildConnectors(config, connectorRegistry, {
+  const { connectors, catalog } = buildConnectors(config, o.registry, {
     clock,
     log,
     secrets: o.secrets,

@@ -5,7 +5,7 @@
 import { serve } from '@hono/node-server';
 import { startAuditTasks } from './audit/tasks.ts';
 import type { DestinationStream } from 'pino';
-import { connectorRegistry } from '../connectors/index.ts';
+import { loadConnectorRegistry } from '../connectors/index.ts';
 import { loadConfig, nodeSecretSource } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { createPinoLogger } from './log/pino.ts';
@@ -40,11 +40,11 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export async function startNodeServer(options: NodeServerOptions): Promise<RunningServer> {
   const env = options.env ?? process.env;
-  const { config, text } = loadConfig(options.configPath, connectorRegistry);
+  const { config, text, registry } = await loadConfig(options.configPath, loadConnectorRegistry);
   const log = createPinoLogger(config.log.level, options.logDestination);
   const clock = options.clock ?? systemClock;
 
-  const simulators = await startSimulators(config, connectorRegistry, { ...options.simulatorOptions, clock });
+  const simulators = await startSimulators(config, registry, { ...options.simulatorOptions, clock });
   const composed = await composeServices({
     config,
     configText: text,
@@ -53,6 +53,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     clock,
     log,
     endpoints: simulators.endpoints,
+    registry,
   });
   const { services, app, reconciler, sqlite } = composed;
   // Checkpoint signer (attached before the first request), periodic checkpoints and retention.

@@ -3,7 +3,7 @@
  * the bench reads their write and throttle counters while the real server (a child process) calls them.
  */
 import { serve } from '@hono/node-server';
-import { connectorRegistry } from '../../connectors/index.ts';
+import { connectorRegistry } from '../../connectors/all.ts';
 import type { Simulator, SimulatorOptions } from '../../src/connectors/simulator.ts';
 import type { ConnectorType } from '../../src/connectors/types.ts';
 

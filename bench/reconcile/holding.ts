@@ -2,7 +2,7 @@
  * What the clouds really hold, read back through the real connectors (not the server's word): for each
  * target, how many of the given addresses an owned ingress deny rule covers.
  */
-import { connectorRegistry } from '../../connectors/index.ts';
+import { connectorRegistry } from '../../connectors/all.ts';
 import { parseConfig } from '../../src/config/parse.ts';
 import { buildConnectors } from '../../src/connectors/build.ts';
 import type { Connector } from '../../src/connectors/types.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { connectorRegistry } from '../../connectors/index.ts';
+import { loadConnectorRegistry } from '../../connectors/index.ts';
 import { type AnalysisOptions, type AnalysisReport, type Severity, analyzeRules, normalizedRulesSchema } from '../analysis/index.ts';
 import { SEVERITY_ORDER } from '../analysis/types.ts';
 import { configPath, loadConfig, nodeSecretSource } from '../config/load.ts';
@@ -86,14 +86,14 @@ export function readRulesFile(file: string): NormalizedRule[] {
 }
 
 async function readLive(connectorId: string, targetId: string, file: string, env: NodeJS.ProcessEnv) {
-  const { config } = loadConfig(file, connectorRegistry);
+  const { config, registry } = await loadConfig(file, loadConnectorRegistry);
   const block = config.connectors.find((c) => c.id === connectorId);
   if (!block) throw new AnalyzeInputError(`${file}: no connector "${connectorId}" (have: ${config.connectors.map((c) => c.id).join(', ') || 'none'})`);
   if (block.simulator) {
     throw new AnalyzeInputError(`connector "${connectorId}" is simulated: its simulator lives inside \`portcullis serve\`; use GET /v1/connectors/${connectorId}/analysis there`);
   }
   const quiet = { info() {}, warn() {}, error() {} };
-  const { connectors } = buildConnectors(config, connectorRegistry, { clock: systemClock, log: quiet, secrets: nodeSecretSource(env) });
+  const { connectors } = buildConnectors(config, registry, { clock: systemClock, log: quiet, secrets: nodeSecretSource(env) });
   const connector = connectors.get(connectorId);
   if (!connector?.targets().includes(targetId)) {
     throw new AnalyzeInputError(`connector "${connectorId}" has no target "${targetId}" (have: ${connector?.targets().join(', ')})`);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { connectorRegistry } from '../../connectors/index.ts';
+import { loadConnectorRegistry } from '../../connectors/index.ts';
 import { configPath, loadConfig } from '../config/load.ts';
 import { ConfigError } from '../config/parse.ts';
 import type { Command } from './main.ts';
@@ -9,7 +9,7 @@ export const configCheck: Command = async (args, io) => {
   const { values } = parseArgs({ args, options: { config: { type: 'string' } } });
   const path = configPath(values.config, io.env);
   try {
-    const { config } = loadConfig(path, connectorRegistry);
+    const { config } = await loadConfig(path, loadConnectorRegistry);
     io.out(
       `${path}: ok (${config.clients.length} client(s), ${config.connectors.length} connector(s)${config.sandbox ? ', sandbox' : ''})`,
     );

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { connectorRegistry } from '../../connectors/index.ts';
+import { loadConnectorRegistry } from '../../connectors/index.ts';
 import { loadConfig } from '../config/load.ts';
 import { ConfigError, parseYamlWith } from '../config/parse.ts';
 import type { Config } from '../config/schema.ts';
@@ -64,7 +64,7 @@ export const validateCommand: Command = async (args, io) => {
     io.err(`${root}: not a directory (give a repo with playbooks/, or a playbooks folder)`);
     return VALIDATE_EXIT.usage;
   }
-  const report = validateRepo(root, values.config, values.request ?? []);
+  const report = await validateRepo(root, values.config, values.request ?? []);
   if (values.format === 'json') io.out(JSON.stringify(report, null, 2));
   else io.out(formatText(report));
   return report.exitCode;
@@ -81,7 +81,7 @@ export interface ValidateReport {
 }
 
 /** Everything `validate` checks, as data (the json format prints it as is). */
-export function validateRepo(root: string, configFlag: string | undefined, requestFiles: string[]): ValidateReport {
+export async function validateRepo(root: string, configFlag: string | undefined, requestFiles: string[]): Promise<ValidateReport> {
   const notes: string[] = [];
   const playbooksDir = existsSync(join(root, 'playbooks')) ? join(root, 'playbooks') : root;
   const configFile = configFlag ? resolve(configFlag) : existsSync(join(root, 'portcullis.config.yaml')) ? join(root, 'portcullis.config.yaml') : undefined;
@@ -89,7 +89,7 @@ export function validateRepo(root: string, configFlag: string | undefined, reque
   const configProblems: Problem[] = [];
   if (configFile) {
     try {
-      config = loadConfig(configFile, connectorRegistry).config;
+      config = (await loadConfig(configFile, loadConnectorRegistry)).config;
     } catch (error) {
       configProblems.push(...problemsOf(error));
     }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ConnectorRegistry } from '../connectors/registry.ts';
+import type { ConnectorType } from '../connectors/types.ts';
 import { ConfigError, parseConfig } from './parse.ts';
 import { checkConfigRules } from './rules.ts';
 import type { Config } from './schema.ts';
@@ -24,8 +25,14 @@ export const nodeSecretSource = (env: NodeJS.ProcessEnv): SecretSource => ({
   },
 });
 
-/** Reads and validates the config file, including each connector block against its connector's schema. */
-export function loadConfig(path: string, registry: ConnectorRegistry): { config: Config; text: string } {
+/**
+ * Reads and validates the config file, including each connector block against its connector's schema;
+ * only the connector types the file names are loaded (`loadRegistry`).
+ */
+export async function loadConfig(
+  path: string,
+  loadRegistry: (types: ConnectorType[]) => Promise<ConnectorRegistry>,
+): Promise<{ config: Config; text: string; registry: ConnectorRegistry }> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -33,7 +40,8 @@ export function loadConfig(path: string, registry: ConnectorRegistry): { config:
     throw new ConfigError(path, [{ path: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code})` }]);
   }
   const config = parseConfig(text, path);
+  const registry = await loadRegistry(config.connectors.map((c) => c.type));
   checkConfigRules(config, path, registry);
-  return { config, text };
+  return { config, text, registry };
 }
 

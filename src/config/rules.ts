@@ -24,7 +24,7 @@ export function checkConfigRules(config: Config, file: string, registry?: Connec
     if (seen.has(block.id)) problems.push({ path: `connectors[${i}].id`, message: `duplicate connector id ${block.id}` });
     seen.add(block.id);
     const { id: _id, type, simulator: _sim, ...rest } = block;
-    const result = registry?.[type].configSchema.safeParse(rest);
+    const result = registry?.[type]?.configSchema.safeParse(rest);
     if (result && !result.success) {
       for (const issue of result.error.issues) {
         problems.push({ path: `connectors[${i}].${issue.path.join('.')}`, message: issue.message });

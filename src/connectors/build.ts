@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.ts';
 import { type SecretSource, resolveSecret } from '../config/secret.ts';
 import type { TargetCatalog } from '../playbooks/load.ts';
 import type { Clock, Logger } from '../services.ts';
-import type { ConnectorRegistry } from './registry.ts';
+import { type ConnectorRegistry, factoryOf } from './registry.ts';
 import { type Connector, defaultRetryOptions } from './types.ts';
 
 /**
@@ -18,7 +18,7 @@ export function buildConnectors(
   for (const block of config.connectors) {
     const { id, type, simulator: _simulator, ...rest } = block;
     const endpoint = deps.endpoints?.get(id);
-    const factory = registry[type];
+    const factory = factoryOf(registry, type);
     const parsed = factory.configSchema.parse(endpoint ? { ...rest, endpoint } : rest);
     connectors.set(
       id,

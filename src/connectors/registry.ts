@@ -1,7 +1,14 @@
 import type { ConnectorFactory, ConnectorType } from './types.ts';
 
 /**
- * The explicit registry of connector types (STYLE 4): a new connector does not compile until it is
- * listed. The entry point passes the real map (connectors/index.ts); src/ never imports a cloud SDK.
+ * Connector factories by type, as loaded for one process (connectors/index.ts loads only the types a
+ * config names). src/ never imports a cloud SDK: the entry point passes this in.
  */
-export type ConnectorRegistry = Record<ConnectorType, ConnectorFactory<unknown>>;
+export type ConnectorRegistry = Partial<Record<ConnectorType, ConnectorFactory<unknown>>>;
+
+/** The factory of a type the registry was loaded for; a missing one is a programming error. */
+export function factoryOf(registry: ConnectorRegistry, type: ConnectorType): ConnectorFactory<unknown> {
+  const factory = registry[type];
+  if (!factory) throw new Error(`connector type ${type} was not loaded (load the registry for the config's types)`);
+  return factory;
+}

@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
 import type { Config } from '../config/schema.ts';
-import type { ConnectorRegistry } from '../connectors/registry.ts';
+import { type ConnectorRegistry, factoryOf } from '../connectors/registry.ts';
 import type { Simulator, SimulatorOptions } from '../connectors/simulator.ts';
 
 export interface RunningSimulators {
@@ -23,7 +23,7 @@ export async function startSimulators(
   const simulators = new Map<string, Simulator>();
   const servers: ReturnType<typeof serve>[] = [];
   for (const block of config.connectors.filter((c) => c.simulator)) {
-    const simulator = registry[block.type].createSimulator(options);
+    const simulator = factoryOf(registry, block.type).createSimulator(options);
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const s = serve({ fetch: (req) => simulator.fetch(req), hostname: '127.0.0.1', port: 0 }, () => resolve(s));
       s.once('error', reject);

@@ -85,10 +85,11 @@ describe('crash and resume', () => {
     expect(refused).toEqual([]);
 
     // The kill landed mid-reconcile: at least one accepted block is not yet on some cloud.
-    await new Promise((r) => setTimeout(r, 400)); // requests already inside a simulator finish
+    await sleep(400); // requests already inside a simulator finish
     const before = await Promise.all(CLOUDS.map((id) => cloudState.ownedDenyCidrs(id)));
     const acceptedCidrs = accepted.map((a) => `${a.indicator}/32`).sort();
-    expect(CLOUDS.some((_, i) => acceptedCidrs.some((cidr) => !before[i]?.includes(cidr)))).toBe(true);
+    const interrupted = CLOUDS.some((_, i) => acceptedCidrs.some((cidr) => !before[i]?.includes(cidr)));
+    expect(interrupted, 'the kill came after every block was already on every cloud').toBe(true);
 
     server = await startServer({ dir, config, env });
     const blocks = await waitFor(

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServerProcess, cleanUp, raceTimeout, startServer, tempDir } from '../support/process.ts';
+import { type ServerProcess, cleanUp, raceTimeout, sleep, startServer, tempDir } from '../support/process.ts';
 import { testSecret } from '../support/sign.ts';
 import { type RunJson, apiClient } from './api.ts';
 import { type Clouds, PROCESS_CLIENT, cloudsConfig, startClouds } from './clouds.ts';
@@ -80,7 +80,7 @@ describe('graceful stop', () => {
     clouds.setExtraDelay(2_000);
     const response = await api.block('203.0.113.47');
     expect(response.status).toBe(202);
-    await new Promise((r) => setTimeout(r, 300)); // the pass is now inside a cloud call
+    await sleep(300); // the pass is now inside a cloud call
     const stopping = Date.now();
     server.process.kill('SIGTERM');
     // The intent is durable (committed before any cloud call) and resumed on the next start, so a stop

@@ -9,6 +9,7 @@ import { azureNsg } from '../../connectors/azure-nsg/index.ts';
 import { mswHandlers as azureMsw } from '../../connectors/azure-nsg/msw.ts';
 import { gcpFirewall } from '../../connectors/gcp-firewall/index.ts';
 import { mswHandlers as gcpMsw } from '../../connectors/gcp-firewall/simulator/msw.ts';
+import { loadConnectorRegistry } from '../../connectors/index.ts';
 import { type Composed, composeServices } from '../../src/compose.ts';
 import { parseConfig } from '../../src/config/parse.ts';
 import type { Simulator, SimulatorOptions } from '../../src/connectors/simulator.ts';
@@ -81,6 +82,7 @@ export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: 
   });
   const env: Record<string, string> = { E2E_SOAR_SECRET: REQUESTER_SECRET, E2E_APPROVER_SECRET: APPROVER_SECRET };
   const composed = await composeServices({
+    registry: await loadConnectorRegistry(),
     config,
     configText,
     configPath: 'e2e.config.yaml',

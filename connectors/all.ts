@@ -1,0 +1,14 @@
+import type { ConnectorRegistry } from '../src/connectors/registry.ts';
+import { awsEc2 } from './aws-ec2/index.ts';
+import { azureNsg } from './azure-nsg/index.ts';
+import { gcpFirewall } from './gcp-firewall/index.ts';
+
+/**
+ * Every connector type, loaded eagerly (benchmarks and tools that drive all three clouds). The service
+ * itself uses `loadConnectorRegistry` (./index.ts), which loads only the SDKs its config names.
+ */
+export const connectorRegistry: Required<ConnectorRegistry> = {
+  'aws-ec2': awsEc2 as ConnectorRegistry['aws-ec2'] & object,
+  'azure-nsg': azureNsg as ConnectorRegistry['azure-nsg'] & object,
+  'gcp-firewall': gcpFirewall as ConnectorRegistry['gcp-firewall'] & object,
+};
