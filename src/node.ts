@@ -109,7 +109,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       clearInterval(driftTimer);
       clearTimeout(expiryTimer);
       await new Promise<void>((r) => server.close(() => r()));
-      await reconciler.idle();
+      // Intents are durable and resumed on start: wait for passes in flight, but not past 3 s.
+      await Promise.race([reconciler.idle(), new Promise((r) => setTimeout(r, 3_000).unref())]);
       await simulators.close();
       sqlite.close();
     },

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ConnectorRegistry } from '../connectors/registry.ts';
 import type { ConnectorType } from '../connectors/types.ts';
-import { ConfigError, parseConfig } from './parse.ts';
+import { ConfigError, parseConfig, yamlLineLocator } from './parse.ts';
 import { checkConfigRules } from './rules.ts';
 import type { Config } from './schema.ts';
 import type { SecretSource } from './secret.ts';
@@ -41,7 +41,7 @@ export async function loadConfig(
   }
   const config = parseConfig(text, path);
   const registry = await loadRegistry(config.connectors.map((c) => c.type));
-  checkConfigRules(config, path, registry);
+  checkConfigRules(config, path, registry, yamlLineLocator(text));
   return { config, text, registry };
 }
 

@@ -47,8 +47,21 @@ export function parseYamlWith<T>(schema: z.ZodType<T>, text: string, file: strin
   );
 }
 
-function formatPath(path: string[]): string {
-  return path.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+export function formatPath(path: (string | number)[]): string {
+  return path.map((p, i) => (/^\d+$/.test(String(p)) ? `[${p}]` : i === 0 ? String(p) : `.${p}`)).join('');
+}
+
+/** The line of a key path in YAML text (the nearest existing parent when the key itself is absent). */
+export function yamlLineLocator(text: string): (path: (string | number)[]) => number | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  return (path) => {
+    for (let n = path.length; n > 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true) as { range?: [number] } | undefined;
+      if (node?.range) return lineCounter.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
 }
 
 export function parseConfig(text: string, file: string): Config {

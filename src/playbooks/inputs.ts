@@ -51,6 +51,16 @@ export const actionInputs = {
   revoke: allowInputs,
   quarantine: z.object({ host, connector: z.string().optional(), reason, incident_id: incident }).strict(),
   release: z.object({ host, connector: z.string().optional(), reason, incident_id: incident }).strict(),
+  cleanup: z
+    .object({
+      connector: z.string().min(1, 'the connector whose target is cleaned'),
+      target: z.string().min(1, 'the target id'),
+      /** Finding kinds to fix (default: duplicate, redundant, expired: the ones safe without a choice). */
+      kinds: z.array(z.enum(['duplicate', 'redundant', 'expired', 'shadowed'])).min(1).optional(),
+      reason,
+      ticket: incident,
+    })
+    .strict(),
 } satisfies Record<PlaybookAction, z.ZodTypeAny>;
 
 export type ActionInputs = { [A in PlaybookAction]: z.infer<(typeof actionInputs)[A]> };

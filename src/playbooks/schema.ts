@@ -18,7 +18,7 @@ export function parseDuration(text: string): number {
 
 const cidrText = z.string().refine((s) => tryParseCidr(s).ok, 'an IPv4/IPv6 address or CIDR');
 
-export const ACTIONS = ['block', 'unblock', 'allow', 'revoke', 'quarantine', 'release'] as const;
+export const ACTIONS = ['block', 'unblock', 'allow', 'revoke', 'quarantine', 'release', 'cleanup'] as const;
 export type PlaybookAction = (typeof ACTIONS)[number];
 
 /** The scope a client needs to run a playbook of each action, unless the playbook names another. */
@@ -29,6 +29,8 @@ export const DEFAULT_SCOPE: Record<PlaybookAction, (typeof SCOPES)[number]> = {
   revoke: 'allow',
   quarantine: 'quarantine',
   release: 'quarantine',
+  // A cleanup removes rules found redundant by the analysis: an operator's change, not a responder's.
+  cleanup: 'admin',
 };
 
 export const targetRefSchema = z

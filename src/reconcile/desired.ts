@@ -53,3 +53,16 @@ export function ruleServes(rule: NormalizedRule, intent: Intent, placements: Pla
   const cidr = intent.spec.cidr;
   return cidr !== undefined && rule.cidrs.some((c) => contains(c, cidr));
 }
+
+/**
+ * When an owned rule's desired life ends: the latest expiry of the intents it serves, or undefined
+ * when one of them never expires (or none is known). Listed rules carry no intent ids, so the link is
+ * made by what the rule enforces.
+ */
+export function ruleExpiry(intents: Intent[], placements: Placements): (rule: NormalizedRule) => number | undefined {
+  return (rule) => {
+    const served = intents.filter((i) => i.desired === 'present' && ruleServes(rule, i, placements));
+    if (!served.length || served.some((i) => i.expiresAt === undefined)) return undefined;
+    return Math.max(...served.map((i) => i.expiresAt as number));
+  };
+}

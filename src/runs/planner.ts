@@ -1,5 +1,8 @@
 import type { Config } from '../config/schema.ts';
-import type { PortRange, Protocol } from '../connectors/types.ts';
+import { analyzeRules } from '../analysis/analyze.ts';
+import { CLEANUP_KINDS } from '../analysis/cleanup.ts';
+import type { Connector, PortRange, Protocol } from '../connectors/types.ts';
+import { PLACEMENTS, ruleExpiry, ruleServes } from '../reconcile/desired.ts';
 import { Problem } from '../http/problem.ts';
 import { canonicalCidr, tryParseCidr } from '../net/cidr.ts';
 import { checkBlockGuardrails } from '../playbooks/guardrails.ts';
@@ -11,6 +14,8 @@ import type { Intent, IntentSpec, RunTargetRef, RunWork } from './types.ts';
 
 export interface PlanContext {
   store: Store;
+  /** Connector instances (cleanup reads the target's live rules). */
+  connectors?: Map<string, Connector>;
   catalog: TargetCatalog;
   tiers: Config['tiers'];
   now: number;
@@ -64,6 +69,8 @@ export async function planRun<A extends Playbook['action']>(
       const keys = new Set(allow.upserts.map((u) => `${u.connectorId}/${u.targetId}/${u.matchKey}`));
       return planRetract('allow', allow.targets, ctx, (i) => keys.has(`${i.connectorId}/${i.targetId}/${i.matchKey}`));
     }
+    case 'cleanup':
+      return planCleanup(inputs as ActionInputs['cleanup'], targets, ctx);
     case 'quarantine':
     case 'release': {
       const { host, connector } = inputs as ActionInputs['quarantine'];
@@ -169,6 +176,30 @@ function hostTargets(targets: RunTargetRef[], connector: string | undefined): Ru
     refuse('target', `connector: this playbook spans ${[...connectors].join(', ')}; name the connector that holds the host`);
   }
   return chosen.slice(0, 1);
+}
+
+/**
+ * A cleanup run: analyse the target's live rules and retract the intents behind owned rules whose
+ * findings are of the chosen kinds, so the reconciler removes or repacks those rules. Rules the service
+ * does not own are never touched (their findings are for a person).
+ */
+async function planCleanup(inputs: ActionInputs['cleanup'], targets: RunTargetRef[], ctx: PlanContext): Promise<RunPlan> {
+  const target = targets.find((t) => t.connector === inputs.connector && t.target === inputs.target);
+  const connector = ctx.connectors?.get(inputs.connector);
+  if (!target || !connector) refuse('target', `connector/target: ${inputs.connector}/${inputs.target} is not a target of this playbook`);
+  const rules = await connector.list(inputs.target);
+  const intents = await ctx.store.intentsForTarget(inputs.connector, inputs.target);
+  const limits: Partial<Record<(typeof rules)[number]['placement'], ReturnType<Connector['limits']>>> = {};
+  for (const placement of new Set(rules.map((r) => r.placement))) limits[placement] = connector.limits(inputs.target, placement);
+  const placements = PLACEMENTS[connector.type] ?? { deny: 'nsg', allow: 'nsg' };
+  const report = analyzeRules(rules, { cloud: connector.type, limits, expiryOf: ruleExpiry(intents, placements), now: ctx.now });
+  const kinds = inputs.kinds ?? CLEANUP_KINDS;
+  const chosen = report.findings.filter((f) => kinds.includes(f.kind as (typeof kinds)[number]));
+  const fixRules = new Set(chosen.flatMap((f) => f.rules.filter((r) => r.owned).map((r) => r.index)));
+  const retracts = intents.filter(
+    (i) => i.desired === 'present' && [...fixRules].some((index) => rules[index] && ruleServes(rules[index], i, placements)),
+  );
+  return { targets: [target], upserts: [], retracts, notes: { findings: chosen.length, rules: fixRules.size, kinds } };
 }
 
 const expand = (d: 'ingress' | 'egress' | 'both'): ('ingress' | 'egress')[] => (d === 'both' ? ['ingress', 'egress'] : [d]);

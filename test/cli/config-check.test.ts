@@ -65,7 +65,7 @@ describe('error: exit 1 naming file, key path and expectation', () => {
     [
       'the sandbox secret without sandbox: true',
       GOOD.replace('- env: SOAR_SECRET', '- sandboxValue: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'),
-      /clients\[0\]\.secrets: an inline sandboxValue secret is only allowed with sandbox: true/,
+      /clients\[0\]\.secrets \(line \d+\): an inline sandboxValue secret is only allowed with sandbox: true/,
     ],
     ['an unknown connector type', `${GOOD}connectors:\n  - id: c1\n    type: oracle-cloud\n`, /connectors\[0\]\.type \(line 9\): .*aws-ec2/],
     ['a YAML syntax error', 'clients:\n  - id: soar\n   scopes: [block\n', /\(root\) \(line \d+\): /],

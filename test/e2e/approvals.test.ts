@@ -104,3 +104,32 @@ describe('everything else waits for a second person', () => {
     expect(await allowRules('azure-sandbox')).toEqual([]);
   });
 });
+
+describe('cleanup as a normal run', () => {
+  it('analysis flags an expired owned rule; the cleanup run waits for a second person, then removes it', async () => {
+    await e.run('block-ip', { indicators: '203.0.113.40', ttl: '1h' });
+    await e.run('block-ip', { indicators: '203.0.113.90', ttl: '30d', direction: 'egress' });
+    e.clock.advance(2 * 3_600_000);
+    const analysis = (await (await e.call('GET', '/v1/connectors/gcp-sandbox/analysis?target=edge')).json()) as {
+      findings: { kind: string; rules: { owned: boolean }[] }[];
+    };
+    expect(analysis.findings.some((f) => f.kind === 'expired' && f.rules[0]?.owned)).toBe(true);
+
+    const body = { playbook: 'cleanup-rules', inputs: { connector: 'gcp-sandbox', target: 'edge', kinds: ['expired'] } };
+    expect((await e.call('POST', '/v1/playbooks/cleanup-rules/runs', body)).status).toBe(403);
+    const res = await e.call('POST', '/v1/playbooks/cleanup-rules/runs', body, { client: 'operator' });
+    expect(res.status).toBe(202);
+    const run = (await res.json()) as RunBody;
+    expect(run.status).toBe('pending_approval');
+    const denyCidrs = async () =>
+      ((await e.connectors.get('gcp-sandbox')?.list('edge')) ?? []).filter((r) => r.owned && r.action === 'deny').flatMap((r) => r.cidrs);
+    expect(await denyCidrs()).toContain('203.0.113.40/32');
+
+    expect((await decide(run.id, 'approve', 'approver')).status).toBe(200);
+    await e.reconciler.idle();
+    expect(await denyCidrs()).not.toContain('203.0.113.40/32');
+    expect(await denyCidrs()).toContain('203.0.113.90/32');
+    const settled = (await (await e.call('GET', `/v1/runs/${run.id}`)).json()) as RunBody;
+    expect(settled.status).toBe('applied');
+  });
+});

@@ -101,7 +101,6 @@ describe('crash and resume', () => {
     );
     // Every accepted call is a block; so may be a call whose 202 the kill cut off (it had committed).
     const wanted = blocks.map((b) => b.cidr).sort();
-    console.log('DBG accepted', accepted.length, 'sent', next, 'blocks', blocks.length, 'before', before.map((b) => b.length));
     expect(acceptedCidrs.filter((cidr) => !wanted.includes(cidr))).toEqual([]);
 
     // No intent lost: every block is applied on Azure and GCP, and on AWS applied or refused because

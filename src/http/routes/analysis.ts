@@ -3,8 +3,8 @@ import type { RouteModule } from '../../app.ts';
 import { analyzeRules } from '../../analysis/analyze.ts';
 import type { Finding, RuleRef } from '../../analysis/types.ts';
 import type { Connector, NormalizedRule } from '../../connectors/types.ts';
-import type { Intent } from '../../runs/types.ts';
 import type { Runtime } from '../../services.ts';
+import { PLACEMENTS, ruleExpiry } from '../../reconcile/desired.ts';
 import { authenticate } from '../auth.ts';
 import { Problem } from '../problem.ts';
 import { signedSecurity } from './security.ts';
@@ -86,7 +86,8 @@ export const registerAnalysis: RouteModule = (app, signed) => {
     const limits: Partial<Record<NormalizedRule['placement'], ReturnType<Connector['limits']>>> = {};
     for (const placement of new Set(rules.map((r) => r.placement))) limits[placement] = connector.limits(target, placement);
     const now = clock.now();
-    const expiryOf = expiryFromIntents(await store.intentsForTarget(id, target));
+    const placements = PLACEMENTS[connector.type] ?? { deny: 'nsg', allow: 'nsg' };
+    const expiryOf = ruleExpiry(await store.intentsForTarget(id, target), placements);
     const report = analyzeRules(rules, { cloud: connector.type, limits, expiryOf, now });
     return c.json(
       {
@@ -104,20 +105,6 @@ export const registerAnalysis: RouteModule = (app, signed) => {
 };
 
 /** A rule expires when every intent it serves has expired or been retracted; a rule serving none never does. */
-export function expiryFromIntents(intents: Intent[]): (rule: NormalizedRule) => number | undefined {
-  const byId = new Map(intents.map((i) => [i.id, i]));
-  return (rule) => {
-    const served = (rule.intentIds ?? []).map((i) => byId.get(i)).filter((i): i is Intent => i !== undefined);
-    if (!served.length) return undefined;
-    let latest = 0;
-    for (const intent of served) {
-      const end = intent.desired === 'absent' ? intent.updatedAt : intent.expiresAt;
-      if (end === undefined) return undefined;
-      latest = Math.max(latest, end);
-    }
-    return latest;
-  };
-}
 
 const refJson = (r: RuleRef) => ({
   index: r.index,

@@ -81,7 +81,7 @@ async function decide(c: Context<AppEnv>, id: string, verb: 'approve' | 'reject'
     if (!playbook) throw new Problem('playbook_not_found', `playbook ${run.playbook} is no longer configured`);
     // Guardrails and targets are checked again at approval time: config may have changed since.
     const inputs = actionInputs[playbook.action].parse(run.inputs);
-    const plan = await planRun(playbook, inputs as never, { store: services.store, catalog: runtime.catalog, tiers: runtime.tiers, now, runId: id });
+    const plan = await planRun(playbook, inputs as never, { store: services.store, connectors: runtime.connectors, catalog: runtime.catalog, tiers: runtime.tiers, now, runId: id });
     return {
       status: 200,
       body: runJson({ ...run, status: 'pending', decision, perTarget: run.perTarget.map((t) => ({ ...t, state: 'pending' as const })) }),

@@ -91,7 +91,7 @@ export const registerRuns: RouteModule = (app, signed) => {
     const dryRun = c.req.valid('query').dry_run === 'true';
     const runId = `run_${crypto.randomUUID()}`;
     const now = services.clock.now();
-    const ctx = { store: services.store, catalog: runtime.catalog, tiers: runtime.tiers, now, runId };
+    const ctx = { store: services.store, connectors: runtime.connectors, catalog: runtime.catalog, tiers: runtime.tiers, now, runId };
 
     if (dryRun) {
       await admitSignedRead(c);
