@@ -11,6 +11,8 @@ import type { Config } from './config/schema.ts';
 import { createPinoLogger } from './log/pino.ts';
 import { type Clock, type Services, replayWindowMs, systemClock } from './services.ts';
 import { VERSION, composeServices } from './compose.ts';
+import { nodeCryptoProvider } from './crypto/node.ts';
+import { useCryptoProvider } from './crypto/provider.ts';
 
 export { VERSION };
 import { type RunningSimulators, startSimulators } from './sandbox/simulators.ts';
@@ -39,6 +41,7 @@ export interface RunningServer {
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export async function startNodeServer(options: NodeServerOptions): Promise<RunningServer> {
+  useCryptoProvider(nodeCryptoProvider);
   const env = options.env ?? process.env;
   const { config, text, registry } = await loadConfig(options.configPath, loadConnectorRegistry);
   const log = createPinoLogger(config.log.level, options.logDestination);

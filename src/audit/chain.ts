@@ -1,11 +1,9 @@
+import { cryptoProvider } from '../crypto/provider.ts';
 import { canonicalJson } from './canonical.ts';
 import type { AuditEvent } from './types.ts';
 
-const encoder = new TextEncoder();
-
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return cryptoProvider().sha256Hex(text);
 }
 
 /** The part of an event that is hashed: everything but the hashes themselves. */

@@ -2,11 +2,13 @@
  * Standard Webhooks v1 signatures (HMAC-SHA256 over `{id}.{timestamp}.{body}` with a `whsec_`
  * base64 secret), with Web Crypto only so the same code runs on Node and Workers.
  */
+import { cryptoProvider } from '../crypto/provider.ts';
 import { Problem } from './problem.ts';
 
-const encoder = new TextEncoder();
-/** Web Crypto's key type, named without DOM or node typings so the file stays runtime-free. */
-export type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+/** A client's HMAC key: the raw secret bytes, only ever used through the crypto provider. */
+export interface HmacKey {
+  readonly bytes: Uint8Array;
+}
 export const SECRET_PREFIX = 'whsec_';
 
 export function decodeBase64(text: string): Uint8Array {
@@ -37,13 +39,12 @@ export function secretBytes(secret: string): Uint8Array {
   return bytes;
 }
 
-export function importHmacKey(secret: string): Promise<HmacKey> {
-  return crypto.subtle.importKey('raw', secretBytes(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+export async function importHmacKey(secret: string): Promise<HmacKey> {
+  return { bytes: secretBytes(secret) };
 }
 
 export async function signRaw(key: HmacKey, id: string, timestamp: number, body: string): Promise<Uint8Array> {
-  const mac = await crypto.subtle.sign('HMAC', key, encoder.encode(`${id}.${timestamp}.${body}`));
-  return new Uint8Array(mac);
+  return cryptoProvider().hmacSha256(key.bytes, `${id}.${timestamp}.${body}`);
 }
 
 /** Constant-time comparison: the time taken depends only on the lengths, never on where bytes differ. */

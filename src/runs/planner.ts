@@ -237,3 +237,12 @@ export function planWork(plan: RunPlan, runId: string, now: number): RunWork {
     retractIntents: plan.retracts.map((r) => ({ id: r.id, runId, at: now })),
   };
 }
+
+/** The targets a plan changes (intents added, re-targeted or retracted): the ones to reconcile. */
+export function changedTargets(plan: RunPlan): RunTargetRef[] {
+  const keys = new Set([...plan.upserts, ...plan.retracts].map((i) => `${i.connectorId}\u0000${i.targetId}`));
+  return [...keys].map((k) => {
+    const [connector, target] = k.split('\u0000') as [string, string];
+    return { connector, target };
+  });
+}

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { RouteModule } from '../../app.ts';
 import { actionInputs } from '../../playbooks/inputs.ts';
-import { planRun, planWork } from '../../runs/planner.ts';
+import { changedTargets, planRun, planWork } from '../../runs/planner.ts';
 import { runMutation } from '../admission.ts';
 import { authenticate } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
@@ -38,7 +38,13 @@ const route = (verb: 'approve' | 'reject') =>
     },
   });
 
-async function decide(c: Context<AppEnv>, id: string, verb: 'approve' | 'reject', comment: string | undefined) {
+async function decide(
+  c: Context<AppEnv>,
+  id: string,
+  verb: 'approve' | 'reject',
+  comment: string | undefined,
+  touched: { connector: string; target: string }[],
+) {
   const services = c.get('services');
   const runtime = services.runtime;
   if (!runtime) throw new Problem('unavailable', 'this runtime has no playbooks configured');
@@ -82,6 +88,7 @@ async function decide(c: Context<AppEnv>, id: string, verb: 'approve' | 'reject'
     // Guardrails and targets are checked again at approval time: config may have changed since.
     const inputs = actionInputs[playbook.action].parse(run.inputs);
     const plan = await planRun(playbook, inputs as never, { store: services.store, connectors: runtime.connectors, catalog: runtime.catalog, tiers: runtime.tiers, now, runId: id });
+    touched.push(...changedTargets(plan));
     return {
       status: 200,
       body: runJson({ ...run, status: 'pending', decision, perTarget: run.perTarget.map((t) => ({ ...t, state: 'pending' as const })) }),
@@ -97,10 +104,10 @@ export const registerApprovals: RouteModule = (app, signed) => {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       if (body.run !== id) throw new Problem('validation_failed', `run: the body names "${body.run}" but the path names "${id}"; they must match`);
-      const response = await decide(c, id, verb, body.comment);
-      if (verb === 'approve' && response.status === 200 && !response.headers.get('idempotency-replayed')) {
-        const run = await c.get('services').store.getRun(id);
-        for (const t of run?.targets ?? []) void c.get('services').runtime?.reconciler.schedule(t.connector, t.target);
+      const touched: { connector: string; target: string }[] = [];
+      const response = await decide(c, id, verb, body.comment, touched);
+      if (response.status === 200 && !response.headers.get('idempotency-replayed')) {
+        for (const t of touched) void c.get('services').runtime?.reconciler.schedule(t.connector, t.target);
       }
       return response;
     });

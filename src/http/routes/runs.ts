@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { RouteModule } from '../../app.ts';
 import { actionInputs } from '../../playbooks/inputs.ts';
 import { DEFAULT_SCOPE } from '../../playbooks/schema.ts';
-import { planRun, planWork } from '../../runs/planner.ts';
+import { changedTargets, planRun, planWork } from '../../runs/planner.ts';
 import { decideApproval, pendingView } from '../../runs/accept.ts';
 import type { Scope } from '../../config/schema.ts';
 import { admitSignedRead, runMutation } from '../admission.ts';
@@ -116,6 +116,8 @@ export const registerRuns: RouteModule = (app, signed) => {
       return c.json({ dry_run: true, playbook: name, targets }, 200);
     }
 
+    // Targets whose desired state this run changes: only they need a reconcile pass.
+    let touched: { connector: string; target: string }[] = [];
     const response = await runMutation(c, async () => {
       const clientId = c.get('client')?.id ?? '';
       const decision = await decideApproval(playbook, runtime, { clientId, playbook: name, action: playbook.action, inputs: body.inputs });
@@ -125,6 +127,7 @@ export const registerRuns: RouteModule = (app, signed) => {
       // Plan even when the run waits for approval, so guardrail and input problems are answered now.
       const plan = await planRun(playbook, parsed.data as never, ctx);
       const waiting = decision.decision === 'needs_approval';
+      touched = waiting ? [] : changedTargets(plan);
       const run = {
         id: runId,
         playbook: name,
@@ -168,8 +171,7 @@ export const registerRuns: RouteModule = (app, signed) => {
     });
 
     if (response.status !== 202 || response.headers.get('idempotency-replayed')) return response;
-    const run = await services.store.getRun(runId);
-    const passes = (run?.targets ?? []).map((t) => runtime.reconciler.schedule(t.connector, t.target));
+    const passes = touched.map((t) => runtime.reconciler.schedule(t.connector, t.target));
     const wait = preferWait(c.req.header('prefer'));
     if (!wait) return response;
     await Promise.race([Promise.all(passes), services.clock.sleep(wait * 1000)]);
