@@ -7,16 +7,32 @@ interface Head {
   hash: string;
 }
 
+interface Pending {
+  events: AuditEventInput[];
+  statements: SqlStatement[];
+  resolve(events: AuditEvent[]): void;
+  reject(error: unknown): void;
+}
+
+/** Runs `fn` after the I/O already waiting has been handled (setImmediate on Node, a 0 ms timer elsewhere). */
+const afterPendingIo: (fn: () => void) => void =
+  typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
+    ? (fn) => (globalThis as unknown as { setImmediate(f: () => void): void }).setImmediate(fn)
+    : (fn) => setTimeout(fn, 0);
+
 /**
  * Appends hash-chained events together with other statements in one transaction.
  *
- * Appends within one process are serialized by a promise queue and the head is cached, so the common
- * case is one batch per commit. Another process or Worker isolate appending to the same database is
- * caught by the seq primary key: the batch fails as a whole, the head is re-read and the commit retried.
+ * Group commit: commits that arrive while the event loop is busy are chained in order from the cached
+ * head and written in ONE transaction (each still all-or-nothing with its own events: if the group
+ * fails, every commit of the group is retried on its own, so one failure never takes others down and
+ * never leaves a gap in the chain). Another process or Worker isolate appending to the same database
+ * is caught by the seq primary key: the batch fails, the head is re-read and the commit retried.
  */
 export class AuditAppender {
   private head: Head | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  private pending: Pending[] = [];
+  private flushing = false;
 
   constructor(
     private readonly driver: SqlDriver,
@@ -31,14 +47,54 @@ export class AuditAppender {
     return row ? { seq: row.seq, hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
   }
 
-  /** Commits `statements` and appends `events` atomically. */
+  /** Commits `statements` and appends `events` atomically; resolves once durable. */
   commit(events: AuditEventInput[], statements: SqlStatement[]): Promise<AuditEvent[]> {
-    const run = this.queue.then(() => this.commitNow(events, statements));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return new Promise((resolve, reject) => {
+      this.pending.push({ events, statements, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        afterPendingIo(() => void this.flush());
+      }
+    });
   }
 
-  private async commitNow(events: AuditEventInput[], statements: SqlStatement[]): Promise<AuditEvent[]> {
+  private async flush(): Promise<void> {
+    while (this.pending.length) {
+      const group = this.pending.splice(0);
+      if (group.length > 1 && (await this.commitGroup(group))) continue;
+      for (const one of group) {
+        try {
+          one.resolve(await this.commitOne(one.events, one.statements));
+        } catch (error) {
+          one.reject(error);
+        }
+      }
+    }
+    this.flushing = false;
+  }
+
+  /** All of a group in one transaction; false (nothing applied) when it fails. */
+  private async commitGroup(group: Pending[]): Promise<boolean> {
+    try {
+      let head = this.head ?? (await this.readHead());
+      const chained: AuditEvent[][] = [];
+      for (const one of group) {
+        const appended = await this.chain(head, one.events);
+        chained.push(appended);
+        const last = appended.at(-1);
+        if (last) head = { seq: last.seq, hash: last.hash };
+      }
+      await this.driver.batch(group.flatMap((one, i) => [...one.statements, ...(chained[i] ?? []).map(insertEvent)]));
+      this.head = head;
+      group.forEach((one, i) => one.resolve(chained[i] ?? []));
+      return true;
+    } catch {
+      this.head = undefined;
+      return false;
+    }
+  }
+
+  private async commitOne(events: AuditEventInput[], statements: SqlStatement[]): Promise<AuditEvent[]> {
     for (let attempt = 1; ; attempt++) {
       this.head ??= await this.readHead();
       const appended = await this.chain(this.head, events);

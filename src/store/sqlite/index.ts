@@ -8,9 +8,21 @@ import { SqlStore } from '../sql/store.ts';
 /** The migrations folder shared with `wrangler d1 migrations` (see wrangler.toml). */
 export const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), '../../../migrations');
 
-/** better-sqlite3 as a SqlDriver: synchronous underneath, so every batch is one real transaction. */
+interface QueuedBatch {
+  statements: SqlStatement[];
+  resolve(changes: number[]): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * better-sqlite3 as a SqlDriver, with group commit: batches that arrive while the event loop is busy
+ * are written in one transaction, each inside its own SAVEPOINT, so each stays all-or-nothing on its
+ * own (a failing batch is rolled back to its savepoint and rejected; the others commit). One WAL commit
+ * then carries many requests' writes instead of one each. Promises resolve only after COMMIT.
+ */
 export class SqliteDriver implements SqlDriver {
   private readonly cache = new Map<string, Database.Statement>();
+  private queue: QueuedBatch[] = [];
   constructor(readonly db: Database.Database) {}
 
   private prepare(text: string): Database.Statement {
@@ -26,8 +38,45 @@ export class SqliteDriver implements SqlDriver {
     return this.prepare(text).all(...params) as T[];
   }
 
-  async batch(statements: SqlStatement[]): Promise<number[]> {
-    return this.db.transaction(() => statements.map((s) => this.prepare(s.sql).run(...s.params).changes))();
+  batch(statements: SqlStatement[]): Promise<number[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ statements, resolve, reject });
+      if (this.queue.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const group = this.queue;
+    this.queue = [];
+    const outcomes: ({ ok: true; changes: number[] } | { ok: false; error: unknown })[] = [];
+    // A lone batch needs no savepoint: its transaction is its boundary.
+    const savepoints = group.length > 1;
+    try {
+      this.prepare('BEGIN IMMEDIATE').run();
+      for (const batch of group) {
+        if (savepoints) this.prepare('SAVEPOINT batch').run();
+        try {
+          const changes = batch.statements.map((s) => this.prepare(s.sql).run(...s.params).changes);
+          if (savepoints) this.prepare('RELEASE batch').run();
+          outcomes.push({ ok: true, changes });
+        } catch (error) {
+          if (!savepoints) throw error;
+          this.prepare('ROLLBACK TO batch').run();
+          this.prepare('RELEASE batch').run();
+          outcomes.push({ ok: false, error });
+        }
+      }
+      this.prepare('COMMIT').run();
+    } catch (error) {
+      if (this.db.inTransaction) this.prepare('ROLLBACK').run();
+      for (const batch of group) batch.reject(error);
+      return;
+    }
+    group.forEach((batch, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) batch.resolve(outcome.changes);
+      else batch.reject(outcome?.error);
+    });
   }
 
   isUniqueViolation(error: unknown): boolean {
