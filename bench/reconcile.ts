@@ -6,6 +6,7 @@
  *
  *   node bin/run-ts.mjs bench/reconcile.ts [--blocks 1000] [--window-s 10] [--wait-s 60] [--addresses distinct|mergeable]
  *                                          [--naive-concurrency 10] [--naive-deadline-s 600] [--skip-naive]
+ *                                          [--profile-server DIR]   (a V8 CPU profile of the server, written when it stops)
  *
  * Prints Markdown for docs/BENCHMARKS.md; exits 1 when a target is missed.
  */
@@ -17,6 +18,7 @@ import { burstAddresses, fireBurst, waitSettled } from './reconcile/burst.ts';
 import { CLOUDS, type Cloud, LATENCY_MS, serveClouds } from './reconcile/clouds.ts';
 import { connectorsFor, holding } from './reconcile/holding.ts';
 import { runNaive } from './reconcile/naive.ts';
+import { mergePrefixes } from '../src/reconcile/packing-prefixes.ts';
 import { type CloudResult, renderPasses, renderTable, renderTargets } from './reconcile/report.ts';
 import { benchConfig, startChild } from './reconcile/server.ts';
 
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     'naive-concurrency': { type: 'string', default: '10' },
     'naive-deadline-s': { type: 'string', default: '600' },
     'skip-naive': { type: 'boolean', default: false },
+    'profile-server': { type: 'string' },
     seed: { type: 'string', default: '1' },
   },
 });
@@ -42,12 +45,13 @@ const PLACEMENT = { aws: 'nacl', azure: 'nsg', gcp: 'firewall' } as const;
 
 // 1. The service: the burst, then GET /v1/blocks until every target settles.
 const service = await serveClouds(seed);
-const child = await startChild(service.endpoints);
+const child = await startChild(service.endpoints, values['profile-server']);
 let results: Record<Cloud, CloudResult>;
 let sentSummary: string;
 try {
   log(`server up at ${child.url}; firing ${BLOCKS} blocks within ${values['window-s']} s (${mode} addresses)`);
   const startedAt = performance.now();
+  const startedWall = Date.now();
   const sent = await fireBurst(child, addresses, Number(values['window-s']) * 1000, startedAt);
   const accepted = sent.filter((x) => x.status === 202).map((x) => x.address);
   const lastAnswer = Math.max(...sent.map((x) => x.answeredAt));
@@ -60,17 +64,22 @@ try {
   const counters = Object.fromEntries(CLOUDS.map((c) => [c, { writes: service.sims[c].controls.writeCalls(), throttles: service.sims[c].controls.throttledCalls() }]));
   const passes = await passesFromAudit(child);
   const connectors = connectorsFor(child.configText);
+  // The all-at-once minimum counts prefixes after exact merging (mergeable mode), capped where one entry holds one prefix.
+  const merged = mergePrefixes(accepted.map((a) => `${a}/32`)).length;
   results = {} as Record<Cloud, CloudResult>;
   for (const cloud of CLOUDS) {
     const held = await holding(connectors[cloud], accepted);
     const prefixesPerRule = connectors[cloud].limits('edge', PLACEMENT[cloud]).maxPrefixesPerRule;
-    const holdable = cloud === 'aws' ? tallies[cloud].applied : accepted.length;
+    const holdable = prefixesPerRule === 1 ? Math.min(merged, held.rules) : merged;
     results[cloud] = {
       service: { tally: tallies[cloud], writes: counters[cloud]?.writes ?? 0, throttles: counters[cloud]?.throttles ?? 0, passes: passes[cloud], cloudHolds: held.held },
       minimumWrites: Math.ceil(holdable / prefixesPerRule),
       prefixesPerRule,
     };
-    log(`${cloud}: ${JSON.stringify({ ...tallies[cloud], writes: counters[cloud], passes: passes[cloud], cloud: held })}`);
+    const { timeline, ...passSummary } = passes[cloud];
+    log(`${cloud}: ${JSON.stringify({ ...tallies[cloud], writes: counters[cloud], passes: passSummary, cloud: held })}`);
+    const relative = (iso: string) => `+${((Date.parse(iso) - startedWall) / 1000).toFixed(1)}s`;
+    log(`  passes: ${timeline.map((p) => `${relative(p.at)} ${p.intents} intents [${p.writes.join(' ')}]`).join('; ')}`);
   }
   const warnings = child.output.filter((l) => /"level":(40|50|60)/.test(l));
   if (warnings.length) log(`server warnings/errors: ${warnings.length}; first: ${warnings.slice(0, 3).join('\n')}`);

@@ -7,16 +7,18 @@
  * sandbox config with a temporary data directory. Both receive the same requests: POST
  * /v1/playbooks/unblock-ip/runs, each with a fresh webhook-id, the current timestamp, a fresh random
  * public indicator and a valid signature. On the service that is a signed, replay-guarded,
- * idempotency-checked call whose run and audit event commit to SQLite before the 202. Baseline and
- * service run alternately, each in a fresh process, and the medians are compared. block-ip is an
- * informational row: it also writes intents and makes the reconciler change the simulated clouds
- * (in the same process). The reconcile path has its own benchmark (issue 4).
+ * idempotency-checked call whose run and audit event commit to SQLite before the 202 (the route also
+ * schedules a reconcile pass per target, see WHAT_IS_MEASURED). Baseline and service run alternately,
+ * each in a fresh process, and the medians are compared. block-ip is an informational row: it also
+ * writes intents and makes the reconciler change the simulated clouds (in the same process). The
+ * reconcile path has its own benchmark (issue 4). `--what-if` adds rows for proposed src/ changes
+ * (bench/edge/what-if-server.ts); `--cpu-prof` prints where the server's time went.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LoadShape, measure } from './edge/measure.ts';
-import { USAGE, parseBenchOptions, timeBudgetMs } from './edge/options.ts';
+import { USAGE, WHAT_IF_VARIANTS, parseBenchOptions, timeBudgetMs } from './edge/options.ts';
 import { type ServerProcess, freePort, killAll, killChildrenOnExit, startServer, stopServer } from './edge/processes.ts';
 import { printProfileSummary, summarizeProfile } from './edge/profile-summary.ts';
 import { type Row, rowLine, rowProblems, summarize, summaryTable } from './edge/report.ts';
@@ -25,6 +27,15 @@ import { checkSignerMatchesService, signedRunRequest } from './edge/signed-reque
 import { storedCounts } from './edge/stored.ts';
 
 const TARGET_RATIO = 0.5;
+const WHAT_IS_MEASURED = [
+  '',
+  'unblock-ip for an indicator that has no block: signature check, replay guard + idempotency claim (one SQLite',
+  'transaction), then the run, its run.accepted audit event and the stored response (a second transaction); no',
+  'intent is written. The route still schedules a reconcile pass on each of the three targets (coalesced: one',
+  'running + one queued per target); each pass reads the simulated cloud, which runs in the same process, and',
+  'appends a reconcile.pass audit event ("reconcile passes" above). block-ip also writes intents and changes the',
+  'simulated clouds. Reconcile throughput has its own benchmark (issue 4).',
+];
 const options = parseBenchOptions(process.argv.slice(2), process.env);
 const shape: LoadShape = { connections: options.connections, warmupSeconds: options.warmupSeconds, durationSeconds: options.durationSeconds };
 killChildrenOnExit();
@@ -36,6 +47,11 @@ const budget = setTimeout(() => {
 budget.unref();
 
 const workDir = mkdtempSync(join(tmpdir(), 'portcullis-bench-signed-'));
+// On every exit (also Ctrl-C and the time limit): the children are killed first (killChildrenOnExit).
+process.once('exit', () => {
+  if (options.keep) console.log(`kept ${workDir}`);
+  else rmSync(workDir, { recursive: true, force: true });
+});
 const client = sandboxClient();
 const profArgs = (dir: string) => (options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'prof')] : []);
 
@@ -47,16 +63,23 @@ async function withServer(
   playbook: string,
 ): Promise<Omit<Row, 'group' | 'measured'>> {
   const server = await start(await freePort());
+  let measured: Omit<Row, 'group' | 'measured'> | undefined;
   try {
-    return await measure(label, server, signedRunRequest(client, playbook), shape);
+    measured = await measure(label, server, signedRunRequest(client, playbook), shape);
+    return measured;
   } finally {
     await stopServer(server, 15_000);
-    if (options.cpuProf) {
-      for (const file of readdirSync(join(dir, 'prof')).filter((f) => f.endsWith('.cpuprofile'))) {
-        console.log(`  profile of ${label} (${join(dir, 'prof', file)}):`);
-        printProfileSummary(summarizeProfile(join(dir, 'prof', file), 15), (line) => console.log(line));
-      }
-    }
+    if (options.cpuProf && measured) printProfile(label, join(dir, 'prof'), measured.measuredFrom, measured.measuredTo);
+  }
+}
+
+/** Summarizes the main thread's profile (thread 0; the others are tsx's loader), measured part only. */
+function printProfile(label: string, profDir: string, from: number, to: number): void {
+  const exitedAt = Date.now();
+  for (const file of readdirSync(profDir).filter((f) => /\.0\.\d+\.cpuprofile$/.test(f))) {
+    console.log(`  profile of ${label}, measured part only (${join(profDir, file)}):`);
+    const summary = summarizeProfile(join(profDir, file), 20, { fromMs: exitedAt - from, toMs: exitedAt - to });
+    printProfileSummary(summary, (line) => console.log(line));
   }
 }
 
@@ -76,21 +99,31 @@ async function baseline(round: number): Promise<Row> {
   return { ...m, group: 'baseline: hono hello world', measured: true };
 }
 
-async function service(round: number, playbook: string, level: string, measured: boolean): Promise<Row> {
-  const dir = join(workDir, `${playbook}-${level}-r${round}`);
+interface Variant {
+  name: string;
+  flags: string[];
+}
+
+async function service(round: number, playbook: string, level: string, measured: boolean, variant?: Variant): Promise<Row> {
+  const slug = variant ? variant.flags.join('').replace(/-+/g, '-') : 'serve';
+  const dir = join(workDir, `${playbook}-${level}${slug}-r${round}`);
   mkdirSync(dir);
-  const m = await withServer(`portcullis ${playbook}, log ${level} (round ${round})`, dir, (port) =>
-    startServer({
-      name: 'portcullis serve',
+  const what = variant ? `what-if ${variant.name}: ` : '';
+  const m = await withServer(`${what}portcullis ${playbook}, log ${level} (round ${round})`, dir, (port) => {
+    const config = writeServiceConfig(dir, port, level);
+    return startServer({
+      name: variant ? 'what-if-server' : 'portcullis serve',
       nodeArgs: profArgs(dir),
-      script: 'bin/portcullis.mjs',
-      args: ['serve', '--config', writeServiceConfig(dir, port, level)],
+      script: variant ? 'bin/run-ts.mjs' : 'bin/portcullis.mjs',
+      args: variant ? ['bench/edge/what-if-server.ts', '--config', config, ...variant.flags] : ['serve', '--config', config],
       url: `http://127.0.0.1:${port}`,
       readyPath: '/healthz',
       startTimeoutMs: 30_000,
-    }), playbook);
+    });
+  }, playbook);
   const stored = storedCounts(join(dir, 'data', 'portcullis.db'));
-  return { ...m, stored, group: `portcullis ${playbook} (log ${level})${measured ? '' : ' [informational]'}`, measured };
+  const group = `${what}portcullis ${playbook} (log ${level})${measured ? '' : ' [informational]'}`;
+  return { ...m, stored, group, measured };
 }
 
 async function main(): Promise<number> {
@@ -107,6 +140,8 @@ async function main(): Promise<number> {
   for (let round = 1; round <= options.rounds; round++) {
     record(await baseline(round));
     for (const level of options.logLevels) record(await service(round, 'unblock-ip', level, true));
+    if (!options.whatIf) continue;
+    for (const v of WHAT_IF_VARIANTS) record(await service(round, 'unblock-ip', v.level, false, v));
   }
   for (let round = 1; round <= options.blockRounds; round++) {
     record(await service(round, 'block-ip', options.logLevels[0] ?? 'info', false));
@@ -116,9 +151,7 @@ async function main(): Promise<number> {
   const base = summaries.find((s) => s.group.startsWith('baseline'))?.requestsPerSecond ?? Number.NaN;
   console.log('\nMedians:');
   for (const line of summaryTable(summaries, base)) console.log(line);
-  console.log('\nunblock-ip with an indicator that has no block records the run and its audit event (signature,');
-  console.log('replay guard, idempotency record, one SQLite transaction) and creates no intent; block-ip also writes');
-  console.log('intents and reconciles them against the in-process simulators. Reconcile throughput: issue 4 benchmark.');
+  for (const line of WHAT_IS_MEASURED) console.log(line);
 
   let failed = false;
   for (const row of rows) {
@@ -127,10 +160,10 @@ async function main(): Promise<number> {
     console.error(`${row.measured ? 'FAILED' : 'WARNING'}: ${row.label}: ${problems.join('; ')}`);
     if (row.measured) failed = true;
   }
-  for (const s of summaries.filter((g) => g.group.startsWith('portcullis unblock-ip'))) {
+  for (const s of summaries.filter((g) => g.group.includes('portcullis unblock-ip'))) {
     const ratio = s.requestsPerSecond / base;
     console.log(`ratio ${s.group} / baseline = ${ratio.toFixed(2)} (target >= ${TARGET_RATIO}): ${ratio >= TARGET_RATIO ? 'MET' : 'BELOW TARGET'}`);
-    if (ratio < TARGET_RATIO && options.failBelowTarget) failed = true;
+    if (ratio < TARGET_RATIO && options.failBelowTarget && !s.group.startsWith('what-if')) failed = true;
   }
   if (failed) console.error('bench: FAILED (see above)');
   return failed ? 1 : 0;
@@ -143,7 +176,5 @@ try {
   console.error(`bench: FAILED: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
 } finally {
   killAll();
-  if (options.keep) console.log(`kept ${workDir}`);
-  else rmSync(workDir, { recursive: true, force: true });
 }
 process.exit(code);

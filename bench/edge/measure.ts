@@ -29,6 +29,9 @@ export interface Measurement {
   inFlightAllowance: number;
   /** The machine's 1-minute load average when the measured part ended (others share this machine). */
   loadAverage: number;
+  /** Wall-clock bounds (Date.now()) of the measured part, to cut a CPU profile to it. */
+  measuredFrom: number;
+  measuredTo: number;
 }
 
 const run = (server: ServerProcess, request: RequestSpec, connections: number, seconds: number): Promise<Result> =>
@@ -42,10 +45,12 @@ export async function measure(label: string, server: ServerProcess, request: Req
   }
   const serverBefore = cpuSeconds(server.pid);
   const clientBefore = process.cpuUsage();
+  const measuredFrom = Date.now();
   const started = performance.now();
   const result = await run(server, request, shape.connections, shape.durationSeconds);
   const elapsed = (performance.now() - started) / 1000;
   const client = process.cpuUsage(clientBefore);
+  const measuredTo = Date.now();
   return {
     label,
     requestsPerSecond: result.requests.total / result.duration,
@@ -59,6 +64,8 @@ export async function measure(label: string, server: ServerProcess, request: Req
     clientCores: (client.user + client.system) / 1e6 / elapsed,
     inFlightAllowance: shape.connections * (shape.warmupSeconds > 0 ? 2 : 1),
     loadAverage: loadavg()[0] ?? 0,
+    measuredFrom,
+    measuredTo,
   };
 }
 

@@ -15,6 +15,8 @@ interface ProfileNode {
   children?: number[];
 }
 interface CpuProfile {
+  startTime: number;
+  endTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -52,8 +54,20 @@ const frameName = (n: ProfileNode): string => {
 
 const isOwnCode = (n: ProfileNode): boolean => /^(src|connectors|bench)\//.test(place(n.callFrame.url));
 
-export function summarizeProfile(file: string, top = 25): ProfileSummary {
+/**
+ * A time window counted back from the end of the profile (the process's exit), in milliseconds:
+ * the benchmark knows when its measured part started and ended relative to the server's exit, so
+ * start-up (module loading, tsx) and warm-up are left out.
+ */
+export interface WindowBeforeEnd {
+  fromMs: number;
+  toMs: number;
+}
+
+export function summarizeProfile(file: string, top = 25, window?: WindowBeforeEnd): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const from = window ? profile.endTime - window.fromMs * 1000 : Number.NEGATIVE_INFINITY;
+  const to = window ? profile.endTime - window.toMs * 1000 : Number.POSITIVE_INFINITY;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -62,17 +76,19 @@ export function summarizeProfile(file: string, top = 25): ProfileSummary {
   const area = new Map<string, number>();
   const inclusive = new Map<string, number>();
   let total = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const dt = profile.timeDeltas[i] ?? 0;
+    at += dt;
     const node = byId.get(id);
-    if (!node) return;
+    if (!node || at < from || at > to) return;
     total += dt;
     self.set(frameName(node), (self.get(frameName(node)) ?? 0) + dt);
     const where = node.callFrame.url ? place(node.callFrame.url) : node.callFrame.functionName;
     area.set(where, (area.get(where) ?? 0) + dt);
     const seen = new Set<string>();
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-      const frame = byId.get(at);
+    for (let up: number | undefined = id; up !== undefined; up = parent.get(up)) {
+      const frame = byId.get(up);
       if (!frame || !isOwnCode(frame)) continue;
       const name = frameName(frame);
       if (seen.has(name)) continue;

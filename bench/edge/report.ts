@@ -22,13 +22,16 @@ export interface GroupSummary {
   loadAverage: number;
 }
 
+/** Server CPU milliseconds per answered request: steadier than req/s on a shared, noisy machine. */
+const cpuMsPerRequest = (serverCores: number, rps: number) => (rps > 0 ? (1000 * serverCores) / rps : Number.NaN);
+
 const num = (n: number, width: number, digits = 0) => n.toFixed(digits).padStart(width);
 
 export function rowLine(r: Row): string {
   const stored = r.stored
     ? `  stored runs ${r.stored.runs}, reconcile passes ${r.stored.auditByAction['reconcile.pass'] ?? 0}`
     : '';
-  return `${r.label.padEnd(44)} load ${num(r.loadAverage, 5, 1)} ${num(r.requestsPerSecond, 8)} req/s  p50 ${num(r.p50Ms, 4)} ms  p99 ${num(r.p99Ms, 4)} ms  errors ${r.errors + r.timeouts}  non-2xx ${r.non2xx}  cpu server ${num(r.serverCores, 4, 2)} client ${num(r.clientCores, 4, 2)}${stored}`;
+  return `${r.label.padEnd(44)} load ${num(r.loadAverage, 5, 1)} ${num(r.requestsPerSecond, 8)} req/s  p50 ${num(r.p50Ms, 4)} ms  p99 ${num(r.p99Ms, 4)} ms  errors ${r.errors + r.timeouts}  non-2xx ${r.non2xx}  cpu server ${num(r.serverCores, 4, 2)} (${num(cpuMsPerRequest(r.serverCores, r.requestsPerSecond), 5, 2)} ms/req) client ${num(r.clientCores, 4, 2)}${stored}`;
 }
 
 export function summarize(rows: Row[]): GroupSummary[] {
@@ -53,12 +56,12 @@ export function summarize(rows: Row[]): GroupSummary[] {
 /** A Markdown table of the medians (pasted into docs/BENCHMARKS.md as is). */
 export function summaryTable(summaries: GroupSummary[], baseline: number): string[] {
   const lines = [
-    '| row | rounds | req/s (median) | p50 ms | p99 ms | errors | non-2xx | server CPU (cores) | client CPU (cores) | load avg | ratio to baseline |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| row | rounds | req/s (median) | p50 ms | p99 ms | errors | non-2xx | server CPU (cores) | server CPU ms/request | client CPU (cores) | load avg | ratio to baseline |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const s of summaries) {
     lines.push(
-      `| ${s.group} | ${s.rounds} | ${s.requestsPerSecond.toFixed(0)} | ${s.p50Ms} | ${s.p99Ms} | ${s.errors} | ${s.non2xx} | ${s.serverCores.toFixed(2)} | ${s.clientCores.toFixed(2)} | ${s.loadAverage.toFixed(1)} | ${(s.requestsPerSecond / baseline).toFixed(2)} |`,
+      `| ${s.group} | ${s.rounds} | ${s.requestsPerSecond.toFixed(0)} | ${s.p50Ms} | ${s.p99Ms} | ${s.errors} | ${s.non2xx} | ${s.serverCores.toFixed(2)} | ${cpuMsPerRequest(s.serverCores, s.requestsPerSecond).toFixed(3)} | ${s.clientCores.toFixed(2)} | ${s.loadAverage.toFixed(1)} | ${(s.requestsPerSecond / baseline).toFixed(2)} |`,
     );
   }
   return lines;

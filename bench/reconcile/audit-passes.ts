@@ -16,13 +16,16 @@ export interface PassStats {
   maxWritesInOnePass: number;
   /** The passes' summaries that were not all success (a sample). */
   failures: string[];
+  /** Every pass: when it committed, the intents it saw, and its writes as "op(prefixes)". */
+  timeline: { at: string; intents: number; writes: string[] }[];
 }
 
 interface AuditLine {
   seq: number;
   action: string;
   target?: string;
-  detail?: { calls?: { operation: string; attempts?: unknown[] }[]; [k: string]: unknown };
+  time: string;
+  detail?: { op?: string; rule?: { prefixes?: number }; calls?: { operation: string; attempts?: unknown[] }[]; [k: string]: unknown };
 }
 
 /** Cloud API operations that change state (EC2 actions, ARM operation ids, compute methods). */
@@ -36,19 +39,23 @@ export async function passesFromAudit(child: RunningChild): Promise<Record<Cloud
   const stats = {} as Record<Cloud, PassStats>;
   for (const cloud of CLOUDS) {
     const target = `${CONNECTOR[cloud].id}/edge`;
-    const s: PassStats = { passes: 0, writingPasses: 0, writes: 0, maxWritesInOnePass: 0, failures: [] };
+    const s: PassStats = { passes: 0, writingPasses: 0, writes: 0, maxWritesInOnePass: 0, failures: [], timeline: [] };
     let inPass = 0;
+    let ops: string[] = [];
     for (const line of lines.filter((l) => l.target === target)) {
       if (line.action === 'cloud.operation') {
         for (const call of line.detail?.calls ?? []) {
           if (WRITE_OPERATION.test(call.operation)) inPass += Math.max(1, call.attempts?.length ?? 1);
         }
+        ops.push(`${line.detail?.op ?? '?'}(${line.detail?.rule?.prefixes ?? '?'})`);
       } else if (line.action === 'reconcile.pass') {
         s.passes++;
         if (inPass > 0) s.writingPasses++;
         s.writes += inPass;
         s.maxWritesInOnePass = Math.max(s.maxWritesInOnePass, inPass);
+        s.timeline.push({ at: line.time, intents: Number(line.detail?.intents ?? 0), writes: ops });
         inPass = 0;
+        ops = [];
         if (line.detail?.error && s.failures.length < 3) s.failures.push(String(line.detail.error).slice(0, 200));
       }
     }

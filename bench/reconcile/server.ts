@@ -61,7 +61,8 @@ export function benchConfig(endpoints: Record<Cloud, string>, dataDir: string, p
   return stringify(config);
 }
 
-export async function startChild(endpoints: Record<Cloud, string>): Promise<RunningChild> {
+/** `profileDir`: the child writes a V8 CPU profile there when it exits (node --cpu-prof). */
+export async function startChild(endpoints: Record<Cloud, string>, profileDir?: string): Promise<RunningChild> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-reconcile-'));
   const port = await freePort();
   const configText = benchConfig(endpoints, join(dir, 'data'), port);
@@ -69,7 +70,8 @@ export async function startChild(endpoints: Record<Cloud, string>): Promise<Runn
   writeFileSync(configPath, configText);
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
   const token = `bench-token-${randomBytes(16).toString('hex')}`;
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'bin/portcullis.mjs'), 'serve', '--config', configPath], {
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, join(root, 'bin/portcullis.mjs'), 'serve', '--config', configPath], {
     cwd: root,
     env: { ...process.env, BENCH_SECRET: secret, BENCH_TOKEN: token },
     stdio: ['ignore', 'pipe', 'pipe'],
