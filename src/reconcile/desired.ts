@@ -1,5 +1,5 @@
 import type { NormalizedRule } from '../connectors/types.ts';
-import { contains } from '../net/cidr.ts';
+import { type Cidr, contains, formatCidr, parseCidr } from '../net/cidr.ts';
 import type { Intent } from '../runs/types.ts';
 import type { DesiredRuleGroup } from './packing.ts';
 
@@ -65,4 +65,52 @@ export function ruleExpiry(intents: Intent[], placements: Placements): (rule: No
     if (!served.length || served.some((i) => i.expiresAt === undefined)) return undefined;
     return Math.max(...served.map((i) => i.expiresAt as number));
   };
+}
+
+const matchKeyOfRule = (r: Pick<NormalizedRule, 'placement' | 'direction' | 'action' | 'protocol' | 'ports' | 'sourceGroup'>) =>
+  JSON.stringify([r.placement, r.direction, r.action, r.protocol, r.ports.map((p) => [p.from, p.to]), r.sourceGroup ?? '']);
+
+/**
+ * `ruleServes` for many intents against many rules, indexed once: per match, the exact prefixes as a
+ * set and the wider ones parsed once. A pass over a rule of thousands of prefixes stays linear.
+ */
+export class RuleIndex {
+  private readonly byMatch = new Map<string, { exact: Set<string>; wide: Cidr[]; groups: Set<string> }>();
+
+  constructor(
+    rules: readonly NormalizedRule[],
+    private readonly placements: Placements,
+  ) {
+    for (const rule of rules) {
+      const key = matchKeyOfRule({ ...rule, sourceGroup: undefined });
+      const entry = this.byMatch.get(key) ?? { exact: new Set<string>(), wide: [], groups: new Set<string>() };
+      this.byMatch.set(key, entry);
+      if (rule.sourceGroup) entry.groups.add(rule.sourceGroup);
+      for (const cidr of rule.cidrs) {
+        const parsed = parseCidr(cidr);
+        entry.exact.add(formatCidr(parsed));
+        if (parsed.prefix < (parsed.family === 'ipv4' ? 32 : 128)) entry.wide.push(parsed);
+      }
+    }
+  }
+
+  serves(intent: Intent): boolean {
+    const action = intent.kind === 'deny' ? 'deny' : 'allow';
+    const key = matchKeyOfRule({
+      placement: action === 'deny' ? this.placements.deny : this.placements.allow,
+      direction: intent.spec.direction ?? 'ingress',
+      action,
+      protocol: intent.spec.protocol ?? 'all',
+      ports: intent.spec.ports ?? [],
+      sourceGroup: undefined,
+    });
+    const entry = this.byMatch.get(key);
+    if (!entry) return false;
+    if (intent.spec.sourceGroup) return entry.groups.has(intent.spec.sourceGroup);
+    const cidr = intent.spec.cidr;
+    if (cidr === undefined) return false;
+    const parsed = parseCidr(cidr);
+    if (entry.exact.has(formatCidr(parsed))) return true;
+    return entry.wide.some((w) => contains(w, parsed));
+  }
 }

@@ -8,9 +8,19 @@ import type { NormalizedRule, RuleChange } from '../connectors/types.ts';
 export function applyChangesInMemory(
   current: readonly NormalizedRule[],
   changes: readonly RuleChange[],
-  newId: (rule: NormalizedRule, index: number) => string = (_rule, index) => `planned-${index}`,
+  newId?: (rule: NormalizedRule, index: number) => string,
 ): NormalizedRule[] {
   let rules = current.map((r) => ({ ...r }));
+  // Default ids never collide with ids already on the target (several passes in a row stay consistent).
+  const taken = new Set(rules.map((r) => r.cloudId));
+  let next = 0;
+  const makeId =
+    newId ??
+    (() => {
+      while (taken.has(`planned-${next}`)) next++;
+      taken.add(`planned-${next}`);
+      return `planned-${next}`;
+    });
   const indexOfOwned = (rule: NormalizedRule) => {
     const index = rules.findIndex((r) => r.cloudId !== undefined && r.cloudId === rule.cloudId);
     if (index < 0) throw new Error(`no rule with cloudId ${String(rule.cloudId)} on the target`);
@@ -18,7 +28,7 @@ export function applyChangesInMemory(
     return index;
   };
   changes.forEach((change, i) => {
-    if (change.op === 'create') rules.push({ ...change.rule, owned: true, cloudId: newId(change.rule, i) });
+    if (change.op === 'create') rules.push({ ...change.rule, owned: true, cloudId: makeId(change.rule, i) });
     else if (change.op === 'update') {
       const index = indexOfOwned(change.before);
       rules[index] = { ...change.rule, owned: true, cloudId: rules[index]!.cloudId! };

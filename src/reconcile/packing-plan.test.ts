@@ -29,4 +29,18 @@ describe('plan', () => {
     expect(widened.rules[0]?.cidrs).toEqual(['203.0.113.0/29']);
     expect(widened.widened).toEqual([{ to: '203.0.113.0/29', from: cidrs, addedAddresses: 4n }]);
   });
+
+  it('makes one write per pass: new prefixes that overflow the fullest rule but fit a new one go to a new rule', () => {
+    const odd = (n: number) => `198.51.${Math.floor(n / 100)}.${2 * (n % 100) + 1}/32`;
+    const limits = testLimits({ maxPrefixesPerRule: 10 });
+    const first = plan([], [{ match: denyIn, cidrs: Array.from({ length: 8 }, (_, i) => odd(i)) }], limits);
+    const current = applyChangesInMemory([], first.changes);
+    // 8 held, room for 2; 5 more arrive: one create of a rule with the 5, the old rule untouched.
+    const second = plan(current, [{ match: denyIn, cidrs: Array.from({ length: 13 }, (_, i) => odd(i)) }], limits);
+    expect(second.changes.map((c) => c.op)).toEqual(['create']);
+    expect(second.changes[0]?.rule.cidrs).toHaveLength(5);
+    // 2 more fit the fullest rule with room: one update, no create.
+    const third = plan(applyChangesInMemory(current, second.changes), [{ match: denyIn, cidrs: Array.from({ length: 15 }, (_, i) => odd(i)) }], limits);
+    expect(third.changes.map((c) => c.op)).toEqual(['update']);
+  });
 });

@@ -46,6 +46,14 @@ export class PriorityAllocator {
     return free;
   }
 
+  /** Whether a priority is free for a new rule of this kind, without taking it. */
+  hasFree(rule: Pick<NormalizedRule, 'placement' | 'direction'> & { action: RuleAction }): boolean {
+    if (!isOrderedPlacement(rule.placement)) return true;
+    const taken = this.scope(this.taken, rule);
+    const released = this.scope(this.released, rule);
+    return this.walk(rule.placement, rule.action).some((p) => !taken.has(p) || released.has(p));
+  }
+
   private walk(placement: NormalizedRule['placement'], action: RuleAction): number[] {
     const { from, to } = this.bandFor(placement);
     const span = Math.max(0, to - from + 1);

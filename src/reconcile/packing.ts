@@ -82,6 +82,26 @@ export function packRules(
       const withRoom = slots
         .filter((s) => s.cidrs.length < limits.maxPrefixesPerRule && acceptsFamily(s, family, limits))
         .sort((a, b) => b.cidrs.length - a.cidrs.length || a.rule.priority - b.rule.priority);
+      // One write per pass where it can be: when the new prefixes do not all fit the fullest rule with
+      // room but do fit one new rule, they go to a new rule (one create) instead of topping up the old
+      // rule and then creating one (two writes). A few rules end up partly filled; writes are what the
+      // clouds rate-limit.
+      const fullest = withRoom[0];
+      const roomInFullest = fullest ? limits.maxPrefixesPerRule - fullest.cidrs.length : 0;
+      if (
+        fullest &&
+        fullest.cidrs.length > 0 &&
+        pending.length > roomInFullest &&
+        pending.length <= limits.maxPrefixesPerRule &&
+        pending.length <= budget.prefixesLeft(placement) &&
+        budget.hasRuleRoom(group.match)
+      ) {
+        const slot = budget.newSlot(group, overflow, pending);
+        if (slot) {
+          slots.push(slot);
+          pending = budget.fill(slot, pending);
+        }
+      }
       for (const slot of withRoom) {
         if (pending.length === 0 || budget.prefixesLeft(placement) <= 0) break;
         // Reviving an existing rule that kept nothing uses a rule slot again.
@@ -155,6 +175,12 @@ class Budget {
   }
 
   /** A new rule for the group, or undefined (with the refused prefixes in overflow) when none may be added. */
+  /** Whether one more rule may be owned for this match (count and priority band), without taking it. */
+  hasRuleRoom(match: PackGroup['match']): boolean {
+    const limits = this.limitsFor(match.placement);
+    return (this.rulesUsed.get(priorityScopeKey(match)) ?? 0) < limits.maxRulesPerDirection && this.priorities.hasFree(match);
+  }
+
   newSlot(group: PackGroup, overflow: PackOverflow[], pending: Cidr[] = []): Slot | undefined {
     const limits = this.limitsFor(group.match.placement);
     if ((this.rulesUsed.get(priorityScopeKey(group.match)) ?? 0) >= limits.maxRulesPerDirection) {

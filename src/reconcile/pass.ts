@@ -1,7 +1,7 @@
 import type { AuditEventInput } from '../audit/types.ts';
 import type { Connector, NormalizedRule, OperationResult, RuleChange } from '../connectors/types.ts';
 import type { Intent, RunWork } from '../runs/types.ts';
-import { type Placements, desiredGroups, liveIntents, ruleServes } from './desired.ts';
+import { type Placements, RuleIndex, desiredGroups, liveIntents, ruleServes } from './desired.ts';
 import { type Plan, plan } from './packing-plan.ts';
 
 export interface PassInput {
@@ -60,16 +60,18 @@ export async function applyPass(input: PassInput, planned: PassPlan, target: str
   const stillThere = failedChanges.flatMap((f) => (f.change.op === 'create' ? [] : [f.change.op === 'delete' ? f.change.rule : f.change.before]));
 
   const live = new Set(liveIntents(intents, now).map((i) => i.id));
+  const holdingIndex = new RuleIndex(holding, placements);
+  const stillThereIndex = new RuleIndex(stillThere, placements);
   const outcomes: NonNullable<RunWork['intentOutcomes']> = [];
   for (const intent of intents.filter((i) => i.kind !== 'quarantine')) {
-    const served = holding.some((r) => ruleServes(r, intent, placements));
+    const served = holdingIndex.serves(intent);
     if (live.has(intent.id)) {
       if (served) {
         if (intent.state !== 'applied') outcomes.push({ id: intent.id, state: 'applied', at: now });
       } else {
         outcomes.push({ id: intent.id, state: 'failed', error: whyNotServed(intent, planned, failedChanges, placements), at: now });
       }
-    } else if (!stillThere.some((r) => ruleServes(r, intent, placements)) && !served) {
+    } else if (!stillThereIndex.serves(intent) && !served) {
       outcomes.push({ id: intent.id, state: 'removed', at: now });
     } else {
       outcomes.push({ id: intent.id, state: 'failed', error: 'removal did not complete; will retry', at: now });
