@@ -13,6 +13,7 @@ import { registerApprovals } from './http/routes/approvals.ts';
 import { registerAudit } from './http/routes/audit.ts';
 import { registerDocs } from './http/routes/docs.ts';
 import { registerHealth } from './http/routes/health.ts';
+import { registerPlaybooks } from './http/routes/playbooks.ts';
 import { registerRunReads } from './http/routes/run-reads.ts';
 import { registerRuns } from './http/routes/runs.ts';
 import { registerWhoami } from './http/routes/whoami.ts';
@@ -61,6 +62,7 @@ export function buildApp(services: Services, modules: RouteModule[] = []): { app
 
   registerHealth(app, signedRoutes);
   registerWhoami(app, signedRoutes);
+  registerPlaybooks(app, signedRoutes);
   registerRuns(app, signedRoutes);
   registerRunReads(app, signedRoutes);
   registerAudit(app, signedRoutes);

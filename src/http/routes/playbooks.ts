@@ -1,0 +1,54 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { RouteModule } from '../../app.ts';
+import { actionInputs } from '../../playbooks/inputs.ts';
+import { DEFAULT_SCOPE } from '../../playbooks/schema.ts';
+import { authenticate } from '../auth.ts';
+import { signedSecurity } from './security.ts';
+
+const listPlaybooks = createRoute({
+  method: 'get',
+  path: '/v1/playbooks',
+  tags: ['runs'],
+  summary: 'The playbooks this service runs: action, inputs, targets, approval mode and scope',
+  security: signedSecurity,
+  middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
+  responses: {
+    200: {
+      description: 'Playbooks, by name',
+      content: {
+        'application/json': {
+          schema: z.object({
+            playbooks: z.array(
+              z.object({
+                name: z.string(),
+                description: z.string(),
+                action: z.string(),
+                scope: z.string(),
+                approval: z.string(),
+                inputs: z.array(z.string()),
+                targets: z.array(z.object({ connector: z.string(), target: z.string() })),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+  },
+});
+
+/** GET /v1/playbooks: what a SOAR author needs to call a playbook (no guardrail ranges: those stay internal). */
+export const registerPlaybooks: RouteModule = (app, signed) => {
+  signed.push({ method: 'get', path: '/v1/playbooks', requirement: { scope: 'runs:read', mutating: false } });
+  app.openapi(listPlaybooks, (c) => {
+    const playbooks = [...(c.get('services').runtime?.playbooks.values() ?? [])].map((p) => ({
+      name: p.name,
+      description: p.description,
+      action: p.action,
+      scope: p.scope ?? DEFAULT_SCOPE[p.action],
+      approval: p.approval,
+      inputs: p.inputs ?? Object.keys(actionInputs[p.action].shape),
+      targets: p.targets,
+    }));
+    return c.json({ playbooks }, 200);
+  });
+};
