@@ -122,6 +122,24 @@ describe('guardrails and bad input: 4xx problem, audited, nothing applied', () =
   });
 });
 
+describe('signed, idempotent runs', () => {
+  it('replays a run for the same Idempotency-Key, refuses it with another payload, and never runs twice', async () => {
+    const body = { playbook: 'block-ip', inputs: { indicators: '203.0.113.61' } };
+    const first = await e.call('POST', '/v1/playbooks/block-ip/runs', body, { headers: { 'idempotency-key': 'soar-retry-1' } });
+    expect(first.status).toBe(202);
+    const again = await e.call('POST', '/v1/playbooks/block-ip/runs', body, { headers: { 'idempotency-key': 'soar-retry-1' } });
+    expect(again.status).toBe(202);
+    expect(again.headers.get('idempotency-replayed')).toBe('true');
+    expect(((await again.json()) as { id: string }).id).toBe(((await first.json()) as { id: string }).id);
+    const other = await e.call('POST', '/v1/playbooks/block-ip/runs', { ...body, inputs: { indicators: '203.0.113.62' } }, { headers: { 'idempotency-key': 'soar-retry-1' } });
+    expect(other.status).toBe(422);
+    expect(((await other.json()) as { code: string }).code).toBe('idempotency_key_mismatch');
+    await e.reconciler.idle();
+    const runs = (await (await e.call('GET', '/v1/runs')).json()) as { runs: unknown[] };
+    expect(runs.runs).toHaveLength(1);
+  });
+});
+
 describe('run API', () => {
   it('lists the playbooks a SOAR author can call, with their inputs', async () => {
     const body = (await (await e.call('GET', '/v1/playbooks')).json()) as { playbooks: { name: string; inputs: string[]; approval: string }[] };
