@@ -10,6 +10,7 @@ import type { AppEnv } from './http/env.ts';
 import { Problem } from './http/problem.ts';
 import { registerAnalysis } from './http/routes/analysis.ts';
 import { registerApprovals } from './http/routes/approvals.ts';
+import { registerConnectors } from './http/routes/connectors.ts';
 import { registerAudit } from './http/routes/audit.ts';
 import { registerDocs } from './http/routes/docs.ts';
 import { registerHealth } from './http/routes/health.ts';
@@ -68,6 +69,7 @@ export function buildApp(services: Services, modules: RouteModule[] = []): { app
   registerAudit(app, signedRoutes);
   registerApprovals(app, signedRoutes);
   registerAnalysis(app, signedRoutes);
+  registerConnectors(app, signedRoutes);
   for (const register of modules) register(app, signedRoutes);
   registerDocs(app, services);
   return { app, signedRoutes };

@@ -113,8 +113,12 @@ export class Reconciler {
     const outcome = await applyPass(input, planned, target);
     const quarantine = await this.quarantines(connector, targetId, intents, target);
     const work: RunWork = { intentOutcomes: [...(outcome.work.intentOutcomes ?? []), ...(quarantine.work.intentOutcomes ?? [])] };
+    // The runs this pass settled, so the audit log links cloud work back to the calls that asked for it.
+    const runIdOf = new Map(intents.map((i) => [i.id, i.runId]));
+    const runs = [...new Set((work.intentOutcomes ?? []).flatMap((o) => runIdOf.get(o.id) ?? []))];
     const summary: AuditEventInput = {
       action: 'reconcile.pass',
+      ...(runs.length === 1 ? { runId: runs[0] } : {}),
       outcome: outcome.results.some((r) => !r.ok) || planned.invalid.length ? 'failure' : 'success',
       target,
       detail: {
@@ -124,6 +128,7 @@ export class Reconciler {
         ...(outcome.refusedBeforeCall.first ? { first_refusal: outcome.refusedBeforeCall.first } : {}),
         overflow: planned.plans.reduce((n, p) => n + p.overflow.reduce((m, o) => m + o.cidrs.length, 0), 0),
         outcomes: countBy(work.intentOutcomes ?? [], (o) => o.state),
+        runs: runs.length > 100 ? [...runs.slice(0, 100), `(+${runs.length - 100} more)`] : runs,
       },
     };
     await store.commit({ ...work, audit: [...outcome.audit, ...quarantine.audit, summary] });

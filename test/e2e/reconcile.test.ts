@@ -140,6 +140,23 @@ describe('signed, idempotent runs', () => {
   });
 });
 
+describe('connectors', () => {
+  it('lists connectors and checks credentials and permissions on every cloud (admin, audited)', async () => {
+    const list = (await (await e.call('GET', '/v1/connectors')).json()) as { connectors: { id: string; targets: string[] }[] };
+    expect(list.connectors.map((c) => `${c.id}:${c.targets.join(',')}`)).toEqual(['aws-sandbox:edge', 'azure-sandbox:edge', 'gcp-sandbox:edge']);
+    expect((await e.call('POST', '/v1/connectors/aws-sandbox/check', { connector: 'aws-sandbox' })).status).toBe(403);
+    for (const id of ['aws-sandbox', 'azure-sandbox', 'gcp-sandbox']) {
+      const res = await e.call('POST', `/v1/connectors/${id}/check`, { connector: id }, { client: 'operator' });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { ok: boolean; targets: { checks: unknown[] }[] };
+      expect(body.ok).toBe(true);
+      expect(body.targets[0]?.checks.length).toBeGreaterThan(0);
+    }
+    const checked = (await e.services.store.auditAfter(0, 10_000)).filter((a) => a.action === 'connector.checked');
+    expect(checked).toHaveLength(3);
+  });
+});
+
 describe('run API', () => {
   it('lists the playbooks a SOAR author can call, with their inputs', async () => {
     const body = (await (await e.call('GET', '/v1/playbooks')).json()) as { playbooks: { name: string; inputs: string[]; approval: string }[] };

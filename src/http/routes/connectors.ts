@@ -1,0 +1,72 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { RouteModule } from '../../app.ts';
+import { runMutation } from '../admission.ts';
+import { authenticate } from '../auth.ts';
+import { Problem } from '../problem.ts';
+import { signedOnlySecurity, signedSecurity } from './security.ts';
+
+const connectorSchema = z.object({ id: z.string(), type: z.string(), targets: z.array(z.string()) });
+
+const listConnectors = createRoute({
+  method: 'get',
+  path: '/v1/connectors',
+  tags: ['connectors'],
+  summary: 'Configured connectors and their targets',
+  security: signedSecurity,
+  middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
+  responses: { 200: { description: 'Connectors', content: { 'application/json': { schema: z.object({ connectors: z.array(connectorSchema) }) } } } },
+});
+
+const checkConnector = createRoute({
+  method: 'post',
+  path: '/v1/connectors/{id}/check',
+  tags: ['connectors'],
+  summary: "Checks a connector's credentials and permissions on each target (e.g. EC2 DryRun)",
+  description: 'Calls the cloud (reads and dry runs only, nothing changes); audited. Body: {"connector": "<id>"}.',
+  security: signedOnlySecurity,
+  request: {
+    params: z.object({ id: z.string().max(63) }),
+    body: { content: { 'application/json': { schema: z.object({ connector: z.string() }).strict() } }, required: true },
+  },
+  middleware: [authenticate({ scope: 'admin', mutating: true })] as const,
+  responses: {
+    200: { description: 'Per target: ok and each check ({connector, ok, targets: [{target, ok, checks: [{name, ok, detail}]}]})' },
+  },
+});
+
+export const registerConnectors: RouteModule = (app, signed) => {
+  signed.push({ method: 'get', path: '/v1/connectors', requirement: { scope: 'runs:read', mutating: false } });
+  signed.push({ method: 'post', path: '/v1/connectors/{id}/check', requirement: { scope: 'admin', mutating: true } });
+  app.openapi(listConnectors, (c) => {
+    const connectors = [...(c.get('services').runtime?.connectors.values() ?? [])].map((k) => ({ id: k.id, type: k.type, targets: k.targets() }));
+    return c.json({ connectors }, 200);
+  });
+  app.openapi(checkConnector, async (c) => {
+    const { id } = c.req.valid('param');
+    if (c.req.valid('json').connector !== id) {
+      throw new Problem('validation_failed', `connector: the body names "${c.req.valid('json').connector}" but the path names "${id}"; they must match`);
+    }
+    const connector = c.get('services').runtime?.connectors.get(id);
+    if (!connector) throw new Problem('not_found', `no connector "${id}"`);
+    return runMutation(c, async () => {
+      const targets = await Promise.all(connector.targets().map(async (target) => ({ target, ...(await connector.check(target)) })));
+      const ok = targets.every((t) => t.ok);
+      return {
+        status: 200,
+        body: { connector: id, ok, targets },
+        work: {
+          audit: [
+            {
+              action: 'connector.checked',
+              outcome: ok ? 'success' : 'failure',
+              clientId: c.get('client')?.id,
+              requestId: c.get('requestId'),
+              target: id,
+              detail: { targets: targets.map((t) => ({ target: t.target, ok: t.ok, failed: t.checks.filter((k) => !k.ok).map((k) => k.name) })) },
+            },
+          ],
+        },
+      };
+    });
+  });
+};
