@@ -71,7 +71,12 @@ export const gcpFirewallConfigSchema = z
       .regex(/^[a-z][-a-z0-9]*$/, 'namePrefix must start with a lower case letter and hold only a-z, 0-9 and -')
       .default('portcullis-'),
   })
-  .strict();
+  .strict()
+  .refine((c) => !c.endpoint?.startsWith('http://') || ('source' in c.credentials && c.credentials.source === 'simulator'), {
+    // An OAuth access token must never travel in clear text: plain http is for the loopback simulator only.
+    message: 'an http:// endpoint is only allowed with credentials { source: simulator }; use https with real credentials',
+    path: ['endpoint'],
+  });
 
 export type GcpFirewallConfig = z.output<typeof gcpFirewallConfigSchema>;
 export type GcpTarget = GcpFirewallConfig['targets'][number];

@@ -1,6 +1,9 @@
 import type { ConnectorRegistry } from '../connectors/registry.ts';
 import { ConfigError, formatPath } from './parse.ts';
 
+/** SHA-256 of the sandbox's published read token "demo-read-token-for-the-sandbox-only". */
+export const SANDBOX_DEMO_TOKEN_SHA256 = '48746505eb279a807b44d1454b7ef8c31b901d820a6d39743aa248f2b3bc0797';
+
 const withLine = (line: number | undefined) => (line === undefined ? {} : { line });
 import type { Config } from './schema.ts';
 
@@ -28,6 +31,17 @@ export function checkConfigRules(
         `the sandbox demo secret cannot be configured alongside real connectors (${real.map((c) => c.id).join(', ')}); use { env: NAME } or { file: PATH }`,
       );
     }
+  }
+  // The sandbox's published read token (its SHA-256 is in the example config) is as public as its secret.
+  config.clients.forEach((c, i) => {
+    c.tokens.forEach((t, k) => {
+      if ('sha256' in t && t.sha256 === SANDBOX_DEMO_TOKEN_SHA256 && (!config.sandbox || real.length)) {
+        add(['clients', i, 'tokens', k], 'this is the published sandbox demo token; configure your own token ({ env: NAME } or the sha256 of a secret one)');
+      }
+    });
+  });
+  if (config.sandbox && !['127.0.0.1', '::1', 'localhost'].includes(config.listen.host)) {
+    add(['listen', 'host'], 'a sandbox config (public demo secret) only listens on loopback: 127.0.0.1, ::1 or localhost');
   }
   const seen = new Set<string>();
   config.connectors.forEach((block, i) => {

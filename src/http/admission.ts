@@ -160,7 +160,8 @@ export function edgeEvent(
     requestId: c.get('requestId'),
     detail: {
       method: c.req.method,
-      path: new URL(c.req.url).pathname,
+      // Truncated: an unauthenticated caller must not be able to store kilobytes per refused request.
+      path: new URL(c.req.url).pathname.slice(0, 256),
       ...(c.get('webhookId') ? { webhook_id: c.get('webhookId') } : {}),
       ...detail,
     },

@@ -6,9 +6,13 @@ import { SCOPES } from '../config/schema.ts';
 export const durationSchema = z
   .union([
     z.number().int().positive('a positive number of seconds'),
-    z.string().regex(/^\d+(s|m|h|d)$/, 'a duration such as "30m", "24h" or "7d"'),
+    z.string().regex(/^\d{1,7}(s|m|h|d)$/, 'a duration such as "30m", "24h" or "7d"'),
   ])
-  .transform((v) => (typeof v === 'number' ? v * 1000 : parseDuration(v)));
+  .transform((v) => (typeof v === 'number' ? v * 1000 : parseDuration(v)))
+  .refine((ms) => ms <= MAX_DURATION_MS, 'at most 3650 days');
+
+/** Ten years: longer than any block should live, and far inside what a Date can hold. */
+export const MAX_DURATION_MS = 3650 * 86_400_000;
 
 export function parseDuration(text: string): number {
   const n = Number(text.slice(0, -1));
@@ -67,7 +71,7 @@ const guardrailsSchema = z
           'reserved',
         ]),
       )
-      .default(['private', 'shared', 'loopback', 'link-local', 'multicast', 'unspecified', 'broadcast']),
+      .default(['private', 'shared', 'loopback', 'link-local', 'multicast', 'unspecified', 'broadcast', 'translation']),
     maxTtl: durationSchema.optional(),
     /** Most indicators in one call. */
     maxIndicators: z.number().int().min(1).max(10_000).default(1_000),
@@ -96,7 +100,7 @@ export const playbookSchema = z
     guardrails: guardrailsSchema.default({
       neverBlock: [],
       widestPrefix: { ipv4: 16, ipv6: 48 },
-      refuseReserved: ['private', 'shared', 'loopback', 'link-local', 'multicast', 'unspecified', 'broadcast'],
+      refuseReserved: ['private', 'shared', 'loopback', 'link-local', 'multicast', 'unspecified', 'broadcast', 'translation'],
       maxIndicators: 1000,
     }),
     /** Re-blocking an active indicator extends it; the nth offence gets escalate[n-1] (the last entry repeats). */

@@ -111,8 +111,9 @@ async function planBlock(playbook: Playbook, inputs: ActionInputs['block'], targ
     const offenses = active ? prior.offenses + 1 : 1;
     const ladder = playbook.repeatOffenders?.escalate;
     let effectiveTtl = ladder && !inputs.ttl ? ladder[Math.min(offenses, ladder.length) - 1] : ttl;
-    if (effectiveTtl !== undefined && playbook.guardrails.maxTtl !== undefined) {
-      effectiveTtl = Math.min(effectiveTtl, playbook.guardrails.maxTtl);
+    // maxTtl caps every block, including one that would otherwise never expire.
+    if (playbook.guardrails.maxTtl !== undefined) {
+      effectiveTtl = Math.min(effectiveTtl ?? playbook.guardrails.maxTtl, playbook.guardrails.maxTtl);
     }
     if (offenses > 1 && spec.cidr) escalated[spec.cidr] = offenses;
     let expiresAt = effectiveTtl === undefined ? undefined : ctx.now + effectiveTtl;

@@ -92,6 +92,8 @@ export interface RunWork {
   upsertIntents?: Intent[];
   /** Mark existing intents absent (unblock, revoke, release, expiry) and link them to a run if given. */
   retractIntents?: { id: string; runId?: string; at: number }[];
+  /** The one decision a run waiting for approval gets (a second one fails the transaction). */
+  runDecisions?: { runId: string; decision: 'approved' | 'rejected' | 'approval_expired'; clientId?: string; at: number }[];
   /** Outcome of a reconcile pass for intents, and for the runs waiting on them. */
   intentOutcomes?: { id: string; state: IntentState; error?: string; cloud?: unknown; at: number }[];
 }

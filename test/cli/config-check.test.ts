@@ -67,6 +67,16 @@ describe('error: exit 1 naming file, key path and expectation', () => {
       GOOD.replace('- env: SOAR_SECRET', '- sandboxValue: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'),
       /clients\[0\]\.secrets \(line \d+\): an inline sandboxValue secret is only allowed with sandbox: true/,
     ],
+    [
+      'the published sandbox read token outside a sandbox',
+      `${GOOD}    tokens:\n      - sha256: 48746505eb279a807b44d1454b7ef8c31b901d820a6d39743aa248f2b3bc0797\n`,
+      /clients\[0\]\.tokens\[0\] \(line \d+\): this is the published sandbox demo token/,
+    ],
+    [
+      'a sandbox config listening beyond loopback',
+      `sandbox: true\nlisten: { host: 0.0.0.0, port: 8787 }\n${GOOD}`,
+      /listen\.host \(line 2\): a sandbox config \(public demo secret\) only listens on loopback/,
+    ],
     ['an unknown connector type', `${GOOD}connectors:\n  - id: c1\n    type: oracle-cloud\n`, /connectors\[0\]\.type \(line 9\): .*aws-ec2/],
     ['a YAML syntax error', 'clients:\n  - id: soar\n   scopes: [block\n', /\(root\) \(line \d+\): /],
   ];

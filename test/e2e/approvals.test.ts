@@ -84,6 +84,14 @@ describe('everything else waits for a second person', () => {
     expect(actions).toEqual(expect.arrayContaining(['run.pending_approval', 'run.approved']));
   });
 
+  it('decides a run once even when approve and reject race: one 200, one 409, nothing applied twice', async () => {
+    const { body } = await request({ from: 'web', to: 'api', protocol: 'tcp', port: 9003 });
+    const [a, b] = await Promise.all([decide(body.id, 'approve', 'approver'), e.call('POST', `/v1/runs/${body.id}/reject`, { run: body.id }, { client: 'operator' })]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const decisions = (await e.services.store.auditAfter(0, 1000)).filter((x) => x.runId === body.id && /run\.(approved|rejected)/.test(x.action));
+    expect(decisions).toHaveLength(1);
+  });
+
   it('a rejected run applies nothing', async () => {
     const { body } = await request({ from: 'web', to: 'api', protocol: 'tcp', port: 9001 });
     const rejected = await decide(body.id, 'reject', 'approver');

@@ -86,6 +86,8 @@ describe('guardrails and bad input: 4xx problem, audited, nothing applied', () =
     ['our management range', { indicators: '198.51.100.77' }, 422, 'guardrail_refused', /neverBlock.*198\.51\.100\.0\/24/],
     ['a prefix wider than /16', { indicators: '203.0.0.0/8' }, 422, 'guardrail_refused', /widestPrefix.*\/16/],
     ['a ttl over the maximum', { indicators: '203.0.113.1', ttl: '90d' }, 422, 'guardrail_refused', /maxTtl/],
+    ['our management range written as NAT64', { indicators: '64:ff9b::c633:6407' }, 422, 'guardrail_refused', /refuseReserved.*64:ff9b::\/96/],
+    ['a ttl beyond ten years', { indicators: '203.0.113.1', ttl: '9999999d' }, 422, 'validation_failed', /inputs\.ttl/],
     ['an input that is not an address', { indicators: 'evil.example' }, 422, 'validation_failed', /inputs\.indicators.*not an IPv4\/IPv6/],
     ['an unknown input', { indicators: '203.0.113.1', colour: 'red' }, 422, 'validation_failed', /colour/],
   ];

@@ -61,6 +61,7 @@ async function decide(
     }
     if (now - run.createdAt > runtime.approvalTtlMs) {
       await services.store.commit({
+        runDecisions: [{ runId: id, decision: 'approval_expired', at: now }],
         runStatus: [{ id, status: 'approval_expired', at: now }],
         audit: [{ action: 'run.approval_expired', outcome: 'failure', runId: id, playbook: run.playbook, detail: { created_at: new Date(run.createdAt).toISOString() } }],
       });
@@ -80,7 +81,11 @@ async function decide(
       return {
         status: 200,
         body: runJson({ ...run, status: 'rejected', decision }),
-        work: { runStatus: [{ id, status: 'rejected' as const, decision, at: now }], audit: [audit] },
+        work: {
+          runDecisions: [{ runId: id, decision: 'rejected' as const, clientId: approver, at: now }],
+          runStatus: [{ id, status: 'rejected' as const, decision, at: now }],
+          audit: [audit],
+        },
       };
     }
     const playbook = runtime.playbooks.get(run.playbook);
@@ -92,9 +97,27 @@ async function decide(
     return {
       status: 200,
       body: runJson({ ...run, status: 'pending', decision, perTarget: run.perTarget.map((t) => ({ ...t, state: 'pending' as const })) }),
-      work: { runStatus: [{ id, status: 'accepted' as const, decision, at: now }], ...planWork(plan, id, now), audit: [audit] },
+      work: {
+        runDecisions: [{ runId: id, decision: 'approved' as const, clientId: approver, at: now }],
+        runStatus: [{ id, status: 'accepted' as const, decision, at: now }],
+        ...planWork(plan, id, now),
+        audit: [audit],
+      },
     };
   });
+}
+
+const decisionsInFlight = new Map<string, Promise<unknown>>();
+async function decisionLock<T>(runId: string, fn: () => Promise<T>): Promise<T> {
+  const previous = decisionsInFlight.get(runId) ?? Promise.resolve();
+  const mine = previous.then(fn, fn);
+  const settled = mine.catch(() => undefined);
+  decisionsInFlight.set(runId, settled);
+  try {
+    return await mine;
+  } finally {
+    if (decisionsInFlight.get(runId) === settled) decisionsInFlight.delete(runId);
+  }
 }
 
 export const registerApprovals: RouteModule = (app, signed) => {
@@ -105,7 +128,9 @@ export const registerApprovals: RouteModule = (app, signed) => {
       const body = c.req.valid('json');
       if (body.run !== id) throw new Problem('validation_failed', `run: the body names "${body.run}" but the path names "${id}"; they must match`);
       const touched: { connector: string; target: string }[] = [];
-      const response = await decide(c, id, verb, body.comment, touched);
+      // Decisions on one run are serialized in this process (the run_decisions key covers other processes),
+      // so an approve racing a reject sees the first one's outcome and answers 409.
+      const response = await decisionLock(id, () => decide(c, id, verb, body.comment, touched));
       if (response.status === 200 && !response.headers.get('idempotency-replayed')) {
         for (const t of touched) void c.get('services').runtime?.reconciler.schedule(t.connector, t.target);
       }

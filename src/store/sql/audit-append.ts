@@ -105,7 +105,8 @@ export class AuditAppender {
         return appended;
       } catch (error) {
         this.head = undefined;
-        if (!this.driver.isUniqueViolation(error) || attempt >= 20) throw error;
+        // Only a lost race for the next seq is worth retrying; any other constraint is the caller's.
+        if (!this.driver.isUniqueViolation(error) || !/audit_events/.test(String(error)) || attempt >= 20) throw error;
       }
     }
   }

@@ -76,6 +76,11 @@ export function runWorkStatements(work: RunWork): SqlStatement[] {
       ),
     );
   }
+  for (const d of work.runDecisions ?? []) {
+    out.push(
+      sql('INSERT INTO run_decisions (run_id, decision, client_id, decided_at) VALUES (?, ?, ?, ?)', d.runId, d.decision, d.clientId ?? null, d.at),
+    );
+  }
   for (const s of work.runStatus ?? []) {
     out.push(
       sql(
