@@ -107,9 +107,10 @@ async function buildFetch(env: WorkerEnv): Promise<Fetch> {
 }
 
 /** Answers every request while the config is unusable: 503, naming the problem (never a secret value). */
-function configProblemResponse(error: ConfigError, request: Request): Response {
-  const detail = `the service is not configured: ${error.problems.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; ')}`;
-  const problem = new Problem('unavailable', detail, { config: error.file, problems: error.problems });
+function configProblemResponse(_error: ConfigError, request: Request): Response {
+  // The details (key paths, client ids, binding names) go to the Worker logs only: callers are not
+  // authenticated yet and must learn nothing about the configuration.
+  const problem = new Problem('unavailable', 'the service configuration is invalid; the Worker logs name each problem');
   return problemResponse(problem, `req_${crypto.randomUUID()}`, new URL(request.url).pathname);
 }
 
@@ -128,7 +129,7 @@ function appFor(env: WorkerEnv): Promise<Fetch> {
         bootLog.error({ config: error.file, problems: error.problems }, 'invalid configuration; answering 503');
       } else {
         built = undefined;
-        bootLog.error({ err: errorSummary(error) }, 'could not start; will retry on the next request');
+        bootLog.error({ error: errorSummary(error) }, 'could not start; will retry on the next request');
       }
     });
   }
