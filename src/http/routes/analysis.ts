@@ -68,6 +68,24 @@ const analysisRoute = createRoute({
   },
 });
 
+/**
+ * Live listings are reused for LISTING_TTL_MS, so a read-only client polling the analysis cannot spend
+ * the cloud API rate limit the reconciler needs (every call would otherwise list the target).
+ */
+const LISTING_TTL_MS = 30_000;
+const listings = new WeakMap<Connector, Map<string, { at: number; rules: Promise<NormalizedRule[]> }>>();
+
+function cachedListing(connector: Connector, target: string, now: number): Promise<NormalizedRule[]> {
+  const byTarget = listings.get(connector) ?? new Map<string, { at: number; rules: Promise<NormalizedRule[]> }>();
+  listings.set(connector, byTarget);
+  const hit = byTarget.get(target);
+  if (hit && now - hit.at < LISTING_TTL_MS) return hit.rules;
+  const rules = connector.list(target);
+  byTarget.set(target, { at: now, rules });
+  rules.catch(() => byTarget.delete(target));
+  return rules;
+}
+
 export const registerAnalysis: RouteModule = (app, signed) => {
   signed.push({ method: 'get', path: '/v1/connectors/{id}/analysis', requirement: { scope: 'runs:read', mutating: false } });
   app.openapi(analysisRoute, async (c) => {
@@ -82,7 +100,7 @@ export const registerAnalysis: RouteModule = (app, signed) => {
     if (!target) throw new Problem('invalid_query', `target: connector "${id}" has several targets; name one of ${targets.join(', ')}`);
     if (!targets.includes(target)) throw new Problem('not_found', `connector "${id}" has no target "${target}" (have: ${targets.join(', ')})`);
 
-    const rules = await connector.list(target);
+    const rules = await cachedListing(connector, target, clock.now());
     const limits: Partial<Record<NormalizedRule['placement'], ReturnType<Connector['limits']>>> = {};
     for (const placement of new Set(rules.map((r) => r.placement))) limits[placement] = connector.limits(target, placement);
     const now = clock.now();
