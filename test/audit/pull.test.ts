@@ -45,8 +45,17 @@ describe('happy: GET /v1/audit/events', () => {
   });
 
   it('filters by client, playbook, run, target, action, outcome and time, keeping the other parameters in Link', async () => {
-    await appendEvents(t.store, 24);
+    // Three minutes of 8 events each (seq 1-8, 9-16, 17-24), so a time window can cut the log in three.
+    const minutes: string[] = [];
+    for (let m = 0; m < 3; m++) {
+      minutes.push(new Date(t.clock.now()).toISOString());
+      await appendEvents(t.store, 8, 1, m * 8);
+      t.clock.advance(60_000);
+    }
+    const [first, second, third] = minutes.map(encodeURIComponent);
     const all = (await pullAll('/v1/audit/events?limit=1000')).events;
+    expect(all.map((e) => e.time)).toEqual(minutes.flatMap((m) => Array(8).fill(m)));
+    const seqs = (from: number, to: number) => (e: AuditEvent) => e.seq >= from && e.seq <= to;
     const cases: [string, (e: AuditEvent) => boolean][] = [
       ['client=tines', (e) => e.clientId === 'tines'],
       ['playbook=block-ip', (e) => e.playbook === 'block-ip'],
@@ -55,8 +64,12 @@ describe('happy: GET /v1/audit/events', () => {
       ['action=request.refused', (e) => e.action === 'request.refused'],
       ['outcome=failure', (e) => e.outcome === 'failure'],
       ['client=soar&outcome=success', (e) => e.clientId === 'soar' && e.outcome === 'success'],
-      [`since=${encodeURIComponent(all[0]?.time ?? '')}`, () => true],
-      [`until=${encodeURIComponent(all[0]?.time ?? '')}`, () => false],
+      [`since=${first}`, seqs(1, 24)],
+      [`until=${first}`, seqs(0, 0)],
+      [`since=${second}`, seqs(9, 24)],
+      [`until=${second}`, seqs(1, 8)],
+      [`since=${second}&until=${third}`, seqs(9, 16)],
+      [`since=${third}&client=tines`, (e) => e.seq >= 17 && e.clientId === 'tines'],
     ];
     for (const [query, keep] of cases) {
       const res = await auditorGet(t, `/v1/audit/events?${query}&limit=4`);

@@ -219,6 +219,8 @@ function controls(cloud: FakeCloud): SimulatorControls {
 
 const fakeHarness: ConnectorHarness = {
   name: 'in-memory test double',
+  // Its writes poll a fake operation (slowOperations) on the clock, as ARM and GCP do.
+  longRunningOperations: true,
   async setup() {
     const clock = new FakeClock();
     const cloud = new FakeCloud(clock);

@@ -9,6 +9,11 @@ import type { FakeClock } from '../support/fake-clock.ts';
  */
 export interface ConnectorHarness {
   name: string;
+  /**
+   * Whether the cloud's writes are long-running operations the connector polls to the end (Azure ARM,
+   * GCP Operations): the contract then checks slow operations are polled. EC2 answers writes synchronously.
+   */
+  longRunningOperations: boolean;
   /** Fresh simulator state and a connector wired to it (fake clock in both). Called before each test. */
   setup(options?: { quotas?: Record<string, number> }): Promise<HarnessInstance>;
 }

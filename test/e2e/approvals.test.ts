@@ -61,7 +61,13 @@ describe('everything else waits for a second person', () => {
     expect(await allowRules('azure-sandbox')).toEqual([]);
     const pending = (await (await e.call('GET', '/v1/runs?status=pending_approval')).json()) as { runs: RunBody[] };
     expect(pending.runs.map((r) => r.id)).toEqual([body.id]);
-    expect((pending.runs[0]?.decision as { reasons: string[] } | undefined)?.reasons.length).toBeGreaterThan(0);
+    // No Cedar policy permits or forbids tcp/9000 from the web tier: the engine says why it waits.
+    expect(pending.runs[0]?.decision).toEqual({
+      decision: 'needs_approval',
+      reasons: ['no auto-approve policy matches allow 10.0.1.0/24 tcp 9000 to tier api'],
+      policies: [],
+      requested_by: 'soar',
+    });
 
     // Four eyes: the requester cannot approve its own run.
     const self = await decide(body.id, 'approve', 'soar');

@@ -147,12 +147,30 @@ describe('connectors', () => {
     const list = (await (await e.call('GET', '/v1/connectors')).json()) as { connectors: { id: string; targets: string[] }[] };
     expect(list.connectors.map((c) => `${c.id}:${c.targets.join(',')}`)).toEqual(['aws-sandbox:edge', 'azure-sandbox:edge', 'gcp-sandbox:edge']);
     expect((await e.call('POST', '/v1/connectors/aws-sandbox/check', { connector: 'aws-sandbox' })).status).toBe(403);
-    for (const id of ['aws-sandbox', 'azure-sandbox', 'gcp-sandbox']) {
+    const awsActions = ['CreateNetworkAclEntry', 'ReplaceNetworkAclEntry', 'DeleteNetworkAclEntry', 'AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress', 'CreateSecurityGroup', 'CreateTags', 'DeleteTags', 'ModifyNetworkInterfaceAttribute'];
+    const expectedChecks: Record<string, string[]> = {
+      'aws-sandbox': [
+        'network ACL acl-0a1b2c3d4e5f60001 exists in vpc-0a1b2c3d4e5f60001',
+        'rule-number band 100-199 is evaluated before any allow-all entry',
+        'security group sg-0a1b2c3d4e5f60001 exists in vpc-0a1b2c3d4e5f60001',
+        'may call DescribeSecurityGroupRules',
+        'may call DescribeNetworkInterfaces',
+        ...awsActions.map((action) => `may call ${action} (DryRun)`),
+      ],
+      'azure-sandbox': ['nsg.read', 'nsg.capacity', 'band.free', 'networkInterfaces.read'],
+      'gcp-sandbox': [
+        'network default exists (compute.networks.get)',
+        'firewall rules can be listed (compute.firewalls.list)',
+        'quarantine zone us-central1-a exists (compute.zones.get)',
+      ],
+    };
+    for (const [id, names] of Object.entries(expectedChecks)) {
       const res = await e.call('POST', `/v1/connectors/${id}/check`, { connector: id }, { client: 'operator' });
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { ok: boolean; targets: { checks: unknown[] }[] };
-      expect(body.ok).toBe(true);
-      expect(body.targets[0]?.checks.length).toBeGreaterThan(0);
+      const body = (await res.json()) as { connector: string; ok: boolean; targets: { target: string; ok: boolean; checks: { name: string; ok: boolean }[] }[] };
+      expect(body).toMatchObject({ connector: id, ok: true });
+      expect(body.targets.map((t) => [t.target, t.ok])).toEqual([['edge', true]]);
+      expect(body.targets[0]?.checks.map((c) => [c.name, c.ok])).toEqual(names.map((name) => [name, true]));
     }
     const checked = (await e.services.store.auditAfter(0, 10_000)).filter((a) => a.action === 'connector.checked');
     expect(checked).toHaveLength(3);

@@ -18,7 +18,7 @@ describe('happy: access log', () => {
     t = await createTestApp();
     const release = t.things.hold();
     const pending = t.app.request(THINGS_PATH, signedFor(t));
-    await new Promise((r) => setTimeout(r, 20));
+    await t.things.arrived(1);
     t.clock.advance(1234);
     release();
     const res = await pending;

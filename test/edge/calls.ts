@@ -8,6 +8,8 @@ export const secretOf: Record<string, string> = {
   rotating: SECRETS.rotatingNew,
   reader: SECRETS.reader,
   auditor: SECRETS.auditor,
+  approver: SECRETS.approver,
+  operator: SECRETS.operator,
 };
 
 /** The init of a signed call as client `soar` at the app's current time (POST with a valid thing unless told). */

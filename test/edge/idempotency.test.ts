@@ -3,7 +3,7 @@
  * Idempotency-Replayed, 422 on another payload, 409 while in flight, the webhook-id as the default key,
  * released keys after refusals, and exactly-once execution under concurrent same-key calls.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OTHER_THINGS_PATH, THINGS_PATH, type TestApp, createTestApp, thingJson } from '../support/app.ts';
 import { freshId } from '../support/sign.ts';
 import { sendSigned, signedFor } from './calls.ts';
@@ -90,7 +90,7 @@ describe('error: key conflicts', () => {
   it('refuses the same key while the first call is in flight (409), then replays once it completes', async () => {
     const release = t.things.hold();
     const first = t.app.request(THINGS_PATH, signedFor(t, { idempotencyKey: 'slow' }));
-    await new Promise((r) => setTimeout(r, 20));
+    await t.things.arrived(1);
     const second = await sendSigned(t, THINGS_PATH, { idempotencyKey: 'slow' });
     const body = await expectRefusal(t, second, { status: 409, code: 'idempotency_in_flight', detail: /has not finished; retry later/ });
     expect(body.idempotency_key).toBe('slow');
@@ -147,7 +147,12 @@ describe('security: concurrent same-key calls execute exactly once', () => {
     const release = t.things.hold();
     const inits = Array.from({ length: 10 }, () => signedFor(t, { idempotencyKey: 'held' }));
     const pending = inits.map((init) => t.app.request(THINGS_PATH, init));
-    await new Promise((r) => setTimeout(r, 50));
+    // The first is inside the handler (held); the nine others are refused while it is: their refusals are audited.
+    await t.things.arrived(1);
+    await vi.waitFor(async () => {
+      const refused = (await t.audit()).filter((e) => e.action === 'request.refused');
+      expect(refused.map((e) => e.detail?.code)).toEqual(Array(9).fill('idempotency_in_flight'));
+    });
     release();
     const outcomes = settle(await Promise.all(pending));
     expect(t.things.executions).toBe(1);

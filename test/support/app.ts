@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRoute, z } from '@hono/zod-openapi';
 import { type App, type RouteModule, type SignedRouteInfo, buildApp } from '../../src/app.ts';
+import type { AuditRuntime } from '../../src/audit/runtime.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';
 import type { ClientConfig } from '../../src/config/schema.ts';
 import { edgeEvent, runMutation } from '../../src/http/admission.ts';
@@ -15,8 +16,9 @@ import { authenticate } from '../../src/http/auth.ts';
 import { ClientRegistry } from '../../src/http/clients.ts';
 import { Problem } from '../../src/http/problem.ts';
 import { createPinoLogger } from '../../src/log/pino.ts';
-import type { EdgeSettings, Services } from '../../src/services.ts';
+import type { EdgeSettings, Logger, Runtime, Services } from '../../src/services.ts';
 import type { SqlStore } from '../../src/store/sql/store.ts';
+import type { Store } from '../../src/store/types.ts';
 import { createSqliteStore } from '../../src/store/sqlite/index.ts';
 import { FakeClock } from './fake-clock.ts';
 import { testSecret } from './sign.ts';
@@ -38,6 +40,9 @@ export class LogCapture {
 /** Counts what the test route actually executed, and can hold executions open (concurrency tests). */
 export class ThingsState {
   executions = 0;
+  /** Executions that reached the gate (held or not), so tests know a request is inside the handler. */
+  private arrivals = 0;
+  private arrivalWaiters: { n: number; resolve: () => void }[] = [];
   private gate: Promise<void> | undefined;
   /** Holds every execution until the returned function is called. */
   hold(): () => void {
@@ -51,7 +56,17 @@ export class ThingsState {
     };
   }
   async waitGate(): Promise<void> {
+    this.arrivals += 1;
+    for (const waiter of this.arrivalWaiters.filter((w) => this.arrivals >= w.n)) waiter.resolve();
+    this.arrivalWaiters = this.arrivalWaiters.filter((w) => this.arrivals < w.n);
     if (this.gate) await this.gate;
+  }
+  /** Resolves once `n` executions in total have reached the gate (a signal, not a sleep). */
+  arrived(n: number): Promise<void> {
+    if (this.arrivals >= n) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.arrivalWaiters.push({ n, resolve });
+    });
   }
 }
 
@@ -120,6 +135,9 @@ export const SECRETS = {
   rotatingNew: testSecret(),
   reader: testSecret(),
   auditor: testSecret(),
+  /** Clients of the runtime app only (test/support/runtime.ts RUNTIME_CLIENTS). */
+  approver: testSecret(),
+  operator: testSecret(),
 };
 export const TOKENS = {
   reader: `reader-token-${crypto.randomUUID()}`,
@@ -168,6 +186,10 @@ export interface TestAppOptions {
   things?: ThingsState;
   /** Route modules registered after the test routes. */
   modules?: RouteModule[];
+  /** Playbooks, connectors and reconciler over this app's store (test/support/runtime.ts simulatedRuntime). */
+  runtime?: (deps: { store: Store; clock: FakeClock; log: Logger }) => Runtime;
+  /** The audit checkpoint signer. */
+  audit?: AuditRuntime;
 }
 
 export interface TestApp {
@@ -208,6 +230,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
     version: '0.0.0-test',
   };
+  if (options.runtime) services.runtime = options.runtime({ store: sqlite.store, clock, log: services.log });
+  if (options.audit) services.audit = options.audit;
   const { app, signedRoutes } = buildApp(services, [thingsModule(things), ...(options.modules ?? [])]);
   const self: TestApp = {
     app,

@@ -29,7 +29,7 @@ export const OPERATOR_SECRET = 'whsec_b3BlcmF0b3Itc2VjcmV0LWZvci1lbmQtdG8tZW5kLX
  */
 export interface E2E extends Composed {
   clock: FakeClock;
-  sims: { aws: Simulator; azure: Simulator; gcp: Simulator };
+  sims: Sims;
   logs: string[];
   /** A signed request to the app (client "soar" unless another is named). */
   call(method: string, path: string, body?: unknown, opts?: { client?: 'soar' | 'approver' | 'operator'; headers?: Record<string, string> }): Promise<Response>;
@@ -45,20 +45,31 @@ export interface RunBody {
   [k: string]: unknown;
 }
 
-export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: string } = {}): Promise<E2E> {
-  const clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
-  const simOptions = { clock, ...options.simulator };
-  const sims = {
-    aws: awsEc2.createSimulator(simOptions),
-    azure: azureNsg.createSimulator(simOptions),
-    gcp: gcpFirewall.createSimulator(simOptions),
+/** The three clouds' simulators (seeded with the sandbox config's VPC, NSG and network). */
+export function createSimulators(options: SimulatorOptions): Sims {
+  return {
+    aws: awsEc2.createSimulator(options),
+    azure: azureNsg.createSimulator(options),
+    gcp: gcpFirewall.createSimulator(options),
   };
-  const msw = setupServer(...awsMsw(sims.aws), ...azureMsw(sims.azure), ...gcpMsw(sims.gcp));
-  msw.listen({ onUnhandledRequest: 'error' });
+}
 
+export interface Sims {
+  aws: Simulator;
+  azure: Simulator;
+  gcp: Simulator;
+}
+
+/** msw handlers that answer the real SDKs' HTTP with the simulators. */
+export const simulatorHandlers = (sims: Sims) => [...awsMsw(sims.aws), ...azureMsw(sims.azure), ...gcpMsw(sims.gcp)];
+
+/**
+ * The repo's sandbox config with a data directory, the e2e clients (soar, approver, operator) and
+ * real (non-simulated) connectors, whose SDK traffic msw routes to the simulators.
+ */
+export function e2eConfigText(dir: string, tiers?: string): string {
   const repoConfig = readFileSync(resolve('portcullis.config.yaml'), 'utf8');
-  const configText = repoConfig
+  return repoConfig
     .replace(/^sandbox: true/m, 'sandbox: false')
     .replace(/^dataDir: .*/m, `dataDir: ${JSON.stringify(dir)}`)
     .replace(/^log: .*/m, 'log: { level: info }')
@@ -74,8 +85,18 @@ export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: 
     secrets: [{ env: E2E_OPERATOR_SECRET }]
 
 `)
-    .replace(/^tiers:[\s\S]*?\n\n/m, `${options.tiers ?? 'tiers:\n  web: { cidrs: [10.0.1.0/24] }\n  api: { targets: [] }'}\n\n`)
+    .replace(/^tiers:[\s\S]*?\n\n/m, `${tiers ?? 'tiers:\n  web: { cidrs: [10.0.1.0/24] }\n  api: { targets: [] }'}\n\n`)
     .replace(/ {4}simulator: true\n/g, '    simulator: false\n');
+}
+
+export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: string } = {}): Promise<E2E> {
+  const clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
+  const sims = createSimulators({ clock, ...options.simulator });
+  const msw = setupServer(...simulatorHandlers(sims));
+  msw.listen({ onUnhandledRequest: 'error' });
+
+  const configText = e2eConfigText(dir, options.tiers);
   const config = parseConfig(configText, 'e2e.config.yaml');
   const logs: string[] = [];
   const sink = new Writable({
