@@ -116,6 +116,27 @@ export function requestFingerprint(c: Context<AppEnv>): Promise<string> {
 }
 
 /**
+ * Refuses, before any validation, a signed mutating call whose webhook-id this client already used for
+ * another request (another route, body or Idempotency-Key): a captured message replayed elsewhere is
+ * answered 409 webhook_id_reused and audited as such, never as a validation error. Writes nothing; a
+ * redelivery of the same request passes and is answered from its idempotency record.
+ */
+export async function refuseReusedWebhookId(c: Context<AppEnv>): Promise<void> {
+  const client = c.get('client');
+  const webhookId = c.get('webhookId');
+  if (!client || !webhookId) return;
+  const seen = await c.get('services').store.replaySeen(client.id, webhookId);
+  if (!seen) return;
+  const key = parseIdempotencyKey(c.req.header('idempotency-key')) ?? `webhook:${webhookId}`;
+  if (seen.fingerprint !== `${await requestFingerprint(c)}|${key}`) {
+    throw new Problem(
+      'webhook_id_reused',
+      `webhook-id ${webhookId} was already used at ${new Date(seen.seenAt).toISOString()} for a different request; every message needs a fresh id`,
+    );
+  }
+}
+
+/**
  * Remembers the webhook-id of a signed call that is not a mutation (reads, dry runs), so the same
  * signed message cannot be used twice on any route within the replay window.
  */

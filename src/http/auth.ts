@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Scope } from '../config/schema.ts';
-import { admitSignedRead } from './admission.ts';
+import { admitSignedRead, refuseReusedWebhookId } from './admission.ts';
 import { hasScope } from './clients.ts';
 import type { AppEnv } from './env.ts';
 import { Problem } from './problem.ts';
@@ -65,6 +65,7 @@ export function authenticate(requirement: AuthRequirement): MiddlewareHandler<Ap
     }
 
     if (!requirement.mutating) await admitSignedRead(c);
+    else await refuseReusedWebhookId(c);
 
     if (requirement.mutating) {
       const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();

@@ -51,6 +51,11 @@ export interface UnitOfWork extends RunWork {
 export interface Store {
   /** Replay guard and idempotency check in one atomic step, before a handler runs. */
   admit(request: AdmitRequest): Promise<AdmitResult>;
+  /**
+   * What the replay guard remembers of a client's webhook-id: the bound fingerprint
+   * (`<request fingerprint>|<idempotency key>`) and when it was first seen. Reads nothing else.
+   */
+  replaySeen(clientId: string, webhookId: string): Promise<{ fingerprint: string; seenAt: number } | undefined>;
   /** Commits a unit of work atomically; returns the audit events as appended (with seq and hashes). */
   commit(work: UnitOfWork): Promise<AuditEvent[]>;
   /** Deletes replay-guard rows older than the window and expired idempotency records; returns how many went. */

@@ -22,7 +22,7 @@ async function request(inputs: Record<string, unknown>) {
 }
 
 const decide = (id: string, verb: 'approve' | 'reject', client: 'soar' | 'approver') =>
-  e.call('POST', `/v1/runs/${id}/${verb}`, { run: id, comment: 'reviewed' }, { client });
+  e.call('POST', `/v1/runs/${id}/${verb}`, { run: id, decision: verb, comment: 'reviewed' }, { client });
 
 describe('standard requests approve themselves', () => {
   it('applies tcp/443 from the web tier with no human', async () => {
@@ -92,10 +92,19 @@ describe('everything else waits for a second person', () => {
 
   it('decides a run once even when approve and reject race: one 200, one 409, nothing applied twice', async () => {
     const { body } = await request({ from: 'web', to: 'api', protocol: 'tcp', port: 9003 });
-    const [a, b] = await Promise.all([decide(body.id, 'approve', 'approver'), e.call('POST', `/v1/runs/${body.id}/reject`, { run: body.id }, { client: 'operator' })]);
+    const [a, b] = await Promise.all([decide(body.id, 'approve', 'approver'), e.call('POST', `/v1/runs/${body.id}/reject`, { run: body.id, decision: 'reject' }, { client: 'operator' })]);
     expect([a.status, b.status].sort()).toEqual([200, 409]);
     const decisions = (await e.services.store.auditAfter(0, 1000)).filter((x) => x.runId === body.id && /run\.(approved|rejected)/.test(x.action));
     expect(decisions).toHaveLength(1);
+  });
+
+  it('refuses a signed body whose decision is not the one in the path (a /reject message sent to /approve)', async () => {
+    const { body } = await request({ from: 'web', to: 'api', protocol: 'tcp', port: 9004 });
+    const res = await e.call('POST', `/v1/runs/${body.id}/approve`, { run: body.id, decision: 'reject' }, { client: 'approver' });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/decision: the signed body says "reject" but the path is \/approve/);
+    const run = (await (await e.call('GET', `/v1/runs/${body.id}`)).json()) as RunBody;
+    expect(run.status).toBe('pending_approval');
   });
 
   it('a rejected run applies nothing', async () => {

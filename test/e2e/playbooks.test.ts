@@ -54,7 +54,12 @@ describe('block-ip and unblock-ip', () => {
 
   it('a dry run returns the cloud operations per target and changes nothing', async () => {
     const before = [e.sims.aws, e.sims.azure, e.sims.gcp].map((s) => s.controls.writeCalls());
-    const res = await e.call('POST', '/v1/playbooks/block-ip/runs?dry_run=true', { playbook: 'block-ip', inputs: { indicators: ['198.18.0.0/15'.replace('198.18.0.0/15', '192.0.2.9')] } });
+    const dry = { playbook: 'block-ip', inputs: { indicators: ['192.0.2.9'] }, dry_run: true };
+    // The signed body must agree with the (unsigned) query: a dry run cannot be turned into a real run.
+    const unsignedDry = await e.call('POST', '/v1/playbooks/block-ip/runs', dry);
+    expect(unsignedDry.status).toBe(422);
+    expect(((await unsignedDry.json()) as { detail: string }).detail).toMatch(/dry_run: the query says false but the signed body says true/);
+    const res = await e.call('POST', '/v1/playbooks/block-ip/runs?dry_run=true', dry);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { dry_run: boolean; targets: { connector: string; operations: { op: string; rule: { cidrs: string[]; action: string } }[] }[] };
     expect(body.dry_run).toBe(true);

@@ -62,13 +62,13 @@ async function pendingRun(t: TestApp): Promise<string> {
   return runId(res);
 }
 
-/** Approve and reject bind the signed body to the run in the path; a fresh comment makes each body differ. */
-const decisionSample = (): RouteSample => ({
+/** Approve and reject bind the signed body to the run and the decision in the path; a fresh comment makes each body differ. */
+const decisionSample = (decision: 'approve' | 'reject'): RouteSample => ({
   clientId: 'approver',
   status: 200,
   setup: async (t) => {
     const id = await pendingRun(t);
-    return { params: { id }, body: () => JSON.stringify({ run: id, comment: freshId() }) };
+    return { params: { id }, body: () => JSON.stringify({ run: id, decision, comment: freshId() }) };
   },
 });
 
@@ -76,8 +76,8 @@ export const SAMPLES: Record<string, RouteSample> = {
   'POST /v1/test/things': { body: () => thingJson(freshId()), status: 201 },
   'POST /v1/test/other-things': { body: () => thingJson(freshId()), status: 201 },
   'POST /v1/playbooks/{name}/runs': { path: '/v1/playbooks/block-ip/runs', body: blockBody, status: 202 },
-  'POST /v1/runs/{id}/approve': decisionSample(),
-  'POST /v1/runs/{id}/reject': decisionSample(),
+  'POST /v1/runs/{id}/approve': decisionSample('approve'),
+  'POST /v1/runs/{id}/reject': decisionSample('reject'),
   'POST /v1/connectors/{id}/check': {
     clientId: 'operator',
     path: '/v1/connectors/aws-sandbox/check',

@@ -13,6 +13,9 @@ import { signedOnlySecurity } from './security.ts';
 const decisionBody = z
   .object({
     run: z.string().openapi({ description: 'Must equal the run id in the path (binds the signed body to the route).' }),
+    decision: z.enum(['approve', 'reject']).openapi({
+      description: 'Must equal the verb in the path: the signature does not cover the path, so the signed body says what is decided.',
+    }),
     comment: z.string().max(1000).optional(),
   })
   .strict();
@@ -24,7 +27,7 @@ const route = (verb: 'approve' | 'reject') =>
     tags: ['approvals'],
     summary: verb === 'approve' ? 'Approve a run waiting for a second person' : 'Reject a run waiting for approval',
     description:
-      'Needs the approve scope and a client other than the requester (four eyes). A run can be decided once, before its approval window (approvals.expireAfterHours) ends.',
+      'Body {"run": "<id>", "decision": "approve"|"reject", "comment": "…"}. Needs the approve scope and a client other than the requester (four eyes). A run can be decided once, before its approval window (approvals.expireAfterHours) ends.',
     security: signedOnlySecurity,
     request: {
       params: z.object({ id: z.string().max(80) }),
@@ -127,6 +130,9 @@ export const registerApprovals: RouteModule = (app, signed) => {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       if (body.run !== id) throw new Problem('validation_failed', `run: the body names "${body.run}" but the path names "${id}"; they must match`);
+      if (body.decision !== verb) {
+        throw new Problem('validation_failed', `decision: the signed body says "${body.decision}" but the path is /${verb}; they must match`);
+      }
       const touched: { connector: string; target: string }[] = [];
       // Decisions on one run are serialized in this process (the run_decisions key covers other processes),
       // so an approve racing a reject sees the first one's outcome and answers 409.

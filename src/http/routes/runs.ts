@@ -19,6 +19,10 @@ const runBody = z
   .object({
     playbook: z.string().openapi({ description: 'Must equal the playbook in the path (binds the signed body to the route).' }),
     inputs: z.record(z.string(), z.unknown()).openapi({ description: "The playbook's inputs (see the playbook file)." }),
+    dry_run: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Must be true with ?dry_run=true (and absent or false without): the signature does not cover the query.' }),
   })
   .strict();
 
@@ -89,6 +93,14 @@ export const registerRuns: RouteModule = (app, signed) => {
       throw new Problem('validation_failed', detail, { errors });
     }
     const dryRun = c.req.valid('query').dry_run === 'true';
+    // The query is not signed: the body must say the same, so a signed dry run can never be replayed
+    // as a real change (or the other way round) by editing the URL.
+    if (dryRun !== (body.dry_run === true)) {
+      throw new Problem(
+        'validation_failed',
+        `dry_run: the query says ${dryRun} but the signed body says ${body.dry_run === true}; put "dry_run": true in the body of a dry run`,
+      );
+    }
     const runId = `run_${crypto.randomUUID()}`;
     const now = services.clock.now();
     const ctx = { store: services.store, connectors: runtime.connectors, catalog: runtime.catalog, tiers: runtime.tiers, now, runId };

@@ -86,7 +86,7 @@ export class AuditAppender {
       }
       await this.driver.batch(group.flatMap((one, i) => [...one.statements, ...(chained[i] ?? []).map(insertEvent)]));
       this.head = head;
-      group.forEach((one, i) => one.resolve(chained[i] ?? []));
+      for (const [i, one] of group.entries()) one.resolve(chained[i] ?? []);
       return true;
     } catch {
       this.head = undefined;

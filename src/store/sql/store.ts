@@ -70,7 +70,7 @@ export class SqlStore implements Store {
         sql(
           `INSERT INTO idempotency (client_id, key, fingerprint, state, locked_until, created_at, expires_at)
            SELECT ?, ?, ?, 'in_flight', ?, ?, ?
-           WHERE NOT EXISTS (SELECT 1 FROM replay_guard WHERE webhook_id = ? AND (client_id <> ? OR fingerprint <> ?))
+           WHERE NOT EXISTS (SELECT 1 FROM replay_guard WHERE client_id = ? AND webhook_id = ? AND fingerprint <> ?)
            ON CONFLICT DO NOTHING`,
           r.clientId,
           r.idempotencyKey,
@@ -78,8 +78,8 @@ export class SqlStore implements Store {
           r.now + r.inFlightLockMs,
           r.now,
           r.now + r.idempotencyTtlMs,
-          r.webhookId ?? '',
           r.clientId,
+          r.webhookId ?? '',
           bound,
         ),
       );
@@ -87,18 +87,23 @@ export class SqlStore implements Store {
     const changes = statements.length ? await this.driver.batch(statements) : [];
 
     if (r.webhookId && changes[0] === 0) {
-      const [seen] = await this.driver.all<{ client_id: string; fingerprint: string; seen_at: number }>(
-        'SELECT client_id, fingerprint, seen_at FROM replay_guard WHERE webhook_id = ?',
-        [r.webhookId],
-      );
+      const seen = await this.replaySeen(r.clientId, r.webhookId);
       // Reads have no idempotency record to answer from: any second use of their id is a replay.
-      if (seen && (seen.client_id !== r.clientId || seen.fingerprint !== bound || r.idempotencyKey === undefined)) {
-        return { kind: 'webhook_reused', firstSeenAt: seen.seen_at };
+      if (seen && (seen.fingerprint !== bound || r.idempotencyKey === undefined)) {
+        return { kind: 'webhook_reused', firstSeenAt: seen.seenAt };
       }
     }
     if (r.idempotencyKey === undefined) return { kind: 'fresh' };
     if (changes.at(-1) === 1) return { kind: 'fresh' };
     return this.resolveExistingKey(r);
+  }
+
+  async replaySeen(clientId: string, webhookId: string): Promise<{ fingerprint: string; seenAt: number } | undefined> {
+    const [row] = await this.driver.all<{ fingerprint: string; seen_at: number }>(
+      'SELECT fingerprint, seen_at FROM replay_guard WHERE client_id = ? AND webhook_id = ?',
+      [clientId, webhookId],
+    );
+    return row ? { fingerprint: row.fingerprint, seenAt: row.seen_at } : undefined;
   }
 
   private async resolveExistingKey(r: AdmitRequest): Promise<AdmitResult> {
