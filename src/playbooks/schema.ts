@@ -28,11 +28,11 @@ export type PlaybookAction = (typeof ACTIONS)[number];
 /** The scope a client needs to run a playbook of each action, unless the playbook names another. */
 export const DEFAULT_SCOPE: Record<PlaybookAction, (typeof SCOPES)[number]> = {
   block: 'block',
-  unblock: 'block',
+  unblock: 'unblock',
   allow: 'allow',
   revoke: 'allow',
   quarantine: 'quarantine',
-  release: 'quarantine',
+  release: 'release',
   // A cleanup removes rules found redundant by the analysis: an operator's change, not a responder's.
   cleanup: 'admin',
 };

@@ -43,6 +43,14 @@ describe('block-ip and unblock-ip', () => {
     expect(((await (await e.call('GET', '/v1/blocks')).json()) as { blocks: unknown[] }).blocks).toEqual([]);
   });
 
+  it('a client that may block cannot unblock: undo has its own scope', async () => {
+    const block = await e.call('POST', '/v1/playbooks/block-ip/runs', { playbook: 'block-ip', inputs: { indicators: '203.0.113.8' } }, { client: 'detector' });
+    expect(block.status).toBe(202);
+    const unblock = await e.call('POST', '/v1/playbooks/unblock-ip/runs', { playbook: 'unblock-ip', inputs: { indicators: '203.0.113.8' } }, { client: 'detector' });
+    expect(unblock.status).toBe(403);
+    expect(((await unblock.json()) as { code: string; detail: string }).detail).toMatch(/lacks the "unblock" scope/);
+  });
+
   it('blocks IPv6 and egress when asked', async () => {
     const { run } = await e.run('block-ip', { indicators: ['2001:db8:7::/64'], direction: 'both' });
     expect(run.status).toBe('applied');

@@ -21,6 +21,7 @@ import { FakeClock } from './fake-clock.ts';
 export const REQUESTER_SECRET = 'whsec_cmVxdWVzdGVyLXNlY3JldC1mb3ItZW5kLXRvLWVuZC10ZXN0cw==';
 export const APPROVER_SECRET = 'whsec_YXBwcm92ZXItc2VjcmV0LWZvci1lbmQtdG8tZW5kLXRlc3RzIQ==';
 export const OPERATOR_SECRET = 'whsec_b3BlcmF0b3Itc2VjcmV0LWZvci1lbmQtdG8tZW5kLXRlc3RzIQ==';
+export const DETECTOR_SECRET = 'whsec_ZGV0ZWN0b3Itc2VjcmV0LWZvci1lbmQtdG8tZW5kLXRlc3RzIQ==';
 
 /**
  * The whole service in-process, exactly as `portcullis serve` composes it (src/compose.ts), with the
@@ -32,7 +33,7 @@ export interface E2E extends Composed {
   sims: Sims;
   logs: string[];
   /** A signed request to the app (client "soar" unless another is named). */
-  call(method: string, path: string, body?: unknown, opts?: { client?: 'soar' | 'approver' | 'operator'; headers?: Record<string, string> }): Promise<Response>;
+  call(method: string, path: string, body?: unknown, opts?: { client?: 'soar' | 'approver' | 'operator' | 'detector'; headers?: Record<string, string> }): Promise<Response>;
   /** Runs a playbook and waits for every reconcile pass to finish; returns the run as GET /v1/runs/{id} shows it. */
   run(playbook: string, inputs: Record<string, unknown>): Promise<{ status: number; run: RunBody }>;
   close(): Promise<void>;
@@ -75,7 +76,7 @@ export function e2eConfigText(dir: string, tiers?: string): string {
     .replace(/^log: .*/m, 'log: { level: info }')
     .replace(/^clients:[\s\S]*?\n\n/m, `clients:
   - id: soar
-    scopes: [block, allow, quarantine, approve, runs:read, audit:read]
+    scopes: [block, unblock, allow, quarantine, release, approve, runs:read, audit:read]
     secrets: [{ env: E2E_SOAR_SECRET }]
   - id: approver
     scopes: [approve, runs:read]
@@ -83,6 +84,9 @@ export function e2eConfigText(dir: string, tiers?: string): string {
   - id: operator
     scopes: [admin]
     secrets: [{ env: E2E_OPERATOR_SECRET }]
+  - id: detector
+    scopes: [block]
+    secrets: [{ env: E2E_DETECTOR_SECRET }]
 
 `)
     .replace(/^tiers:[\s\S]*?\n\n/m, `${tiers ?? 'tiers:\n  web: { cidrs: [10.0.1.0/24] }\n  api: { targets: [] }'}\n\n`)
@@ -105,7 +109,7 @@ export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: 
       done();
     },
   });
-  const env: Record<string, string> = { E2E_SOAR_SECRET: REQUESTER_SECRET, E2E_APPROVER_SECRET: APPROVER_SECRET, E2E_OPERATOR_SECRET: OPERATOR_SECRET };
+  const env: Record<string, string> = { E2E_SOAR_SECRET: REQUESTER_SECRET, E2E_APPROVER_SECRET: APPROVER_SECRET, E2E_OPERATOR_SECRET: OPERATOR_SECRET, E2E_DETECTOR_SECRET: DETECTOR_SECRET };
   const composed = await composeServices({
     registry: await loadConnectorRegistry(),
     config,
@@ -119,7 +123,7 @@ export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: 
   const call: E2E['call'] = async (method, path, body, opts = {}) => {
     const text = body === undefined ? '' : JSON.stringify(body);
     const client = opts.client ?? 'soar';
-    const secret = { soar: REQUESTER_SECRET, approver: APPROVER_SECRET, operator: OPERATOR_SECRET }[client];
+    const secret = { soar: REQUESTER_SECRET, approver: APPROVER_SECRET, operator: OPERATOR_SECRET, detector: DETECTOR_SECRET }[client];
     const headers = await signHeaders(secret, text, undefined, Math.floor(clock.now() / 1000));
     return composed.app.request(path, {
       method,

@@ -67,7 +67,7 @@ function playbookScope(c: Context<AppEnv>): Scope {
   return 'block';
 }
 
-const RUN_SCOPES: Scope[] = ['block', 'allow', 'quarantine'];
+const RUN_SCOPES: Scope[] = ['block', 'unblock', 'allow', 'quarantine', 'release'];
 
 export const registerRuns: RouteModule = (app, signed) => {
   signed.push({ method: 'post', path: '/v1/playbooks/{name}/runs', requirement: { scope: 'block', mutating: true } });
