@@ -6,7 +6,7 @@ import { FakeClock } from '../../test/support/fake-clock.ts';
 import { type AwsEc2Config, awsEc2ConfigSchema } from './config.ts';
 import { AwsEc2Connector } from './connector/connector.ts';
 import { defaultQuotas } from './simulator/context.ts';
-import { createEc2Simulator, type Ec2Simulator } from './simulator/index.ts';
+import { createEc2Simulator, type Ec2Simulator, type Ec2SimulatorOptions } from './simulator/index.ts';
 import { mswHandlers } from './simulator/msw.ts';
 import { SEED_INSTANCE_ID, SEED_NACL_ID, SEED_SG_ID, SEED_VPC_ID } from './simulator/seed.ts';
 
@@ -32,11 +32,18 @@ export function testContext(clock: FakeClock): ConnectorContext {
 }
 
 /** A simulator behind msw (onUnhandledRequest: 'error') and a connector on the fake clock, wired to it. */
-export function startAws(options: { quotas?: Record<string, number>; target?: Partial<AwsEc2Config['targets'][number]> } = {}) {
+export function startAws(
+  options: {
+    quotas?: Record<string, number>;
+    target?: Partial<AwsEc2Config['targets'][number]>;
+    /** Simulator switches (e.g. `writeRateLimits`: EC2's per-action token buckets). */
+    sim?: Omit<Ec2SimulatorOptions, 'clock' | 'quotas'>;
+  } = {},
+) {
   const clock = new FakeClock();
   // Only this simulator's quota names are passed on; other clouds' names (rulesPerNsg…) mean nothing here.
   const quotas = Object.fromEntries(Object.entries(options.quotas ?? {}).filter(([name]) => name in defaultQuotas));
-  const sim: Ec2Simulator = createEc2Simulator({ clock, quotas });
+  const sim: Ec2Simulator = createEc2Simulator({ ...options.sim, clock, quotas });
   const server = setupServer(...mswHandlers(sim));
   server.listen({ onUnhandledRequest: 'error' });
   const connector = new AwsEc2Connector('aws', testConfig(options.target), testContext(clock));
@@ -72,6 +79,8 @@ export const allowRule = (cidrs: string[], extra: Partial<NormalizedRule> = {}):
 
 export const awsHarness: ConnectorHarness = {
   name: 'aws-ec2',
+  // EC2 writes (CreateNetworkAclEntry, AuthorizeSecurityGroupIngress...) are done when they answer.
+  longRunningOperations: false,
   async setup(options) {
     const { clock, sim, connector, stop } = startAws(options?.quotas ? { quotas: options.quotas } : {});
     const instance: HarnessInstance = {

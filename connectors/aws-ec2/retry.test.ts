@@ -48,26 +48,34 @@ describe('throttling and transient errors are retried by the shared policy', () 
     expect(result?.calls[1]?.attempts).toHaveLength(1);
   });
 
-  it('copes with the real EC2 write rate limit (token bucket) by waiting', async () => {
+  it('copes with the real EC2 write rate limit (token bucket) by waiting on the clock until a token refills', async () => {
     aws.stop();
-    aws = startAws();
-    // Drain the CreateNetworkAclEntry bucket (50 tokens) out of band, then ask for one more create.
-    const { createEc2Simulator } = await import('./simulator/index.ts');
-    const limited = createEc2Simulator({ clock: aws.clock, writeRateLimits: true });
-    const call = () =>
-      limited.fetch(
+    aws = startAws({ sim: { writeRateLimits: true } });
+    // Other writers in the account drain the CreateNetworkAclEntry bucket (50 tokens; dry runs take tokens too).
+    const dryRunCreate = () =>
+      aws.sim.fetch(
         new Request('https://ec2.us-east-1.amazonaws.com/', {
           method: 'POST',
           headers: { authorization: 'AWS4-HMAC-SHA256 test', 'content-type': 'application/x-www-form-urlencoded' },
-          body: 'Action=DeleteNetworkAclEntry&NetworkAclId=acl-0a1b2c3d4e5f60001&RuleNumber=5&Egress=false',
+          body: 'Action=CreateNetworkAclEntry&DryRun=true&NetworkAclId=acl-0a1b2c3d4e5f60001&RuleNumber=5&Egress=false&Protocol=-1&RuleAction=deny&CidrBlock=203.0.113.9/32',
         }),
       );
-    const statuses: number[] = [];
-    for (let i = 0; i < 51; i++) statuses.push((await call()).status);
-    expect(statuses.filter((s) => s === 503)).toHaveLength(1);
-    aws.clock.advance(200); // 5 tokens per second: one token after 200 ms
-    expect((await call()).status).toBe(400);
-    expect(limited.controls.throttledCalls()).toBe(1);
+    const drained: number[] = [];
+    for (let i = 0; i < 50; i++) drained.push((await dryRunCreate()).status);
+    expect(drained.every((s) => s === 412)).toBe(true); // DryRunOperation: allowed, a token taken
+    expect(aws.sim.controls.throttledCalls()).toBe(0);
+    const slept = aws.clock.sleeps.length;
+
+    const [result] = await aws.connector.apply(TARGET_ID, [{ op: 'create', rule: blockRule('203.0.113.7/32') }]);
+    expect(result?.ok).toBe(true);
+    const attempts = result?.calls.find((c) => c.operation === 'CreateNetworkAclEntry')?.attempts ?? [];
+    expect(attempts[0]).toMatchObject({ outcome: 'retryable', code: 'RequestLimitExceeded', status: 503 });
+    expect(attempts.at(-1)?.outcome).toBe('ok');
+    expect(attempts.filter((a) => a.outcome === 'retryable').length).toBe(aws.sim.controls.throttledCalls());
+    // 5 tokens per second: the create could only pass once the clock had moved at least 200 ms.
+    const waited = aws.clock.sleeps.slice(slept).reduce((sum, ms) => sum + ms, 0);
+    expect(waited).toBeGreaterThanOrEqual(200);
+    expect(await aws.connector.list(TARGET_ID)).toContainEqual(expect.objectContaining({ cidrs: ['203.0.113.7/32'], owned: true }));
   });
 });
 

@@ -62,6 +62,8 @@ export function manyPrefixes(count: number, offset = 0): string[] {
 
 export const azureHarness: ConnectorHarness = {
   name: 'azure-nsg',
+  // Rule PUTs and DELETEs are ARM long-running operations (Azure-AsyncOperation), polled to Succeeded.
+  longRunningOperations: true,
   async setup(options): Promise<HarnessInstance> {
     const sandbox = startAzureSandbox({ sim: options?.quotas ? { quotas: options.quotas } : {} });
     return {

@@ -5,6 +5,8 @@ import { BAND, startTestbed, TARGET } from './testbed.ts';
 /** The GCP connector on its simulator, for the shared connector contract suite. */
 export const gcpHarness: ConnectorHarness = {
   name: 'gcp-firewall',
+  // Every mutation answers with an Operation, waited on to DONE.
+  longRunningOperations: true,
   async setup(options): Promise<HarnessInstance> {
     const bed = startTestbed(options?.quotas ? { sim: { quotas: options.quotas } } : {});
     return {
