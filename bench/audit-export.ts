@@ -125,8 +125,13 @@ async function startServer(): Promise<{ child: ChildProcess; url: string }> {
 const statusKb = (pid: number, field: string): number =>
   Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
 
-async function exportOnce(url: string, pid: number): Promise<{ events: number; seconds: number; bytes: number; rssBeforeMb: number }> {
+async function exportOnce(
+  url: string,
+  pid: number,
+): Promise<{ events: number; seconds: number; bytes: number; rssBeforeMb: number; hwmBeforeMb: number }> {
   const rssBeforeMb = statusKb(pid, 'VmRSS') / 1024;
+  // The peak so far (start-up: tsx transpiling, config, migrations), to tell it from the export's own peak.
+  const hwmBeforeMb = statusKb(pid, 'VmHWM') / 1024;
   const started = performance.now();
   const res = await fetch(`${url}/v1/audit/events?format=ndjson`, { headers: { authorization: `Bearer ${TOKEN}` } });
   if (!res.ok || !res.body) throw new Error(`export failed: ${res.status} ${await res.text()}`);
@@ -137,7 +142,7 @@ async function exportOnce(url: string, pid: number): Promise<{ events: number; s
     const buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     for (let i = buffer.indexOf(10); i !== -1; i = buffer.indexOf(10, i + 1)) events += 1;
   }
-  return { events, seconds: (performance.now() - started) / 1000, bytes, rssBeforeMb };
+  return { events, seconds: (performance.now() - started) / 1000, bytes, rssBeforeMb, hwmBeforeMb };
 }
 
 const rows: string[] = [];
@@ -157,13 +162,13 @@ try {
     const apiRate = api.events / api.seconds;
     const scanRate = scan.events / scan.seconds;
     rows.push(
-      `| ${api.events.toLocaleString('en-US')} | ${Math.round(apiRate).toLocaleString('en-US')} | ${Math.round(scanRate).toLocaleString('en-US')} | ${(apiRate / scanRate).toFixed(2)} | ${api.seconds.toFixed(1)} s | ${(api.bytes / 1e6).toFixed(0)} MB | ${api.rssBeforeMb.toFixed(0)} MB | ${hwmMb.toFixed(0)} MB |`,
+      `| ${api.events.toLocaleString('en-US')} | ${Math.round(apiRate).toLocaleString('en-US')} | ${Math.round(scanRate).toLocaleString('en-US')} | ${(apiRate / scanRate).toFixed(2)} | ${api.seconds.toFixed(1)} s | ${(api.bytes / 1e6).toFixed(0)} MB | ${api.rssBeforeMb.toFixed(0)} MB | ${api.hwmBeforeMb.toFixed(0)} MB | ${hwmMb.toFixed(0)} MB |`,
     );
     process.stderr.write(`${rows.at(-1)}\n`);
   }
   console.log(`machine: ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} GiB free), node ${process.version}`);
-  console.log('| events exported | API NDJSON events/s | raw SQLite scan events/s | ratio | export time | bytes | server RSS before | server peak RSS (VmHWM) |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| events exported | API NDJSON events/s | raw SQLite scan events/s | ratio | export time | bytes | server RSS before | server peak RSS before export | server peak RSS (VmHWM) |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -7,8 +7,8 @@
  * sandbox config with a temporary data directory. Both receive the same requests: POST
  * /v1/playbooks/unblock-ip/runs, each with a fresh webhook-id, the current timestamp, a fresh random
  * public indicator and a valid signature. On the service that is a signed, replay-guarded,
- * idempotency-checked call whose run and audit event commit to SQLite before the 202 (the route also
- * schedules a reconcile pass per target, see WHAT_IS_MEASURED). Baseline and service run alternately,
+ * idempotency-checked call whose run and audit event commit to SQLite before the 202 (no target changes,
+ * so no reconcile pass runs; see WHAT_IS_MEASURED). Baseline and service run alternately,
  * each in a fresh process, and the medians are compared. block-ip is an informational row: it also
  * writes intents and makes the reconciler change the simulated clouds (in the same process). The
  * reconcile path has its own benchmark (issue 4). `--what-if` adds rows for proposed src/ changes
@@ -31,10 +31,9 @@ const WHAT_IS_MEASURED = [
   '',
   'unblock-ip for an indicator that has no block: signature check, replay guard + idempotency claim (one SQLite',
   'transaction), then the run, its run.accepted audit event and the stored response (a second transaction); no',
-  'intent is written. The route still schedules a reconcile pass on each of the three targets (coalesced: one',
-  'running + one queued per target); each pass reads the simulated cloud, which runs in the same process, and',
-  'appends a reconcile.pass audit event ("reconcile passes" above). block-ip also writes intents and changes the',
-  'simulated clouds. Reconcile throughput has its own benchmark (issue 4).',
+  'intent is written, so no target changes and no reconcile pass is scheduled ("reconcile passes" above counts',
+  'the reconcile.pass audit events). block-ip also writes intents, so each run schedules passes that change the',
+  'simulated clouds (they run in the same process). Reconcile throughput has its own benchmark (issue 4).',
 ];
 const options = parseBenchOptions(process.argv.slice(2), process.env);
 const shape: LoadShape = { connections: options.connections, warmupSeconds: options.warmupSeconds, durationSeconds: options.durationSeconds };
