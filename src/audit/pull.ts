@@ -39,7 +39,7 @@ const encoder = new TextEncoder();
  * NDJSON of every matching event up to `query.through`, pulled from the store one page at a time as
  * the client reads: memory stays at about one page whatever the size of the log.
  */
-export function ndjsonExport(store: Store, query: Omit<AuditPageQuery, 'limit'> & { through: number }, pageSize = 5_000): ReadableStream<Uint8Array> {
+export function ndjsonExport(store: Store, query: Omit<AuditPageQuery, 'limit'> & { through: number }, pageSize = 1_000): ReadableStream<Uint8Array> {
   let after = query.after;
   return new ReadableStream<Uint8Array>(
     {

@@ -40,7 +40,13 @@ describe('plan', () => {
     expect(second.changes.map((c) => c.op)).toEqual(['create']);
     expect(second.changes[0]?.rule.cidrs).toHaveLength(5);
     // 2 more fit the fullest rule with room: one update, no create.
-    const third = plan(applyChangesInMemory(current, second.changes), [{ match: denyIn, cidrs: Array.from({ length: 15 }, (_, i) => odd(i)) }], limits);
+    const afterSecond = applyChangesInMemory(current, second.changes);
+    const third = plan(afterSecond, [{ match: denyIn, cidrs: Array.from({ length: 15 }, (_, i) => odd(i)) }], limits);
     expect(third.changes.map((c) => c.op)).toEqual(['update']);
+    // Now 10 + 5 held; 4 more do not fit the full rule but fit the partly filled one: one update of it, no new rule.
+    const afterThird = applyChangesInMemory(afterSecond, third.changes);
+    const fourth = plan(afterThird, [{ match: denyIn, cidrs: Array.from({ length: 19 }, (_, i) => odd(i)) }], limits);
+    expect(fourth.changes.map((c) => c.op)).toEqual(['update']);
+    expect(fourth.changes[0]?.rule.cidrs).toHaveLength(9);
   });
 });

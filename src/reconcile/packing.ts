@@ -83,15 +83,14 @@ export function packRules(
         .filter((s) => s.cidrs.length < limits.maxPrefixesPerRule && acceptsFamily(s, family, limits))
         .sort((a, b) => b.cidrs.length - a.cidrs.length || a.rule.priority - b.rule.priority);
       // One write per pass where it can be: when the new prefixes do not all fit the fullest rule with
-      // room but do fit one new rule, they go to a new rule (one create) instead of topping up the old
-      // rule and then creating one (two writes). A few rules end up partly filled; writes are what the
-      // clouds rate-limit.
-      const fullest = withRoom[0];
-      const roomInFullest = fullest ? limits.maxPrefixesPerRule - fullest.cidrs.length : 0;
-      if (
-        fullest &&
-        fullest.cidrs.length > 0 &&
-        pending.length > roomInFullest &&
+      // room, they go to the fullest rule that takes them all, else to one new rule (one create) instead
+      // of topping up a rule and then creating one (two writes). Some rules stay partly filled; writes
+      // are what the clouds rate-limit.
+      const takesAll = withRoom.find((s) => s.cidrs.length > 0 && limits.maxPrefixesPerRule - s.cidrs.length >= pending.length);
+      if (takesAll && pending.length <= budget.prefixesLeft(placement)) {
+        pending = budget.fill(takesAll, pending);
+      } else if (
+        withRoom.some((s) => s.cidrs.length > 0) &&
         pending.length <= limits.maxPrefixesPerRule &&
         pending.length <= budget.prefixesLeft(placement) &&
         budget.hasRuleRoom(group.match)
