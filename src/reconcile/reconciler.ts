@@ -4,7 +4,7 @@ import type { Intent, RunWork } from '../runs/types.ts';
 import type { Clock, Logger } from '../services.ts';
 import type { Store } from '../store/types.ts';
 import { PLACEMENTS } from './desired.ts';
-import { type PassPlan, applyPass, planPass } from './pass.ts';
+import { type PassPlan, applyPass, describeRule, planPass } from './pass.ts';
 
 export interface ReconcilerDeps {
   store: Store;
@@ -109,6 +109,20 @@ export class Reconciler {
         audit: [{ action: 'reconcile.pass', outcome: 'failure', target, detail: { intents: intents.length, error: reason } }],
       });
       return;
+    }
+    if (planned.changes.length) {
+      // Recorded before the cloud is called: if the process dies (or the store fails) after the cloud
+      // calls and before their results commit, the log still says what was about to change, and why.
+      await store.commit({
+        audit: [
+          {
+            action: 'reconcile.planned',
+            outcome: 'pending',
+            target,
+            detail: { changes: planned.changes.slice(0, 50).map((c) => ({ op: c.op, rule: describeRule(c.rule) })), total: planned.changes.length },
+          },
+        ],
+      });
     }
     const outcome = await applyPass(input, planned, target);
     const quarantine = await this.quarantines(connector, targetId, intents, target);

@@ -30,6 +30,9 @@ describe('block-ip and unblock-ip', () => {
     expect(run.status).toBe('applied');
     expect(run.targets.map((t) => `${t.connector}/${t.target}:${t.state}`)).toEqual(TARGETS.map((t) => `${t}:applied`));
     for (const target of TARGETS) expect(await denies(target)).toContain('203.0.113.7/32');
+    // The planned change is in the audit log before the cloud call, and the call's result after it.
+    const azureEvents = (await e.services.store.auditAfter(0, 1000)).filter((a) => a.target === 'azure-sandbox/edge').map((a) => a.action);
+    expect(azureEvents).toEqual(['reconcile.planned', 'cloud.operation', 'reconcile.pass']);
 
     const blocks = (await (await e.call('GET', '/v1/blocks')).json()) as { blocks: { cidr: string; targets: { state: string }[]; expires_at: string }[] };
     expect(blocks.blocks).toHaveLength(1);
