@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { auditExport, auditTail, auditVerify } from './audit.ts';
 import { configCheck } from './config-check.ts';
 import { ANALYZE_USAGE, analyzeCommand } from './analyze.ts';
-import { keysNew } from './keys.ts';
+import { keysAudit, keysNew } from './keys.ts';
 import { VALIDATE_USAGE, validateCommand } from './validate.ts';
 import { serveCommand } from './serve.ts';
 import { signCommand } from './sign.ts';
@@ -14,6 +14,7 @@ const USAGE = `portcullis <command>
        [--url URL] [--method POST] [--idempotency-key KEY] [--format headers|curl|json]
                                         print Standard Webhooks headers, or a ready curl command, for a body
   keys new                              print a fresh whsec_ secret
+  keys audit --out FILE                 write a fresh Ed25519 private key for audit checkpoints (0600), print the public key
   config check [--config FILE]          validate a config file and exit non-zero if it is bad
   audit tail [--url URL] [--token-env VAR] [--after CURSOR] [--format json|ocsf|cef] [--once] [filters]
                                         follow the audit log (filters: --client --playbook --run --target
@@ -32,6 +33,7 @@ const commands: Record<string, Command> = {
   serve: serveCommand,
   sign: signCommand,
   'keys new': keysNew,
+  'keys audit': keysAudit,
   'config check': configCheck,
   validate: validateCommand,
   analyze: analyzeCommand,

@@ -50,3 +50,28 @@ describe('usage', () => {
     expect((await runCapture(['--help'])).code).toBe(0);
   });
 });
+
+describe('keys audit', () => {
+  it('writes an Ed25519 private key (0600, never printed) whose signatures the printed public key verifies', async () => {
+    const { mkdtempSync, readFileSync, statSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { createPrivateKey, createPublicKey, sign, verify } = await import('node:crypto');
+    const { runCli } = await import('../../src/cli/main.ts');
+    const file = join(mkdtempSync(join(tmpdir(), 'keys-audit-')), 'audit.key');
+    const out: string[] = [];
+    const code = await runCli(['keys', 'audit', '--out', file], { out: (s) => out.push(s), err: () => undefined, env: {} });
+    expect(code).toBe(0);
+    const pem = readFileSync(file, 'utf8');
+    expect(pem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(out.join('\n')).not.toContain('PRIVATE');
+    const signature = sign(null, Buffer.from('checkpoint'), createPrivateKey(pem));
+    expect(verify(null, Buffer.from('checkpoint'), createPublicKey(out.join('\n')), signature)).toBe(true);
+    // Never overwrites an existing key.
+    const errors: string[] = [];
+    expect(await runCli(['keys', 'audit', '--out', file], { out: () => undefined, err: (s) => errors.push(s), env: {} })).toBe(1);
+    expect(errors.join('')).toMatch(/it exists \(a key is never overwritten\)/);
+    expect(readFileSync(file, 'utf8')).toBe(pem);
+  });
+});
