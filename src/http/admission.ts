@@ -105,7 +105,20 @@ export async function runMutation(
 
   const headers = { 'content-type': 'application/json', ...outcome.headers };
   const response: StoredResponse = { status: outcome.status, headers, body: JSON.stringify(outcome.body) };
-  await store.commit({ ...outcome.work, complete: { clientId: client.id, key, response } });
+  try {
+    await store.commit({ ...outcome.work, complete: { clientId: client.id, key, response } });
+  } catch (error) {
+    // Another process decided the same run first: its run_decisions row won the race (the in-process
+    // lock covers one process). Nothing of this call committed; answer as a decided run.
+    if (!/UNIQUE constraint failed: run_decisions/.test(String(error))) throw error;
+    const problem = new Problem('run_not_pending', 'the run was decided by another request first');
+    await store.commit({
+      audit: [edgeEvent(c, 'request.refused', 'refused', { code: problem.code, detail: problem.message })],
+      release: { clientId: client.id, key },
+    });
+    c.set('audited', true);
+    throw problem;
+  }
   return storedToResponse(response, {});
 }
 

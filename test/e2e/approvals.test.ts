@@ -98,6 +98,18 @@ describe('everything else waits for a second person', () => {
     expect(decisions).toHaveLength(1);
   });
 
+  it('answers 409 when another process decided the run first (its run_decisions row wins), applying nothing', async () => {
+    const { body } = await request({ from: 'web', to: 'api', protocol: 'tcp', port: 9005 });
+    // Another replica's decision: committed to the shared store, not yet visible in this run's status.
+    await e.services.store.commit({ runDecisions: [{ runId: body.id, decision: 'rejected', clientId: 'other-replica', at: e.clock.now() }], audit: [] });
+    const res = await decide(body.id, 'approve', 'approver');
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { code: string }).code).toBe('run_not_pending');
+    await e.reconciler.idle();
+    expect(await allowRules('azure-sandbox')).toEqual([]);
+    expect((await e.services.store.auditAfter(0, 1000)).filter((a) => a.action === 'run.approved')).toEqual([]);
+  });
+
   it('refuses a signed body whose decision is not the one in the path (a /reject message sent to /approve)', async () => {
     const { body } = await request({ from: 'web', to: 'api', protocol: 'tcp', port: 9004 });
     const res = await e.call('POST', `/v1/runs/${body.id}/approve`, { run: body.id, decision: 'reject' }, { client: 'approver' });
