@@ -11,7 +11,7 @@ const USAGE = `portcullis <command>
 
   serve [--config FILE]                 run the service (default config: ./portcullis.config.yaml or $PORTCULLIS_CONFIG)
   sign --client ID (--secret-env VAR | --secret-file FILE) (--body JSON | --body-file FILE)
-       [--url URL] [--method POST] [--idempotency-key KEY] [--format headers|curl|json]
+       [--url URL] [--method POST] [--idempotency-key KEY] [--header 'Name: value']... [--format headers|curl|json]
                                         print Standard Webhooks headers, or a ready curl command, for a body
   keys new                              print a fresh whsec_ secret
   keys audit --out FILE                 write a fresh Ed25519 private key for audit checkpoints (0600), print the public key

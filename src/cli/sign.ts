@@ -23,6 +23,8 @@ export const signCommand: Command = async (args, io) => {
       url: { type: 'string', default: 'http://127.0.0.1:8787/' },
       method: { type: 'string', default: 'POST' },
       'idempotency-key': { type: 'string' },
+      /** Extra headers for the request (not signed), e.g. "Prefer: wait=10". Repeatable. */
+      header: { type: 'string', multiple: true },
       format: { type: 'string', default: 'curl' },
     },
   });
@@ -44,6 +46,14 @@ export const signCommand: Command = async (args, io) => {
   const headers: Record<string, string> = { ...(await signHeaders(secret, body)), [CLIENT_HEADER]: values.client };
   if (method !== 'GET') headers['content-type'] = 'application/json';
   if (values['idempotency-key']) headers['idempotency-key'] = values['idempotency-key'];
+  for (const extra of values.header ?? []) {
+    const match = /^([A-Za-z0-9-]+):\s*(.*)$/.exec(extra);
+    if (!match) {
+      io.err(`--header must be "Name: value", not "${extra}"`);
+      return 2;
+    }
+    headers[(match[1] as string).toLowerCase()] = match[2] as string;
+  }
 
   if (values.format === 'json') {
     io.out(JSON.stringify(headers, null, 2));

@@ -62,6 +62,19 @@ describe('happy', () => {
     expect((await t.app.request(THINGS_PATH, { method: 'POST', headers, body: BODY })).status).toBe(201);
   });
 
+  it('--header adds unsigned request headers (e.g. Prefer), and refuses a malformed one', async () => {
+    const { code, out } = await runCapture(
+      ['sign', '--client', 'soar', '--secret-env', 'SOAR_SECRET', '--body', BODY, '--header', 'Prefer: wait=10', '--header', 'X-Trace: abc', '--format', 'json'],
+      { SOAR_SECRET: SECRETS.soar },
+    );
+    expect(code).toBe(0);
+    const headers = JSON.parse(out) as Record<string, string>;
+    expect(headers).toMatchObject({ prefer: 'wait=10', 'x-trace': 'abc' });
+    expect((await t.app.request(THINGS_PATH, { method: 'POST', headers, body: BODY })).status).toBe(201);
+    const bad = await runCapture(['sign', '--client', 'soar', '--secret-env', 'SOAR_SECRET', '--body', BODY, '--header', 'no colon'], { SOAR_SECRET: SECRETS.soar });
+    expect(bad.code).toBe(2);
+  });
+
   it('default format: a curl command whose headers, URL and exact body (shell-quoted) the service accepts', async () => {
     const url = `http://127.0.0.1:8787${THINGS_PATH}`;
     const { code, out } = await runCapture(signArgs('--body', BODY, '--url', url), ENV);
