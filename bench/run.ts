@@ -11,14 +11,13 @@
  * so no reconcile pass runs; see WHAT_IS_MEASURED). Baseline and service run alternately,
  * each in a fresh process, and the medians are compared. block-ip is an informational row: it also
  * writes intents and makes the reconciler change the simulated clouds (in the same process). The
- * reconcile path has its own benchmark (issue 4). `--what-if` adds rows for proposed src/ changes
- * (bench/edge/what-if-server.ts); `--cpu-prof` prints where the server's time went.
+ * reconcile path has its own benchmark (issue 4). `--cpu-prof` prints where the server's time went.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LoadShape, measure } from './edge/measure.ts';
-import { USAGE, WHAT_IF_VARIANTS, parseBenchOptions, timeBudgetMs } from './edge/options.ts';
+import { USAGE, parseBenchOptions, timeBudgetMs } from './edge/options.ts';
 import { type ServerProcess, freePort, killAll, killChildrenOnExit, startServer, stopServer } from './edge/processes.ts';
 import { printProfileSummary, summarizeProfile } from './edge/profile-summary.ts';
 import { type Row, rowLine, rowProblems, summarize, summaryTable } from './edge/report.ts';
@@ -98,30 +97,23 @@ async function baseline(round: number): Promise<Row> {
   return { ...m, group: 'baseline: hono hello world', measured: true };
 }
 
-interface Variant {
-  name: string;
-  flags: string[];
-}
-
-async function service(round: number, playbook: string, level: string, measured: boolean, variant?: Variant): Promise<Row> {
-  const slug = variant ? variant.flags.join('').replace(/-+/g, '-') : 'serve';
-  const dir = join(workDir, `${playbook}-${level}${slug}-r${round}`);
+async function service(round: number, playbook: string, level: string, measured: boolean): Promise<Row> {
+  const dir = join(workDir, `${playbook}-${level}serve-r${round}`);
   mkdirSync(dir);
-  const what = variant ? `what-if ${variant.name}: ` : '';
-  const m = await withServer(`${what}portcullis ${playbook}, log ${level} (round ${round})`, dir, (port) => {
+  const m = await withServer(`portcullis ${playbook}, log ${level} (round ${round})`, dir, (port) => {
     const config = writeServiceConfig(dir, port, level);
     return startServer({
-      name: variant ? 'what-if-server' : 'portcullis serve',
+      name: 'portcullis serve',
       nodeArgs: profArgs(dir),
-      script: variant ? 'bin/run-ts.mjs' : 'bin/portcullis.mjs',
-      args: variant ? ['bench/edge/what-if-server.ts', '--config', config, ...variant.flags] : ['serve', '--config', config],
+      script: 'bin/portcullis.mjs',
+      args: ['serve', '--config', config],
       url: `http://127.0.0.1:${port}`,
       readyPath: '/healthz',
       startTimeoutMs: 30_000,
     });
   }, playbook);
   const stored = storedCounts(join(dir, 'data', 'portcullis.db'));
-  const group = `${what}portcullis ${playbook} (log ${level})${measured ? '' : ' [informational]'}`;
+  const group = `portcullis ${playbook} (log ${level})${measured ? '' : ' [informational]'}`;
   return { ...m, stored, group, measured };
 }
 
@@ -139,8 +131,6 @@ async function main(): Promise<number> {
   for (let round = 1; round <= options.rounds; round++) {
     record(await baseline(round));
     for (const level of options.logLevels) record(await service(round, 'unblock-ip', level, true));
-    if (!options.whatIf) continue;
-    for (const v of WHAT_IF_VARIANTS) record(await service(round, 'unblock-ip', v.level, false, v));
   }
   for (let round = 1; round <= options.blockRounds; round++) {
     record(await service(round, 'block-ip', options.logLevels[0] ?? 'info', false));
@@ -162,7 +152,7 @@ async function main(): Promise<number> {
   for (const s of summaries.filter((g) => g.group.includes('portcullis unblock-ip'))) {
     const ratio = s.requestsPerSecond / base;
     console.log(`ratio ${s.group} / baseline = ${ratio.toFixed(2)} (target >= ${TARGET_RATIO}): ${ratio >= TARGET_RATIO ? 'MET' : 'BELOW TARGET'}`);
-    if (ratio < TARGET_RATIO && options.failBelowTarget && !s.group.startsWith('what-if')) failed = true;
+    if (ratio < TARGET_RATIO && options.failBelowTarget) failed = true;
   }
   if (failed) console.error('bench: FAILED (see above)');
   return failed ? 1 : 0;

@@ -9,14 +9,12 @@ export interface BenchOptions {
   logLevels: string[];
   blockRounds: number;
   cpuProf: boolean;
-  /** Also measure bench/edge/what-if-server.ts variants (informational rows). */
-  whatIf: boolean;
   failBelowTarget: boolean;
   keep: boolean;
 }
 
 export const USAGE = `npm run bench -- [--duration 10] [--warmup 3] [--connections 8] [--rounds 3]
-                  [--log-levels info,warn] [--block-rounds 1] [--cpu-prof] [--what-if] [--fail-below-target] [--keep]
+                  [--log-levels info,warn] [--block-rounds 1] [--cpu-prof] [--fail-below-target] [--keep]
   env: BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_ROUNDS, BENCH_LOG_LEVELS, BENCH_BLOCK_ROUNDS`;
 
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -40,7 +38,6 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
       'log-levels': { type: 'string' },
       'block-rounds': { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
-      'what-if': { type: 'boolean', default: false },
       'fail-below-target': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
     },
@@ -60,7 +57,6 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
     logLevels,
     blockRounds: bounded('--block-rounds', values['block-rounds'] ?? env.BENCH_BLOCK_ROUNDS, 1, 0, 5),
     cpuProf: values['cpu-prof'] ?? false,
-    whatIf: values['what-if'] ?? false,
     failBelowTarget: values['fail-below-target'] ?? false,
     keep: values.keep ?? false,
   };
@@ -68,14 +64,6 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
 
 /** An upper bound on the whole run: each measurement plus a generous start/stop allowance. */
 export function timeBudgetMs(o: BenchOptions): number {
-  const measurements = o.rounds * (1 + o.logLevels.length + (o.whatIf ? WHAT_IF_VARIANTS.length : 0)) + o.blockRounds;
+  const measurements = o.rounds * (1 + o.logLevels.length) + o.blockRounds;
   return (measurements * (o.warmupSeconds + o.durationSeconds + 45) + 60) * 1000;
 }
-
-/** Experiments on the service (see bench/edge/what-if-server.ts): flags and the log level they run at. */
-export const WHAT_IF_VARIANTS: { name: string; flags: string[]; level: string }[] = [
-  { name: 'node:crypto hashing', flags: ['--node-crypto'], level: 'info' },
-  { name: 'no pass for unchanged targets', flags: ['--no-idle-passes'], level: 'info' },
-  { name: 'both', flags: ['--node-crypto', '--no-idle-passes'], level: 'info' },
-  { name: 'both, log warn', flags: ['--node-crypto', '--no-idle-passes'], level: 'warn' },
-];
