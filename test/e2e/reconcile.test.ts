@@ -178,6 +178,22 @@ describe('connectors', () => {
 });
 
 describe('run API', () => {
+  it('filters by derived status across more runs than one scan holds, and a short page means no more', async () => {
+    await e.run('block-ip', { indicators: ip(0) }); // the oldest: applied everywhere
+    e.clock.advance(1000);
+    e.sims.gcp.controls.failNext(100_000, 500);
+    // 60 newer runs that GCP refuses: partially_applied. The filter must look past all of them.
+    await Promise.all(Array.from({ length: 60 }, (_, i) => e.call('POST', '/v1/playbooks/block-ip/runs', { playbook: 'block-ip', inputs: { indicators: ip(i + 1) } })));
+    await e.reconciler.idle();
+    const applied = (await (await e.call('GET', '/v1/runs?status=applied&limit=5')).json()) as { runs: { inputs: { indicators: string } }[]; next_cursor: string | null };
+    expect(applied.runs.map((r) => r.inputs.indicators)).toEqual([ip(0)]);
+    expect(applied.next_cursor).toBeNull();
+    const partial = (await (await e.call('GET', '/v1/runs?status=partially_applied&limit=50')).json()) as { runs: unknown[]; next_cursor: string };
+    expect(partial.runs).toHaveLength(50);
+    const rest = (await (await e.call('GET', `/v1/runs?status=partially_applied&limit=50&cursor=${partial.next_cursor}`)).json()) as { runs: unknown[] };
+    expect(rest.runs).toHaveLength(10);
+  });
+
   it('lists the playbooks a SOAR author can call, with their inputs', async () => {
     const body = (await (await e.call('GET', '/v1/playbooks')).json()) as { playbooks: { name: string; inputs: string[]; approval: string }[] };
     expect(body.playbooks.map((p) => p.name).sort()).toEqual(

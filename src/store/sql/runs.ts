@@ -190,25 +190,38 @@ export class RunQueries {
   }
 
   async listRuns(filter: RunFilter): Promise<RunView[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.playbook) where.push('playbook = ?') && params.push(filter.playbook);
-    if (filter.clientId) where.push('client_id = ?') && params.push(filter.clientId);
-    if (filter.before) {
-      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
-      params.push(filter.before.createdAt, filter.before.createdAt, filter.before.id);
-    }
     const approvalStates = ['pending_approval', 'rejected', 'approval_expired'];
-    if (filter.status && approvalStates.includes(filter.status)) where.push('status = ?') && params.push(filter.status);
-    // Derived statuses need the intents: over-fetch and filter in memory.
-    const derived = filter.status && !approvalStates.includes(filter.status);
-    if (derived) where.push(`status = 'accepted'`);
-    const rows = await this.driver.all<RunRow>(
-      `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`,
-      [...params, derived ? filter.limit * 10 : filter.limit],
-    );
-    const views = await Promise.all(rows.map((r) => this.view(toRun(r))));
-    return (derived ? views.filter((v) => v.status === filter.status) : views).slice(0, filter.limit);
+    // Derived statuses (pending, applied, …) need each run's intents: scan pages of accepted runs,
+    // newest first, until the page is full or the runs run out, so a short page means "no more".
+    const derived = filter.status !== undefined && !approvalStates.includes(filter.status);
+    const out: RunView[] = [];
+    let before = filter.before;
+    for (;;) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (filter.playbook) where.push('playbook = ?') && params.push(filter.playbook);
+      if (filter.clientId) where.push('client_id = ?') && params.push(filter.clientId);
+      if (before) {
+        where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+        params.push(before.createdAt, before.createdAt, before.id);
+      }
+      if (filter.status && !derived) where.push('status = ?') && params.push(filter.status);
+      if (derived) where.push(`status = 'accepted'`);
+      const batch = derived ? Math.max(50, filter.limit * 2) : filter.limit;
+      const rows = await this.driver.all<RunRow>(
+        `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, id DESC LIMIT ?`,
+        [...params, batch],
+      );
+      const views = await Promise.all(rows.map((r) => this.view(toRun(r))));
+      for (const v of views) {
+        if (derived && v.status !== filter.status) continue;
+        out.push(v);
+        if (out.length === filter.limit) return out;
+      }
+      const last = rows.at(-1);
+      if (!derived || rows.length < batch || !last) return out;
+      before = { createdAt: last.created_at, id: last.id };
+    }
   }
 
   private async view(run: RunRecord): Promise<RunView> {
