@@ -74,6 +74,13 @@ describe('idempotency (errors that mean success once confirmed)', () => {
 });
 
 describe('capacity (refused before any write, never evicting)', () => {
+  it('plans only what fits: limits() counts the entries outside the band from the last listing', async () => {
+    // Before any listing only the default rule is assumed; the seed ACL also has a foreign allow-all per direction.
+    expect(aws.connector.limits(TARGET_ID, 'nacl').maxRulesPerDirection).toBe(19);
+    await aws.connector.list(TARGET_ID);
+    expect(aws.connector.limits(TARGET_ID, 'nacl').maxRulesPerDirection).toBe(18);
+  });
+
   it('places what fits, refuses the rest naming the ACL, the band and the counts, and evicts nothing', async () => {
     for (let i = 0; i < 16; i++) {
       await aws.sim.controls.addForeignRule(SEED_NACL_ID, { ...blockRule(`198.51.100.${i}/32`), action: 'allow', priority: 2000 + i, owned: false });

@@ -13,7 +13,7 @@ import type { AwsEc2Config, AwsEc2Target } from '../config.ts';
 import { type CallRecord, connectorErrorInfo, createEc2Client, Ec2Calls } from './calls.ts';
 import { checkTarget } from './check.ts';
 import { applyNaclChanges, describeNaclEntries } from './nacl.ts';
-import { inBand, naclEntryToRule, parseNaclCloudId } from './nacl-mapping.ts';
+import { entryFamily, inBand, naclEntryToRule, parseNaclCloudId } from './nacl-mapping.ts';
 import type { ChangeOutcome, IndexedChange } from './outcome.ts';
 import { Quarantine } from './quarantine.ts';
 import { describeGroupRules, SecurityGroupRules } from './sg.ts';
@@ -46,6 +46,9 @@ export class AwsEc2Connector implements Connector {
     return target;
   }
 
+  /** Per target: the most entries outside the band in any direction and family, from the last list(). */
+  private readonly entriesOutsideBand = new Map<string, number>();
+
   targets(): string[] {
     return this.config.targets.map((t) => t.id);
   }
@@ -68,8 +71,9 @@ export class AwsEc2Connector implements Connector {
     return {
       supportsDeny: true,
       supportsIpv6: target.ipv6,
-      // Per direction and family the default rule takes one slot; foreign entries take more (apply reports it).
-      maxRulesPerDirection: Math.min(band.to - band.from + 1, target.naclEntryLimit - 1),
+      // Per direction and family the default rule takes one slot and foreign entries take more: as last
+      // listed (before any listing, only the default rule is assumed; apply still refuses what does not fit).
+      maxRulesPerDirection: Math.min(band.to - band.from + 1, target.naclEntryLimit - (this.entriesOutsideBand.get(targetId) ?? 1)),
       maxPrefixesPerRule: 1,
       maxPrefixesPerTarget: Number.POSITIVE_INFINITY,
       priorityBand: { ...band },
@@ -103,6 +107,15 @@ export class AwsEc2Connector implements Connector {
     const target = this.target(targetId);
     const log: CallRecord[] = [];
     const entries = await describeNaclEntries(this.calls, target, log);
+    // Entries outside the band (the default rule, a person's allow-all…) use the same per-direction,
+    // per-family entry limit: remember the most any direction/family has, so limits() plans only what fits.
+    const outside = new Map<string, number>();
+    for (const e of entries) {
+      if (inBand(target, e.RuleNumber ?? 0)) continue;
+      const key = `${e.Egress}|${entryFamily(e)}`;
+      outside.set(key, (outside.get(key) ?? 0) + 1);
+    }
+    this.entriesOutsideBand.set(targetId, Math.max(1, ...outside.values()));
     const sgRules = await describeGroupRules(this.calls, target.securityGroupId, log);
     return [...entries.map((e) => naclEntryToRule(target, e)), ...sgRulesToNormalized(sgRules, this.marker)];
   }
