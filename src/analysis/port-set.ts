@@ -9,10 +9,6 @@ export const PORT_MAX = 65_535;
 export const EMPTY: PortSet = Object.freeze([]) as PortSet;
 export const ALL_PORTS: PortSet = Object.freeze([0, PORT_MAX]) as PortSet;
 
-export function portSetOf(from: number, to: number): PortSet {
-  return [from, to];
-}
-
 /** Builds a set from possibly overlapping, unsorted ranges. */
 export function portSetFromRanges(ranges: readonly { from: number; to: number }[]): PortSet {
   const sorted = [...ranges].sort((a, b) => a.from - b.from);
@@ -23,10 +19,6 @@ export function portSetFromRanges(ranges: readonly { from: number; to: number }[
     else out.push(r.from, r.to);
   }
   return out;
-}
-
-export function isEmpty(a: PortSet): boolean {
-  return a.length === 0;
 }
 
 export function union(a: PortSet, b: PortSet): PortSet {

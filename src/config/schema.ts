@@ -126,4 +126,3 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type ClientConfig = z.infer<typeof clientSchema>;
-export type ConnectorBlock = z.infer<typeof connectorBaseSchema>;

@@ -133,12 +133,6 @@ export interface ConnectorLimits {
   mixesAddressFamilies: boolean;
 }
 
-/** A configured target inside a connector instance (a NACL+SG pair, an NSG, a VPC network). */
-export interface TargetRef {
-  connectorId: string;
-  targetId: string;
-}
-
 export interface CheckResult {
   ok: boolean;
   /** One line per permission or prerequisite checked. */

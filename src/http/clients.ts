@@ -9,8 +9,6 @@ export interface Client {
   scopes: ReadonlySet<Scope>;
   keys: HmacKey[];
   tokenHashes: Uint8Array[];
-  /** True when the client's secret is the inline sandbox demo secret. */
-  sandboxSecret: boolean;
 }
 
 export function hasScope(client: Client, scope: Scope): boolean {
@@ -44,7 +42,6 @@ export class ClientRegistry {
         scopes: new Set(c.scopes),
         keys,
         tokenHashes,
-        sandboxSecret: c.secrets.some((ref) => 'sandboxValue' in ref),
       });
     }
     return new ClientRegistry(clients);

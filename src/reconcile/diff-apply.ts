@@ -1,8 +1,8 @@
 import type { NormalizedRule, RuleChange } from '../connectors/types.ts';
 
 /**
- * What a target's listing would be after `changes` applied cleanly: for dry runs and previews, and for
- * tests that drive several reconcile passes without a cloud. New rules get ids from `newId`.
+ * What a target's listing would be after `changes` applied cleanly: for tests that drive several
+ * reconcile passes without a cloud (the packing and diff suites). New rules get ids from `newId`.
  * Throws when a change names a rule that is not there or not owned (a plan that would touch a foreign rule).
  */
 export function applyChangesInMemory(

@@ -4,16 +4,8 @@ import { faults } from './faults.ts';
 import type { QueryParams } from './query.ts';
 import type { Ec2State, SecurityGroupRule } from './state.ts';
 
-/** One security group rule as requested through IpPermissions (before it gets an id). */
-export interface RequestedRule {
-  ipProtocol: string;
-  fromPort: number;
-  toPort: number;
-  cidrIpv4?: string;
-  cidrIpv6?: string;
-  referencedGroupId?: string;
-  description?: string;
-}
+/** One security group rule as requested through IpPermissions (before it gets an id, group and tags). */
+export type RequestedRule = Omit<SecurityGroupRule, 'securityGroupRuleId' | 'groupId' | 'isEgress' | 'tags'>;
 
 const PROTOCOL_NAMES: Record<string, string> = { '6': 'tcp', '17': 'udp', '1': 'icmp', '58': 'icmpv6' };
 const DESCRIPTION = /^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]{0,255}$/;

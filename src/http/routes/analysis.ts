@@ -3,16 +3,11 @@ import type { RouteModule } from '../../app.ts';
 import { analyzeRules } from '../../analysis/analyze.ts';
 import type { Finding, RuleRef } from '../../analysis/types.ts';
 import type { Connector, NormalizedRule } from '../../connectors/types.ts';
-import type { Runtime } from '../../services.ts';
 import { PLACEMENTS, ruleExpiry } from '../../reconcile/desired.ts';
 import { authenticate } from '../auth.ts';
 import { Problem } from '../problem.ts';
 import { signedSecurity } from './security.ts';
 
-/** What the analysis route needs from the runtime beyond `Runtime`: the connector instances, by id. */
-export interface AnalysisRuntime {
-  connectors: ReadonlyMap<string, Connector>;
-}
 
 const ruleRefSchema = z.object({
   index: z.number(),
@@ -90,8 +85,8 @@ export const registerAnalysis: RouteModule = (app, signed) => {
   signed.push({ method: 'get', path: '/v1/connectors/{id}/analysis', requirement: { scope: 'runs:read', mutating: false } });
   app.openapi(analysisRoute, async (c) => {
     const { store, clock } = c.get('services');
-    const runtime = c.get('services').runtime as (Runtime & Partial<AnalysisRuntime>) | undefined;
-    if (!runtime?.connectors) throw new Problem('unavailable', 'this runtime has no connectors to analyse');
+    const runtime = c.get('services').runtime;
+    if (!runtime) throw new Problem('unavailable', 'this runtime has no connectors to analyse');
     const { id } = c.req.valid('param');
     const connector = runtime.connectors.get(id);
     if (!connector) throw new Problem('not_found', `no connector "${id}" (have: ${[...runtime.connectors.keys()].join(', ') || 'none'})`);
