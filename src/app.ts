@@ -15,6 +15,7 @@ import { registerAudit } from './http/routes/audit.ts';
 import { registerDocs } from './http/routes/docs.ts';
 import { registerHealth } from './http/routes/health.ts';
 import { registerPlaybooks } from './http/routes/playbooks.ts';
+import { registerRunPreview } from './http/routes/run-preview.ts';
 import { registerRunReads } from './http/routes/run-reads.ts';
 import { registerRuns } from './http/routes/runs.ts';
 import { registerWhoami } from './http/routes/whoami.ts';
@@ -44,7 +45,7 @@ export function buildApp(services: Services, modules: RouteModule[] = []): { app
   });
   app.use('*', edge());
   app.use(
-    '/v1/*',
+    '*',
     bodyLimit({
       maxSize: services.settings.bodyBytes,
       onError: () => {
@@ -66,6 +67,7 @@ export function buildApp(services: Services, modules: RouteModule[] = []): { app
   registerPlaybooks(app, signedRoutes);
   registerRuns(app, signedRoutes);
   registerRunReads(app, signedRoutes);
+  registerRunPreview(app, signedRoutes);
   registerAudit(app, signedRoutes);
   registerApprovals(app, signedRoutes);
   registerAnalysis(app, signedRoutes);

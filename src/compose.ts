@@ -12,6 +12,8 @@ import type { SecretSource } from './config/secret.ts';
 import { buildConnectors } from './connectors/build.ts';
 import type { ConnectorRegistry } from './connectors/registry.ts';
 import type { Connector } from './connectors/types.ts';
+import { type OperatorConsole, createOperatorConsole } from './console/index.ts';
+import { resolveSecret } from './config/secret.ts';
 import { ClientRegistry } from './http/clients.ts';
 import { loadPlaybooks } from './playbooks/load.ts';
 import { loadApprovalPolicy } from './policy/index.ts';
@@ -42,6 +44,8 @@ export interface Composed {
   reconciler: Reconciler;
   connectors: Map<string, Connector>;
   sqlite: { close(): void };
+  /** The operator console, when `console:` is configured; the entry point configures its endpoint once listening. */
+  console?: OperatorConsole;
 }
 
 export async function composeServices(o: ComposeOptions): Promise<Composed> {
@@ -82,7 +86,14 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       approvalTtlMs: config.approvals.expireAfterHours * 3_600_000,
     },
   };
-  const { app } = buildApp(services);
+  const operatorConsole = config.console
+    ? createOperatorConsole(config.console, {
+        clock,
+        ...(config.console.oidc.clientSecret ? { clientSecret: resolveSecret(config.console.oidc.clientSecret, o.secrets) } : {}),
+      })
+    : undefined;
+  if (operatorConsole) services.console = operatorConsole.auth;
+  const { app } = buildApp(services, operatorConsole ? [operatorConsole.module] : []);
   await services.store.commit({
     audit: [
       {
@@ -99,5 +110,5 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       },
     ],
   });
-  return { services, app, reconciler, connectors, sqlite };
+  return { services, app, reconciler, connectors, sqlite, ...(operatorConsole ? { console: operatorConsole } : {}) };
 }

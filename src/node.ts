@@ -15,6 +15,7 @@ import { nodeCryptoProvider } from './crypto/node.ts';
 import { useCryptoProvider } from './crypto/provider.ts';
 
 export { VERSION };
+import { type RunningIdp, startSandboxIdp } from './sandbox/idp.ts';
 import { type RunningSimulators, startSimulators } from './sandbox/simulators.ts';
 import type { SimulatorOptions } from './connectors/simulator.ts';
 
@@ -75,6 +76,14 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
 
+  // The console's identity provider: the sandbox's own on loopback, or the configured issuer.
+  let idp: RunningIdp | undefined;
+  if (config.console && composed.console) {
+    const publicUrl = (config.console.publicUrl ?? url).replace(/\/+$/, '');
+    if (config.console.oidc.issuer === 'sandbox') idp = await startSandboxIdp(config.console, `${publicUrl}/console/callback`);
+    composed.console.configure({ issuer: idp?.issuer ?? config.console.oidc.issuer, publicUrl });
+  }
+
   const window = replayWindowMs(services.settings);
   const pruneTimer = setInterval(() => {
     services.store.prune(clock.now(), window).catch((error: unknown) => log.error({ error: String(error) }, 'prune failed'));
@@ -115,6 +124,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       // Intents are durable and resumed on start: wait for passes in flight, but not past 3 s.
       await Promise.race([reconciler.idle(), new Promise((r) => setTimeout(r, 3_000).unref())]);
       await simulators.close();
+      await idp?.close();
       sqlite.close();
     },
   };

@@ -1,6 +1,7 @@
 import type { AuditRuntime } from './audit/runtime.ts';
 import type { Config } from './config/schema.ts';
 import type { Connector } from './connectors/types.ts';
+import type { ConsoleAuth } from './console/principal.ts';
 import type { ClientRegistry } from './http/clients.ts';
 import type { TargetCatalog } from './playbooks/load.ts';
 import type { Playbook } from './playbooks/schema.ts';
@@ -45,6 +46,8 @@ export interface Services {
   version: string;
   /** Playbooks, targets and the reconciler; absent on a runtime without connectors (Workers today). */
   runtime?: Runtime;
+  /** Console sessions as credentials, when the operator console is configured (src/console/). */
+  console?: ConsoleAuth;
   /** The audit checkpoint signer, when `audit.signingKey` is configured. */
   audit?: AuditRuntime;
 }

@@ -43,6 +43,10 @@ export function checkConfigRules(
   if (config.sandbox && !['127.0.0.1', '::1', 'localhost'].includes(config.listen.host)) {
     add(['listen', 'host'], 'a sandbox config (public demo secret) only listens on loopback: 127.0.0.1, ::1 or localhost');
   }
+  // The sandbox identity provider accepts its test accounts without a password: never next to real clouds.
+  if (config.console?.oidc.issuer === 'sandbox' && (!config.sandbox || real.length)) {
+    add(['console', 'oidc', 'issuer'], 'the sandbox identity provider is only for a sandbox config with simulated connectors; name your identity provider\'s issuer URL');
+  }
   const seen = new Set<string>();
   config.connectors.forEach((block, i) => {
     if (seen.has(block.id)) add(['connectors', i, 'id'], `duplicate connector id ${block.id}`);

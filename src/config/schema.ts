@@ -1,12 +1,10 @@
 import { z } from 'zod';
+import { consoleConfigSchema } from '../console/config.ts';
 import { secretRefSchema } from './secret.ts';
 
-/**
- * Scopes a client can hold. `admin` implies every other scope. Undo actions have their own scopes, so a
- * detection integration that may block cannot also lift the responders' blocks or release their hosts.
- */
-export const SCOPES = ['block', 'unblock', 'allow', 'quarantine', 'release', 'approve', 'audit:read', 'runs:read', 'admin'] as const;
-export type Scope = (typeof SCOPES)[number];
+import { SCOPES } from './scopes.ts';
+
+export { SCOPES, type Scope } from './scopes.ts';
 
 /**
  * A client's HMAC secret: a reference (env var or file), or, only in a sandbox config, an inline demo
@@ -114,6 +112,8 @@ export const configSchema = z
         path: ['retentionDays'],
       })
       .optional(),
+    /** The operator console behind single sign-on (src/console/); absent: no console. */
+    console: consoleConfigSchema.optional(),
     reconcile: z
       .object({
         /** How often every target is re-read to find and heal drift. */

@@ -187,6 +187,7 @@ export function edgeEvent(
   detail: Record<string, unknown>,
 ): AuditEventInput {
   const client = c.get('client');
+  const operator = c.get('operator');
   return {
     action,
     outcome,
@@ -197,6 +198,7 @@ export function edgeEvent(
       // Truncated: an unauthenticated caller must not be able to store kilobytes per refused request.
       path: new URL(c.req.url).pathname.slice(0, 256),
       ...(c.get('webhookId') ? { webhook_id: c.get('webhookId') } : {}),
+      ...(operator ? { operator: { iss: operator.iss, sub: operator.sub } } : {}),
       ...detail,
     },
   };

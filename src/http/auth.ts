@@ -21,10 +21,21 @@ export interface AuthRequirement {
  */
 export function authenticate(requirement: AuthRequirement): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const { clients, clock, settings } = c.get('services');
+    const { clients, clock, settings, console: operatorConsole } = c.get('services');
     const authorization = c.req.header('authorization');
+    // A console session (cookie) is a credential only when the call carries no signature and no token.
+    const session =
+      operatorConsole && !authorization && !c.req.header('webhook-signature') ? await operatorConsole.principal(c, requirement.mutating) : undefined;
 
-    if (authorization && !c.req.header('webhook-signature')) {
+    if (session) {
+      c.set('client', session.client);
+      c.set('operator', session.operator);
+      if (requirement.mutating) {
+        // Each console request is its own message; the Idempotency-Key header (sent by the console) dedupes.
+        c.set('webhookId', `console_${crypto.randomUUID()}`);
+        c.set('rawBody', await c.req.text());
+      }
+    } else if (authorization && !c.req.header('webhook-signature')) {
       if (requirement.mutating) {
         throw new Problem(
           'signature_missing',

@@ -1,3 +1,4 @@
+import type { Operator } from '../console/sessions.ts';
 import type { Client } from './clients.ts';
 import type { Services } from '../services.ts';
 
@@ -7,6 +8,8 @@ export interface AppEnv {
     services: Services;
     requestId: string;
     client?: Client;
+    /** The operator behind a console session (issuer + subject), when the call came from the console. */
+    operator?: Operator;
     /** The Standard Webhooks id of a signed call. */
     webhookId?: string;
     /** The exact body bytes that were signed, as text. */

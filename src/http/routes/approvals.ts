@@ -52,6 +52,9 @@ async function decide(
   const runtime = services.runtime;
   if (!runtime) throw new Problem('unavailable', 'this runtime has no playbooks configured');
   const approver = c.get('client')?.id ?? '';
+  // An operator is identified by issuer + subject (console sessions); it is recorded with the decision.
+  const operator = c.get('operator');
+  const operatorIdentity = operator ? { iss: operator.iss, sub: operator.sub } : undefined;
   return runMutation(c, async () => {
     const run = await services.store.getRun(id);
     if (!run) throw new Problem('not_found', `no run ${id}`);
@@ -59,8 +62,13 @@ async function decide(
     if (run.status !== 'pending_approval') {
       throw new Problem('run_not_pending', `run ${id} is ${run.status}; only pending_approval runs can be decided`);
     }
-    if (run.clientId === approver) {
-      throw new Problem('four_eyes', `client "${approver}" requested run ${id} and cannot also ${verb} it; another client with the approve scope must`);
+    if (run.clientId === approver || (operatorIdentity && sameOperator(run.decision?.requested_by_operator, operatorIdentity))) {
+      throw new Problem(
+        'four_eyes',
+        operatorIdentity
+          ? `operator ${operatorIdentity.sub} (${operatorIdentity.iss}) requested run ${id} and cannot also ${verb} it; another operator with the approve scope must`
+          : `client "${approver}" requested run ${id} and cannot also ${verb} it; another client with the approve scope must`,
+      );
     }
     if (now - run.createdAt > runtime.approvalTtlMs) {
       await services.store.commit({
@@ -70,7 +78,13 @@ async function decide(
       });
       throw new Problem('approval_expired', `run ${id} waited longer than ${runtime.approvalTtlMs / 3_600_000} h for approval; request it again`);
     }
-    const decision = { ...(run.decision ?? {}), [verb === 'approve' ? 'approved_by' : 'rejected_by']: approver, comment: comment ?? null, decided_at: new Date(now).toISOString() };
+    const decision = {
+      ...(run.decision ?? {}),
+      [verb === 'approve' ? 'approved_by' : 'rejected_by']: approver,
+      ...(operatorIdentity ? { [verb === 'approve' ? 'approved_by_operator' : 'rejected_by_operator']: operatorIdentity } : {}),
+      comment: comment ?? null,
+      decided_at: new Date(now).toISOString(),
+    };
     const audit = {
       action: verb === 'approve' ? 'run.approved' : 'run.rejected',
       outcome: 'success' as const,
@@ -78,7 +92,7 @@ async function decide(
       runId: id,
       playbook: run.playbook,
       requestId: c.get('requestId'),
-      detail: { requested_by: run.clientId, comment: comment ?? null },
+      detail: { requested_by: run.clientId, comment: comment ?? null, ...(operatorIdentity ? { operator: operatorIdentity } : {}) },
     };
     if (verb === 'reject') {
       return {
@@ -108,6 +122,12 @@ async function decide(
       },
     };
   });
+}
+
+function sameOperator(recorded: unknown, operator: { iss: string; sub: string }): boolean {
+  if (!recorded || typeof recorded !== 'object') return false;
+  const r = recorded as { iss?: unknown; sub?: unknown };
+  return r.iss === operator.iss && r.sub === operator.sub;
 }
 
 const decisionsInFlight = new Map<string, Promise<unknown>>();

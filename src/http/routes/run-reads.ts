@@ -62,7 +62,7 @@ const blocks = createRoute({
                 direction: z.string(),
                 expires_at: z.string().nullable(),
                 offenses: z.number(),
-                targets: z.array(z.object({ connector: z.string(), target: z.string(), state: z.string(), error: z.string().nullable() })),
+                targets: z.array(z.object({ connector: z.string(), target: z.string(), state: z.string(), error: z.string().nullable(), run: z.string() })),
               }),
             ),
           }),
@@ -119,7 +119,7 @@ export const registerRunReads: RouteModule = (app, signed) => {
             direction: first.spec.direction ?? 'ingress',
             expires_at: Number.isFinite(expiry) ? new Date(expiry).toISOString() : null,
             offenses: Math.max(...group.map((g) => g.offenses)),
-            targets: group.map((g) => ({ connector: g.connectorId, target: g.targetId, state: g.state, error: g.error ?? null })),
+            targets: group.map((g) => ({ connector: g.connectorId, target: g.targetId, state: g.state, error: g.error ?? null, run: g.runId })),
           };
         }),
       },

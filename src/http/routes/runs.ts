@@ -12,6 +12,7 @@ import { authenticate } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
 import { Problem } from '../problem.ts';
 import { describeIssues } from '../validation.ts';
+import { previewPlan } from './run-preview.ts';
 import { runJson, runSchema } from './run-view.ts';
 import { signedOnlySecurity } from './security.ts';
 
@@ -108,19 +109,7 @@ export const registerRuns: RouteModule = (app, signed) => {
     if (dryRun) {
       await admitSignedRead(c);
       const plan = await planRun(playbook, parsed.data as never, ctx);
-      const targets = await Promise.all(
-        plan.targets.map(async (t) => {
-          const mine = (list: typeof plan.upserts) => list.filter((i) => i.connectorId === t.connector && i.targetId === t.target);
-          const preview = await runtime.reconciler.preview(t.connector, t.target, mine(plan.upserts), mine(plan.retracts));
-          return {
-            connector: t.connector,
-            target: t.target,
-            operations: preview.changes.map((ch) => ({ op: ch.op, rule: ch.rule })),
-            rejected: preview.invalid.map((v) => ({ op: v.change.op, problems: v.problems })),
-            overflow: preview.plans.flatMap((p) => p.overflow),
-          };
-        }),
-      );
+      const targets = await previewPlan(runtime, plan);
       await services.store.commit({
         audit: [{ action: 'run.dry_run', outcome: 'success', clientId: c.get('client')?.id, playbook: name, requestId: c.get('requestId'), detail: { inputs: body.inputs } }],
       });
@@ -132,6 +121,8 @@ export const registerRuns: RouteModule = (app, signed) => {
     let touched: { connector: string; target: string }[] = [];
     const response = await runMutation(c, async () => {
       const clientId = c.get('client')?.id ?? '';
+      const operator = c.get('operator');
+      const operatorIdentity = operator ? { iss: operator.iss, sub: operator.sub } : undefined;
       const decision = await decideApproval(playbook, runtime, { clientId, playbook: name, action: playbook.action, inputs: body.inputs });
       if (decision.decision === 'deny') {
         throw new Problem('policy_denied', `policy denied the request: ${decision.reasons.join('; ')}`, { policies: decision.policies });
@@ -148,7 +139,7 @@ export const registerRuns: RouteModule = (app, signed) => {
         status: waiting ? ('pending_approval' as const) : ('accepted' as const),
         inputs: body.inputs,
         targets: plan.targets,
-        decision: { ...decision, requested_by: clientId },
+        decision: { ...decision, requested_by: clientId, ...(operatorIdentity ? { requested_by_operator: operatorIdentity } : {}) },
         createdAt: now,
         updatedAt: now,
       };
@@ -169,6 +160,7 @@ export const registerRuns: RouteModule = (app, signed) => {
               requestId: c.get('requestId'),
               detail: {
                 action: playbook.action,
+                ...(operatorIdentity ? { operator: operatorIdentity } : {}),
                 decision,
                 inputs: body.inputs,
                 targets: plan.targets,

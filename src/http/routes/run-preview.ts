@@ -1,0 +1,67 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { RouteModule } from '../../app.ts';
+import { actionInputs } from '../../playbooks/inputs.ts';
+import { type RunPlan, planRun } from '../../runs/planner.ts';
+import type { Runtime } from '../../services.ts';
+import { authenticate } from '../auth.ts';
+import { Problem } from '../problem.ts';
+import { signedSecurity } from './security.ts';
+
+/** The exact cloud operations a plan would make on each target now (what a dry run answers). */
+export function previewPlan(runtime: Runtime, plan: RunPlan) {
+  return Promise.all(
+    plan.targets.map(async (t) => {
+      const mine = (list: typeof plan.upserts) => list.filter((i) => i.connectorId === t.connector && i.targetId === t.target);
+      const preview = await runtime.reconciler.preview(t.connector, t.target, mine(plan.upserts), mine(plan.retracts));
+      return {
+        connector: t.connector,
+        target: t.target,
+        operations: preview.changes.map((ch) => ({ op: ch.op, rule: ch.rule })),
+        rejected: preview.invalid.map((v) => ({ op: v.change.op, problems: v.problems })),
+        overflow: preview.plans.flatMap((p) => p.overflow),
+      };
+    }),
+  );
+}
+
+const preview = createRoute({
+  method: 'get',
+  path: '/v1/runs/{id}/preview',
+  tags: ['approvals'],
+  summary: 'What approving a waiting run would change on each target now (a dry run of its inputs)',
+  description:
+    'For a run in pending_approval: the cloud operations per target that approving it now would make, planned against the current intents and cloud state. Changes nothing and is not audited (a read).',
+  security: signedSecurity,
+  middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
+  request: { params: z.object({ id: z.string().max(80) }) },
+  responses: {
+    200: { description: 'The operations per target', content: { 'application/json': { schema: z.object({ run: z.string(), targets: z.array(z.unknown()) }) } } },
+    404: { description: 'No such run' },
+    409: { description: 'The run is not waiting for approval' },
+  },
+});
+
+export const registerRunPreview: RouteModule = (app, signed) => {
+  signed.push({ method: 'get', path: '/v1/runs/{id}/preview', requirement: { scope: 'runs:read', mutating: false } });
+  app.openapi(preview, async (c) => {
+    const services = c.get('services');
+    const runtime = services.runtime;
+    if (!runtime) throw new Problem('unavailable', 'this runtime has no playbooks configured');
+    const { id } = c.req.valid('param');
+    const run = await services.store.getRun(id);
+    if (!run) throw new Problem('not_found', `no run ${id}`);
+    if (run.status !== 'pending_approval') throw new Problem('run_not_pending', `run ${id} is ${run.status}; only a pending_approval run has a preview`);
+    const playbook = runtime.playbooks.get(run.playbook);
+    if (!playbook) throw new Problem('playbook_not_found', `playbook ${run.playbook} is no longer configured`);
+    const inputs = actionInputs[playbook.action].parse(run.inputs);
+    const plan = await planRun(playbook, inputs as never, {
+      store: services.store,
+      connectors: runtime.connectors,
+      catalog: runtime.catalog,
+      tiers: runtime.tiers,
+      now: services.clock.now(),
+      runId: id,
+    });
+    return c.json({ run: id, targets: await previewPlan(runtime, plan) }, 200);
+  });
+};
