@@ -53,6 +53,10 @@ const analysisRoute = createRoute({
             analyzed_at: z.string(),
             rules: z.number(),
             summary: z.record(z.string(), z.unknown()),
+            capacity: z.record(
+              z.string(),
+              z.object({ rules: z.number(), owned: z.number(), max_owned_rules_per_direction: z.number(), max_prefixes_per_rule: z.number().nullable() }),
+            ),
             findings: z.array(findingSchema),
           }),
         },
@@ -110,6 +114,18 @@ export const registerAnalysis: RouteModule = (app, signed) => {
         analyzed_at: new Date(now).toISOString(),
         rules: report.rules,
         summary: report.summary,
+        // Per placement (NACL, security group, NSG, firewall): rules in use against what the service may own.
+        capacity: Object.fromEntries(
+          Object.entries(limits).map(([placement, l]) => [
+            placement,
+            {
+              rules: rules.filter((r) => r.placement === placement).length,
+              owned: rules.filter((r) => r.placement === placement && r.owned).length,
+              max_owned_rules_per_direction: l?.maxRulesPerDirection ?? 0,
+              max_prefixes_per_rule: Number.isFinite(l?.maxPrefixesPerRule) ? (l?.maxPrefixesPerRule ?? null) : null,
+            },
+          ]),
+        ),
         findings: report.findings.map(findingJson),
       },
       200,
