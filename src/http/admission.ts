@@ -106,7 +106,7 @@ export async function runMutation(
   const headers = { 'content-type': 'application/json', ...outcome.headers };
   const response: StoredResponse = { status: outcome.status, headers, body: JSON.stringify(outcome.body) };
   try {
-    await store.commit({ ...outcome.work, complete: { clientId: client.id, key, response } });
+    await store.commit({ ...withOperator(c, outcome.work), complete: { clientId: client.id, key, response } });
   } catch (error) {
     // Another process decided the same run first: its run_decisions row won the race (the in-process
     // lock covers one process). Nothing of this call committed; answer as a decided run.
@@ -120,6 +120,21 @@ export async function runMutation(
     throw problem;
   }
   return storedToResponse(response, {});
+}
+
+/**
+ * A console operator's mutation: every audit event it writes as that operator carries the operator's
+ * identity (issuer + subject), not only the operator's client id.
+ */
+function withOperator(c: Context<AppEnv>, work: MutationOutcome['work']): MutationOutcome['work'] {
+  const operator = c.get('operator');
+  const clientId = c.get('client')?.id;
+  if (!operator || !work.audit) return work;
+  const identity = { iss: operator.iss, sub: operator.sub };
+  return {
+    ...work,
+    audit: work.audit.map((e) => (e.clientId === clientId && !(e.detail && 'operator' in e.detail) ? { ...e, detail: { ...e.detail, operator: identity } } : e)),
+  };
 }
 
 /** SHA-256 of method, path with query and the exact body: what makes two requests "the same". */

@@ -47,6 +47,8 @@ export async function startSandboxIdp(console: ConsoleConfig, redirectUri: strin
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     jwks: { keys: [{ ...signingKey, alg: 'RS256', use: 'sig', kid: randomBytes(8).toString('hex') }] as never },
     features: { devInteractions: { enabled: true } },
+    // Explicit lifetimes (seconds): short-lived tokens, a working-day provider session.
+    ttl: { AccessToken: 600, AuthorizationCode: 60, IdToken: 600, Interaction: 600, Grant: 8 * 3600, Session: 8 * 3600 },
   };
   const provider = new Provider(issuer, configuration);
   server.on('request', provider.callback());
