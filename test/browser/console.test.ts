@@ -68,6 +68,9 @@ describe.skipIf(!CHROMIUM)('operator console in chromium (real server process, r
     const cookies = await alice.context.cookies(server.url);
     const session = cookies.find((c) => c.name === '__Host-portcullis-session');
     expect(session).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Strict', path: '/' });
+    // The session is a credential for the /v1 API: the operator's client and the scopes their role maps to.
+    const whoami = await page.evaluate(async () => (await fetch('/v1/whoami')).json());
+    expect(whoami).toEqual({ client: 'operator:alice', scopes: ['approve', 'allow', 'runs:read', 'audit:read'], auth: 'session' });
     // Not readable by the page's scripts.
     await expect(page.evaluate('document.cookie')).resolves.not.toContain('portcullis-session');
 

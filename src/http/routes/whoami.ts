@@ -15,7 +15,7 @@ const whoami = createRoute({
       description: 'The authenticated client',
       content: {
         'application/json': {
-          schema: z.object({ client: z.string(), scopes: z.array(z.string()), auth: z.enum(['signature', 'token']) }),
+          schema: z.object({ client: z.string(), scopes: z.array(z.string()), auth: z.enum(['signature', 'token', 'session']) }),
         },
       },
     },
@@ -28,7 +28,11 @@ export const registerWhoami: RouteModule = (app, signed) => {
     const client = c.get('client');
     if (!client) throw new Error('authenticate() ran without setting a client');
     return c.json(
-      { client: client.id, scopes: [...client.scopes], auth: c.get('webhookId') ? ('signature' as const) : ('token' as const) },
+      {
+        client: client.id,
+        scopes: [...client.scopes],
+        auth: c.get('operator') ? ('session' as const) : c.get('webhookId') ? ('signature' as const) : ('token' as const),
+      },
       200,
     );
   });
