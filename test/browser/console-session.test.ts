@@ -9,19 +9,10 @@ import { type RunningServer, startNodeServer } from '../../src/node.ts';
 import { sandboxConfig } from '../process/sandbox-config.ts';
 import { CHROMIUM, type OperatorBrowser, ensureConsoleBuilt, launchOperatorBrowser, logIn, screenshot } from '../support/browser.ts';
 import { cleanUp, tempDir } from '../support/process.ts';
+import { ShiftedClock } from '../support/shifted-clock.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-
-/** Real time plus an offset the test moves forward: the server's timers keep working, sessions age on demand. */
-class ShiftedClock {
-  private offset = 0;
-  now = (): number => Date.now() + this.offset;
-  sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-  advance(ms: number): void {
-    this.offset += ms;
-  }
-}
 
 describe.skipIf(!CHROMIUM)('console sessions expire (chromium, in-process server with a moved clock)', () => {
   const clock = new ShiftedClock();
