@@ -70,7 +70,13 @@ export function consoleRoutes(deps: ConsoleRouteDeps): RouteModule {
       const endpoint = deps.endpoint();
       if (!endpoint) throw new Problem('unavailable', 'the console identity provider is not configured yet');
       const login = sessions.startLogin();
-      const url = await endpoint.rp.authorizationUrl(login, `${endpoint.publicUrl}/console/callback`);
+      let url: URL;
+      try {
+        url = await endpoint.rp.authorizationUrl(login, `${endpoint.publicUrl}/console/callback`);
+      } catch (e) {
+        c.get('services').log.error({ error: (e as Error).message }, 'OpenID discovery failed');
+        throw new Problem('unavailable', "the identity provider's discovery document could not be read (see the service log); try again later");
+      }
       // Lax: the identity provider's redirect back is a cross-site navigation that must carry it.
       setCookie(c, LOGIN_COOKIE, login.browserBinding, { ...cookieBase, sameSite: 'Lax', maxAge: 600 });
       return c.redirect(url.href, 302);
