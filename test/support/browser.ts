@@ -32,7 +32,21 @@ export function ensureConsoleBuilt(): void {
         .filter((e) => e.name !== 'dist' && e.name !== 'node_modules')
         .map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)),
     );
-  if (newest(sources) > built) execFileSync('npm', ['run', '--silent', 'build:console'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  if (newest(sources) <= built) return;
+  // Test files run in parallel workers: one builds, the others wait for its lock to go.
+  const lock = join(REPO_ROOT, 'console', '.build-lock');
+  try {
+    mkdirSync(lock);
+  } catch {
+    const deadline = Date.now() + 60_000;
+    while (existsSync(lock) && Date.now() < deadline) execFileSync('sleep', ['0.2']);
+    return;
+  }
+  try {
+    execFileSync('npm', ['run', '--silent', 'build:console'], { cwd: REPO_ROOT, stdio: 'ignore' });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 export interface OperatorBrowser {
