@@ -4,6 +4,7 @@
  */
 import { serve } from '@hono/node-server';
 import { startAuditTasks } from './audit/tasks.ts';
+import { refuseUnparsed } from './http/parser-refusal.ts';
 import type { DestinationStream } from 'pino';
 import { loadConnectorRegistry } from '../connectors/index.ts';
 import { loadConfig, nodeSecretSource } from './config/load.ts';
@@ -71,6 +72,15 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolveServer(s));
     s.once('error', reject);
   });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: import('node:net').Socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    refuseUnparsed(services, error.code, socket.remoteAddress, (raw) => socket.end(raw)).catch((e: unknown) =>
+      log.error({ error: String(e) }, 'could not audit a refusal of the HTTP parser'),
+    );
+  });
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
@@ -112,6 +122,9 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       clearInterval(driftTimer);
       clearTimeout(expiryTimer);
       await new Promise<void>((r) => server.close(() => r()));
+      // Summaries of refusal windows still open (src/http/refusals.ts).
+      const summaries = services.refusals?.drain(clock.now(), true) ?? [];
+      if (summaries.length) await services.store.commit({ audit: summaries }).catch(() => undefined);
       // Intents are durable and resumed on start: wait for passes in flight, but not past 3 s.
       await Promise.race([reconciler.idle(), new Promise((r) => setTimeout(r, 3_000).unref())]);
       await simulators.close();

@@ -70,13 +70,13 @@ function base(e: AuditEvent, productVersion: string): Json {
     status_id: statusId,
     status,
     ...(typeof e.detail?.code === 'string' ? { status_code: e.detail.code } : {}),
-    message: `${e.action} ${e.outcome}${e.target ? ` on ${e.target}` : ''}${e.clientId ? ` by ${e.clientId}` : ''}`,
+    message: `${e.action} ${e.outcome}${e.target ? ` on ${e.target}` : ''}${e.client_id ? ` by ${e.client_id}` : ''}`,
     metadata: {
       version: OCSF_VERSION,
       uid: e.id,
       sequence: e.seq,
       log_name: 'portcullis-audit',
-      ...(e.runId || e.requestId ? { correlation_uid: e.runId ?? e.requestId } : {}),
+      ...(e.run_id || e.request_id ? { correlation_uid: e.run_id ?? e.request_id } : {}),
       product: { name: 'portcullis', vendor_name: 'portcullis', version: productVersion },
     },
     unmapped: { portcullis: e },
@@ -103,7 +103,7 @@ function networkRemediation(e: AuditEvent, [activityId, activity]: [number, stri
     type_uid: 700400 + activityId,
     type_name: `Network Remediation Activity: ${activity}`,
     // The run that asked for the change is the "command"; reconciler work without a run uses the event id.
-    command_uid: e.runId ?? e.id,
+    command_uid: e.run_id ?? e.id,
     connection_info: { ...directionOf(rule.direction), ...protocol },
     countermeasures: [
       {
@@ -129,22 +129,22 @@ function apiCall(e: AuditEvent, productVersion: string): Json {
     activity_name: activity,
     type_uid: 600300 + activityId,
     type_name: `API Activity: ${activity}`,
-    actor: e.clientId
-      ? { user: { uid: e.clientId, name: e.clientId, type_id: 99, type: 'SOAR client' }, app_name: 'portcullis' }
+    actor: e.client_id
+      ? { user: { uid: e.client_id, name: e.client_id, type_id: 99, type: 'SOAR client' }, app_name: 'portcullis' }
       : { app_name: 'portcullis', invoked_by: 'portcullis' },
     api: {
       operation: e.action,
       service: { name: 'portcullis' },
-      ...(e.requestId ? { request: { uid: e.requestId } } : {}),
+      ...(e.request_id ? { request: { uid: e.request_id } } : {}),
     },
     // The caller's address is not recorded in audit events; the endpoint is named by the client id.
-    src_endpoint: e.clientId ? { name: e.clientId, uid: e.clientId } : { name: 'portcullis' },
+    src_endpoint: e.client_id ? { name: e.client_id, uid: e.client_id } : { name: 'portcullis' },
     ...(method && path ? { http_request: { http_method: method, url: { path } } } : {}),
-    ...(e.target || e.runId || e.playbook
+    ...(e.target || e.run_id || e.playbook
       ? {
           resources: [
             ...(e.target ? [{ uid: e.target, type: 'firewall target' }] : []),
-            ...(e.runId ? [{ uid: e.runId, type: 'run' }] : []),
+            ...(e.run_id ? [{ uid: e.run_id, type: 'run' }] : []),
             ...(e.playbook ? [{ name: e.playbook, type: 'playbook' }] : []),
           ],
         }

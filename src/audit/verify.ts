@@ -42,16 +42,23 @@ export interface VerifyReport {
   fault?: { seq: number; reason: ChainFault; detail: string };
 }
 
+/** Stored column → hashed field; events written before the snake_case rename used the camelCase name. */
 const COLUMNS = [
-  ['id', 'id'],
-  ['time', 'time'],
-  ['action', 'action'],
-  ['outcome', 'outcome'],
-  ['clientId', 'clientId'],
-  ['runId', 'runId'],
-  ['playbook', 'playbook'],
-  ['target', 'target'],
+  ['id', 'id', 'id'],
+  ['time', 'time', 'time'],
+  ['action', 'action', 'action'],
+  ['outcome', 'outcome', 'outcome'],
+  ['clientId', 'client_id', 'clientId'],
+  ['runId', 'run_id', 'runId'],
+  ['playbook', 'playbook', 'playbook'],
+  ['target', 'target', 'target'],
 ] as const;
+
+/** An event as read (from the database or an export), possibly written before the snake_case rename. */
+type ReadEvent = AuditEvent & { prevHash?: string };
+
+/** The previous hash of an event of either naming. */
+const prevHashOf = (e: ReadEvent): string => e.prev_hash ?? e.prevHash ?? '';
 
 export class ChainVerifier {
   private readonly bySeq = new Map<number, Checkpoint>();
@@ -82,7 +89,7 @@ export class ChainVerifier {
   }
 
   /** Checks one event (with its stored row on the database path); false once the chain is broken. */
-  async push(event: AuditEvent, row?: AuditRow): Promise<boolean> {
+  async push(event: ReadEvent, row?: AuditRow): Promise<boolean> {
     if (this.fault) return false;
     const seq = event.seq;
     if (!this.prev) {
@@ -94,13 +101,15 @@ export class ChainVerifier {
     }
     if (row && row.seq !== seq) return this.fail(row.seq, 'renumbered', `the row stored as seq ${row.seq} holds the event hashed as seq ${seq}`);
     if (row) {
-      for (const [column, field] of COLUMNS) {
-        if ((row[column] ?? undefined) !== event[field]) {
+      const fields = event as unknown as Record<string, unknown>;
+      for (const [column, field, legacy] of COLUMNS) {
+        if ((row[column] ?? undefined) !== (fields[field] ?? fields[legacy])) {
           return this.fail(seq, 'column_mismatch', `column ${column} of seq ${seq} differs from the hashed event`);
         }
       }
     }
-    const { prevHash, hash, ...body } = event;
+    const { prev_hash: _snake, prevHash: _camel, hash, ...body } = event;
+    const prevHash = prevHashOf(event);
     const recomputed = await chainHash(prevHash, row ? row.event : hashedBody(body));
     if (recomputed !== hash) return this.fail(seq, 'hash_mismatch', `seq ${seq} was modified: its hash does not match its content`);
     if (this.prev && prevHash !== this.prev.hash) {
@@ -146,14 +155,14 @@ export class ChainVerifier {
   }
 
   /** The first event starts at genesis, or links to a signed retention checkpoint (events before it were pruned). */
-  private async anchorFirst(event: AuditEvent): Promise<boolean> {
+  private async anchorFirst(event: ReadEvent): Promise<boolean> {
     this.firstSeq = event.seq;
     if (event.seq === 1) {
-      if (event.prevHash === GENESIS_HASH) return true;
+      if (prevHashOf(event) === GENESIS_HASH) return true;
       return this.fail(1, 'broken_link', 'seq 1 does not start from the genesis hash');
     }
     const anchor = this.bySeq.get(event.seq - 1);
-    if (anchor?.kind === 'retention' && anchor.hash === event.prevHash) {
+    if (anchor?.kind === 'retention' && anchor.hash === prevHashOf(event)) {
       this.matched += 1;
       this.lastMatched = anchor.seq;
       return true;

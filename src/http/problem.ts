@@ -20,6 +20,8 @@ export const problemCodes = {
   forbidden_json_key: { status: 422, title: 'Body has a key that cannot be represented' },
   too_many_refusals: { status: 429, title: 'Too many refused requests from this address' },
   bad_request: { status: 400, title: 'The HTTP request could not be parsed' },
+  headers_too_large: { status: 431, title: 'Request headers too large' },
+  request_timeout: { status: 408, title: 'The request was not received in time' },
   invalid_query: { status: 400, title: 'Invalid query parameter' },
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },
   payload_too_large: { status: 413, title: 'Body too large' },

@@ -59,7 +59,7 @@ describe('POST /v1/audit/checkpoints', () => {
     const again = await checkpointCall({ id: 'msg_checkpoint_1' });
     expect(again.headers.get('idempotency-replayed')).toBe('true');
     const events = await t.audit();
-    expect(events.filter((e) => e.action === 'audit.checkpoint')).toEqual([expect.objectContaining({ clientId: 'auditor', detail: expect.objectContaining({ seq: 30 }) })]);
+    expect(events.filter((e) => e.action === 'audit.checkpoint')).toEqual([expect.objectContaining({ client_id: 'auditor', detail: expect.objectContaining({ seq: 30 }) })]);
     const list = (await (await auditorGet(t, '/v1/audit/checkpoints')).json()) as { public_key: { key_id: string }; checkpoints: { seq: number }[] };
     expect(list.public_key.key_id).toBe(body.key_id);
     expect(list.checkpoints.map((c) => c.seq)).toEqual([30]);
