@@ -61,7 +61,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   });
   const { services, app, reconciler, sqlite } = composed;
   // Checkpoint signer (attached before the first request), periodic checkpoints and retention.
-  const auditTasks = await startAuditTasks({ services, config: config.audit, secrets: nodeSecretSource(env) });
+  const auditTasks = await startAuditTasks({ services, config: config.audit, secrets: nodeSecretSource(env), connectors: config.connectors });
 
   const host = config.listen.host;
   if (!LOOPBACK.has(host)) {

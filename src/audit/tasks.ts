@@ -8,6 +8,7 @@ import { type SecretSource, resolveSecret } from '../config/secret.ts';
 import type { Services } from '../services.ts';
 import { type CheckpointSigner, importCheckpointSigner } from './checkpoint.ts';
 import { checkpointHead, pruneAuditLog } from './checkpointer.ts';
+import { cloudLookup } from './ocsf-cloud.ts';
 import { attachAuditRuntime } from './runtime.ts';
 
 const DAY_MS = 86_400_000;
@@ -31,6 +32,8 @@ export async function startAuditTasks(options: {
   services: Services;
   config: Config['audit'];
   secrets: SecretSource;
+  /** The connectors' config blocks, for the OCSF cloud profile of their events. */
+  connectors?: Config['connectors'];
   /** false: only attach the signer (no timers). */
   timers?: boolean;
 }): Promise<AuditTasks> {
@@ -44,7 +47,7 @@ export async function startAuditTasks(options: {
       throw new Error(`audit.signingKey: ${(error as Error).message}`);
     }
   }
-  attachAuditRuntime(services, signer ? { signer } : {});
+  attachAuditRuntime(services, { ...(signer ? { signer } : {}), ...(options.connectors ? { clouds: cloudLookup(options.connectors) } : {}) });
 
   const checkpoint = async () => {
     if (signer) await checkpointHead(store, signer, clock.now(), 'periodic');

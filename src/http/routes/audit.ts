@@ -148,7 +148,7 @@ export const registerAudit: RouteModule = (app, signed) => {
     const body =
       format === 'ndjson'
         ? page.rows.map(rowToNdjsonLine).join('')
-        : formatPage(format, page.rows, cursor, version);
+        : formatPage(format, page.rows, cursor, version, auditRuntimeOf(c.get('services')).clouds);
     return new Response(body, { status: 200, headers: { 'content-type': CONTENT_TYPES[format], link, 'cache-control': 'no-store' } });
   });
 
