@@ -4,6 +4,7 @@
  */
 import type { Services } from '../services.ts';
 import type { CheckpointSigner } from './checkpoint.ts';
+import type { CheckpointLog } from './checkpointer.ts';
 import type { CloudLookup } from './ocsf.ts';
 
 export interface AuditRuntime {
@@ -11,6 +12,10 @@ export interface AuditRuntime {
   signer?: CheckpointSigner;
   /** The cloud (provider, region, account) of each connector, for the OCSF cloud profile. */
   clouds?: CloudLookup;
+  /** The append-only copy of the checkpoints next to the database (Node). */
+  checkpointLog?: CheckpointLog;
+  /** How often checkpoints are signed: verify expects every older event to be covered. */
+  checkpointIntervalMs?: number;
 }
 
 export function attachAuditRuntime(services: Services, runtime: AuditRuntime): void {
