@@ -5,6 +5,9 @@
 import { serve } from '@hono/node-server';
 import { startAuditTasks } from './audit/tasks.ts';
 import { refuseUnparsed } from './http/parser-refusal.ts';
+import { join, resolve } from 'node:path';
+import { CHECKPOINT_FILE, fileCheckpointLog } from './audit/checkpoint-file.ts';
+import { sandboxSigningKey } from './audit/sandbox-key.ts';
 import type { DestinationStream } from 'pino';
 import { loadConnectorRegistry } from '../connectors/index.ts';
 import { loadConfig, nodeSecretSource } from './config/load.ts';
@@ -61,7 +64,22 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   });
   const { services, app, reconciler, sqlite } = composed;
   // Checkpoint signer (attached before the first request), periodic checkpoints and retention.
-  const auditTasks = await startAuditTasks({ services, config: config.audit, secrets: nodeSecretSource(env), connectors: config.connectors });
+  const dataDir = resolve(config.dataDir);
+  const sandboxKey = config.sandbox && !config.audit?.signingKey ? sandboxSigningKey(dataDir) : undefined;
+  const auditTasks = await startAuditTasks({
+    services,
+    config: config.audit,
+    secrets: nodeSecretSource(env),
+    connectors: config.connectors,
+    checkpointLog: fileCheckpointLog(join(dataDir, CHECKPOINT_FILE)),
+    ...(sandboxKey ? { signingKeyText: sandboxKey.privatePem } : {}),
+  });
+  if (sandboxKey && auditTasks.signer) {
+    log.info(
+      { key_id: auditTasks.signer.keyId, created: sandboxKey.created, private_key_file: sandboxKey.path, public_key_file: sandboxKey.publicPath, public_key: sandboxKey.publicPem },
+      `sandbox audit checkpoints are signed with key ${auditTasks.signer.keyId} (${sandboxKey.created ? 'created' : 'reused'}); verify offline with --public-key ${sandboxKey.publicPath}`,
+    );
+  }
 
   const host = config.listen.host;
   if (!LOOPBACK.has(host)) {

@@ -164,7 +164,7 @@ export class ChainVerifier {
     const from = (this.lastMatched ?? (this.firstSeq ?? 1) - 1) + 1;
     const since = this.lastMatched === undefined ? 'the start of the log' : `the checkpoint at seq ${this.lastMatched}`;
     const span = from === seq ? `seq ${seq}` : `one of seq ${from} to ${seq}`;
-    this.fail(seq, 'checkpoint_mismatch', `the chain at seq ${seq} differs from ${what}: ${span} was modified and the events after ${since} re-hashed`);
+    this.fail(seq, 'checkpoint_mismatch', `the chain at seq ${seq} differs from ${what}: events after ${since} were rewritten (${span} was modified, the rest re-hashed)`);
     if (this.fault) this.fault.range = { from, to: seq };
     return false;
   }
