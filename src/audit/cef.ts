@@ -53,7 +53,7 @@ export function toCef(e: AuditEvent, productVersion: string, clouds?: CloudLooku
     ['outcome', e.outcome],
     ['suser', e.client_id],
     ['src', source && IPV4.test(source) ? source : undefined],
-    ['c6a2Label', source && source.includes(':') ? 'source_address' : undefined],
+    ['c6a2Label', source?.includes(':') ? 'source_address' : undefined],
     ['c6a2', source?.includes(':') ? source : undefined],
     ['cs1Label', e.playbook === undefined ? undefined : 'playbook'],
     ['cs1', e.playbook],

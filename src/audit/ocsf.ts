@@ -122,6 +122,7 @@ function base(e: AuditEvent, productVersion: string, clouds: CloudLookup | undef
   const cloud = cloudOf(e, clouds);
   const correlation = e.run_id ?? runsOf(e)[0] ?? e.request_id;
   const found = observables(e, sourceField);
+  const errorMessage = text((e.detail?.error as Json | undefined)?.message);
   return {
     time: Date.parse(e.time),
     severity_id: severityId,
@@ -129,7 +130,7 @@ function base(e: AuditEvent, productVersion: string, clouds: CloudLookup | undef
     status_id: statusId,
     status: statusName,
     ...(typeof e.detail?.code === 'string' ? { status_code: e.detail.code } : {}),
-    ...(text((e.detail?.error as Json | undefined)?.message) ? { status_detail: String((e.detail?.error as Json).message).slice(0, 500) } : {}),
+    ...(errorMessage ? { status_detail: errorMessage.slice(0, 500) } : {}),
     message: `${e.action} ${e.outcome}${e.target ? ` on ${e.target}` : ''}${e.client_id ? ` by ${e.client_id}` : ''}`,
     metadata: {
       version: OCSF_VERSION,

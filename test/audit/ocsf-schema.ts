@@ -112,14 +112,18 @@ function baseType(type: string): string {
 function checkValue(value: unknown, attr: Attr, path: string, profiles: Set<string>, errors: string[]): void {
   const type = attr.type ?? 'string_t';
   if (attr.is_array) {
-    if (!Array.isArray(value)) return void errors.push(`${path}: expected an array of ${type}`);
-    value.forEach((v, i) => checkValue(v, { ...attr, is_array: false }, `${path}[${i}]`, profiles, errors));
+    if (!Array.isArray(value)) {
+      errors.push(`${path}: expected an array of ${type}`);
+      return;
+    }
+    for (const [i, v] of value.entries()) checkValue(v, { ...attr, is_array: false }, `${path}[${i}]`, profiles, errors);
     return;
   }
   if (attr.enum && !(String(value) in attr.enum)) errors.push(`${path}: ${JSON.stringify(value)} is not one of ${Object.keys(attr.enum).join(', ')}`);
   if (!type.endsWith('_t')) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return void errors.push(`${path}: expected a ${type} object`);
-    return checkObject(value as Record<string, unknown>, objectAttrs(type), path, profiles, errors);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) errors.push(`${path}: expected a ${type} object`);
+    else checkObject(value as Record<string, unknown>, objectAttrs(type), path, profiles, errors);
+    return;
   }
   const base = baseType(type);
   const ok =

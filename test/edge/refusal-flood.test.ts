@@ -51,8 +51,9 @@ describe('security: refusals per source address', () => {
         codes: { signature_missing: 20 - INDIVIDUAL_PER_WINDOW, too_many_refusals: 1980 },
       },
     });
-    expect((summary?.detail?.samples as unknown[]).length).toBe(5);
-    expect((summary?.detail?.samples as { request_id: string }[])[0]?.request_id).toMatch(/^req_/);
+    const samples = (summary?.detail?.samples ?? []) as { request_id: string }[];
+    expect(samples).toHaveLength(5);
+    expect(samples[0]?.request_id).toMatch(/^req_/);
     expect((await t.audit()).length - before).toBe(INDIVIDUAL_PER_WINDOW + 1 + 1);
   });
 
