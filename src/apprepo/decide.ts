@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { canonicalCidr } from '../net/cidr.ts';
 import { actionInputs } from '../playbooks/inputs.ts';
@@ -75,7 +76,7 @@ export function decideRule(rule: AppRule, ctx: DecideContext): RuleDecision {
         playbook: playbook.name,
         inputs: { from: [...from], to, protocol: rule.protocol, ...(range ? { port: range.from === range.to ? String(range.from) : `${range.from}-${range.to}` } : {}) },
       };
-      if (!playbook.inputs || playbook.inputs.includes('reason')) request.inputs.reason = `${rule.at.name} (${rule.at.file}:${rule.at.line})`.slice(0, 500);
+      if (!playbook.inputs || playbook.inputs.includes('reason')) request.inputs.reason = `${rule.at.name} (${displayPath(rule.at.file)}:${rule.at.line})`.slice(0, 500);
       const { reason: _reason, ...decidable } = request.inputs;
       try {
         const d = ctx.engine.decide({
@@ -111,6 +112,12 @@ export function decideRule(rule: AppRule, ctx: DecideContext): RuleDecision {
   if (worst !== 'deny') for (const b of blockers) reasons.add(b.line ? `${b.message} (line ${b.line})` : b.message);
   if (worst === 'needs_approval' && !reasons.size) reasons.add('nothing in the rule could be stated as a run');
   return { rule, decision: worst, reasons: [...reasons], policies: [...policies.values()], runs, complete: !blockers.length && runs.length > 0 };
+}
+
+/** The file as the repo names it (relative to the working directory, where CI runs) when it lies inside it. */
+function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
 
 function deniedForEveryTier(rule: AppRule, from: string[], playbook: Playbook, ctx: DecideContext) {
