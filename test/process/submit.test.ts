@@ -4,12 +4,13 @@
  * process with the CI client's secret in its environment, on the shipped example documents.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, type ServerProcess, cleanUp, runCliToExit, startServer, tempDir } from '../support/process.ts';
 import { testSecret } from '../support/sign.ts';
 import { type RunJson, apiClient } from './api.ts';
+import { gitlabJob, githubStep, runShell } from './ci-templates.ts';
 import { CLOUDS, type Clouds, PROCESS_CLIENT, cloudsConfig, startClouds } from './clouds.ts';
 
 const EXAMPLES = join(REPO_ROOT, 'examples/app-repo');
@@ -18,6 +19,7 @@ const token = randomBytes(24).toString('hex');
 let clouds: Clouds;
 let server: ServerProcess;
 let app: string;
+let briefOnly: string;
 const api = apiClient(() => server.url, { id: PROCESS_CLIENT.id, secret, token });
 
 // The server declares the same tiers as the example config the CI decides with.
@@ -48,6 +50,9 @@ beforeAll(async () => {
   cpSync(join(EXAMPLES, 'istio/ai-app-ingress-policy.yaml'), join(app, 'ai-app-ingress-policy.yaml'));
   cpSync(join(EXAMPLES, 'kubernetes/networkpolicy.yaml'), join(app, 'k8s/networkpolicy.yaml'));
   cpSync(join(EXAMPLES, 'kubernetes/network-policy-allow-all-ingress.yaml'), join(app, 'k8s/allow-all-ingress.yaml'));
+  briefOnly = tempDir('portcullis-app-brief-');
+  mkdirSync(join(briefOnly, 'istio'));
+  cpSync(join(EXAMPLES, 'istio/ai-app-ingress-policy.yaml'), join(briefOnly, 'istio/ai-app-ingress-policy.yaml'));
 }, 60_000);
 afterAll(async () => {
   await cleanUp();
@@ -115,4 +120,46 @@ describe('portcullis submit', () => {
     expect(result.output).toContain('CI_SECRET is not set');
     expect((await api.read<{ runs: unknown[] }>('/v1/runs?limit=200')).runs.length).toBe(before.runs.length);
   });
+
+  it('validate --connector compares with the live rules: the applied rule is now already allowed', async () => {
+    // The server's own config (real connectors on the clouds' loopback endpoints) plus the example identities.
+    const identities = readFileSync(join(EXAMPLES, 'portcullis.config.yaml'), 'utf8').match(/^identities:\n(?: {2}.*\n|\n)+/m)?.[0];
+    expect(identities).toBeDefined();
+    const config = join(tempDir(), 'live.config.yaml');
+    writeFileSync(config, `${readFileSync(server.configPath, 'utf8')}\n${identities}`);
+    const result = await runCliToExit(
+      ['validate', REPO_ROOT, '--config', config, '--app', join(briefOnly, 'istio'), '--connector', 'aws-sandbox', '--target', 'edge', '--format', 'json'],
+      { [PROCESS_CLIENT.secretEnv]: secret, [PROCESS_CLIENT.tokenEnv]: token },
+      60_000,
+    );
+    expect(result.code, result.output).toBe(0);
+    const report = JSON.parse(result.stdout) as { app: { comparedWith: string; decisions: { current?: { relation: string; rules: string[] }[] }[] } };
+    expect(report.app.comparedWith).toBe('aws-sandbox/edge');
+    expect(report.app.decisions[0]?.current).toEqual([
+      { relation: 'already_allowed', rules: [expect.stringMatching(/^sg sgr-\w+ \(ingress allow tcp 443 from 10\.0\.1\.0\/24\)$/)], message: expect.stringMatching(/^already allowed sg sgr-/) },
+    ]);
+  }, 90_000);
+});
+
+describe('the CI templates submit on the main branch', () => {
+  const env = () => ({
+    PORTCULLIS_DIR: REPO_ROOT,
+    PORTCULLIS_CONFIG_FILE: 'examples/app-repo/portcullis.config.yaml',
+    PORTCULLIS_APP: 'istio',
+    PORTCULLIS_URL: server.url,
+    PORTCULLIS_CLIENT: PROCESS_CLIENT.id,
+    PORTCULLIS_CI_SECRET: secret,
+  });
+
+  it('the GitHub Action submit step applies the merged rule ($GITHUB_SHA is the commit)', async () => {
+    const result = await runShell(githubStep('submit').run as string, briefOnly, { ...env(), GITHUB_SHA: 'a1b2c3d4e5f6' });
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toMatch(/^commit a1b2c3d4e5f6: 1 run\napplied: AuthorizationPolicy production\/ai-app-ingress-policy rules\[0\] \(.*ai-app-ingress-policy\.yaml:12\) allow-ingress tcp\/443 from web to api/);
+  }, 90_000);
+
+  it('the GitLab submit job applies it too ($CI_COMMIT_SHA is the commit)', async () => {
+    const result = await runShell(gitlabJob('portcullis-submit').script.join('\n'), briefOnly, { ...env(), CI_COMMIT_SHA: '0f9e8d7c6b5a' });
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain('commit 0f9e8d7c6b5a: 1 run\napplied: AuthorizationPolicy production/ai-app-ingress-policy rules[0]');
+  }, 90_000);
 });
