@@ -46,7 +46,7 @@ function appItems(app: AppReport): CiItem[] {
 }
 
 const decidedBy = (policies: { id: string; effect: string }[], decision: string): string =>
-  policies.length ? `${decision.replace('_', ' ')} by ${policies.map((p) => `${p.effect} ${p.id}`).join(', ')}` : decision === 'needs_approval' ? 'needs approval (no policy auto-approves it)' : decision;
+  policies.length ? `${decision.replace('_', ' ')} by ${policies.map((p) => `${p.effect} ${p.id}`).join(', ')}` : decision.replace('_', ' ');
 
 function describeRuns(d: AppReport['decisions'][number]): string {
   if (!d.runs.length) return `${d.direction} (not stated as runs)`;
