@@ -6,12 +6,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import Ajv from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
+import * as ajvDraft04 from 'ajv-draft-04';
+import * as ajvFormats from 'ajv-formats';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { validateCommand } from '../../src/cli/validate.ts';
 
+// CommonJS packages seen from ESM under NodeNext: the class and the plugin are the `default` of module.exports.
+const Ajv = ajvDraft04.default.default;
+const addFormats = ajvFormats.default.default;
 const ROOT = join(import.meta.dirname, '../..');
 const EX = join(ROOT, 'examples/app-repo');
 const CONFIG = join(EX, 'portcullis.config.yaml');
