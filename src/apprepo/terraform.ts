@@ -16,6 +16,8 @@ export const TERRAFORM_TYPES = [
 ] as const;
 type TerraformType = (typeof TERRAFORM_TYPES)[number];
 
+const FIREWALL_LIKE = /firewall|security_group|secgroup|security_rule|network_acl|network_policy/;
+
 type Values = Record<string, unknown>;
 type Unknown = Record<string, unknown>;
 
@@ -67,7 +69,16 @@ export function readTerraformPlan(json: PositionedJson, file: string): { rules: 
     });
     return { rules, notes, problems };
   }
+  // Firewall-like resources this does not read are named, so nobody takes silence for a decision.
+  const unread = new Set<string>();
   changes.forEach((change, i) => {
+    if (isRecord(change) && !TERRAFORM_TYPES.includes(change.type as TerraformType) && FIREWALL_LIKE.test(String(change.type)) && !/_association$|_attachment$/.test(String(change.type))) {
+      const actions = isRecord(change.change) ? stringList(change.change.actions) : [];
+      if (!actions.includes('no-op') && !actions.includes('read') && !unread.has(String(change.type))) {
+        unread.add(String(change.type));
+        notes.push({ line: json.lineOf(['resource_changes', i]), message: `not read: ${String(change.type)} (${String(change.address)}) is a firewall resource portcullis does not decide; review it by hand` });
+      }
+    }
     if (!isRecord(change) || !TERRAFORM_TYPES.includes(change.type as TerraformType)) return;
     const c = isRecord(change.change) ? change.change : {};
     const actions = stringList(c.actions);

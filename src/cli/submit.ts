@@ -18,7 +18,7 @@ export const SUBMIT_USAGE = `portcullis submit [PATH] --app FILE|DIR... --url UR
   --secret-env  the environment variable holding the CI client's whsec_ secret (never on the command line)
   --commit      the commit being submitted (default: $GITHUB_SHA or $CI_COMMIT_SHA)
   --wait        seconds to wait for auto-approved runs to apply (default 60)
-  exit codes: 0 everything applied, 1 invalid input or a run failed, 2 usage, 3 something waits for a person, 4 a rule is denied
+  exit codes: 0 everything applied, 1 invalid input or a run failed, 2 usage, 3 something waits (for a person, or still applying after --wait), 4 a rule is denied
 `;
 
 interface Submitted {

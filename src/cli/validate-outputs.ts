@@ -27,6 +27,11 @@ export function ciSummary(r: ValidateReport): CiSummary {
 function appItems(app: AppReport): CiItem[] {
   const items: CiItem[] = [];
   for (const p of app.problems) items.push({ file: p.file, ...(p.line ? { line: p.line } : {}), title: p.path || 'file', outcome: 'invalid', ruleId: 'invalid-input', message: p.message, details: [] });
+  for (const f of app.files) {
+    for (const n of f.notes.filter((x) => x.message.startsWith('not read:'))) {
+      items.push({ file: f.file, ...(n.line ? { line: n.line } : {}), title: 'file', outcome: 'warning', ruleId: 'not-decided', message: n.message, details: [] });
+    }
+  }
   for (const d of app.decisions) {
     items.push({
       file: d.file,

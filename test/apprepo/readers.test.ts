@@ -279,3 +279,14 @@ describe('Terraform plan JSON', () => {
     expect(result.problems).toEqual([{ file: expect.any(String), line: 41, path: '', message: expect.stringMatching(/^malformed JSON: \w+ \(expected AuthorizationPolicy/) }]);
   });
 });
+
+describe('firewall resources nobody decides are named', () => {
+  it('a firewall-like resource of a type this does not read is noted with its line (and the rest is still read)', () => {
+    const plan = JSON.parse(readFileSync(join(EX, 'terraform/terraform-compliance-sgr.plan.json'), 'utf8'));
+    plan.resource_changes.push({ address: 'aws_network_acl_rule.ssh', type: 'aws_network_acl_rule', name: 'ssh', change: { actions: ['create'], before: null, after: { rule_action: 'allow' }, after_unknown: {} } });
+    const result = readAppFile(write('nacl.json', JSON.stringify(plan, null, 1)), true);
+    expect(result.rules).toHaveLength(2);
+    expect(result.notes).toEqual([{ line: expect.any(Number), message: 'not read: aws_network_acl_rule (aws_network_acl_rule.ssh) is a firewall resource portcullis does not decide; review it by hand' }]);
+    expect(result.notes[0]?.line).toBeGreaterThan(1);
+  });
+});

@@ -28,6 +28,7 @@ export const CI_RULES = {
   'not-enforceable': { name: 'NotEnforceableByFirewall', text: 'A layer-7 field (HTTP method, path, host, JWT, condition) that a network firewall cannot enforce: the firewall rule is wider than the policy.', level: 'warning' },
   'unknown-until-apply': { name: 'UnknownUntilApply', text: 'A value Terraform knows only after apply; it is not guessed.', level: 'warning' },
   'current-rules': { name: 'ComparedWithCurrentRules', text: "How the rule relates to the target's current rules (already allowed, redundant with, shadowed by).", level: 'note' },
+  'not-decided': { name: 'NotDecided', text: 'A firewall resource of a type portcullis does not read: nothing decided it; review it by hand.', level: 'warning' },
   'invalid-input': { name: 'InvalidInput', text: 'A file, document or value that cannot be read as expected.', level: 'error' },
 } as const;
 export type CiRuleId = keyof typeof CI_RULES;
