@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, type ServerProcess, cleanUp, runCliToExit, startServer, tempDir } from '../support/process.ts';
-import { testSecret } from '../support/sign.ts';
+import { signedInit, testSecret } from '../support/sign.ts';
 import { type RunJson, apiClient } from './api.ts';
 import { gitlabJob, githubStep, runShell } from './ci-templates.ts';
 import { CLOUDS, type Clouds, PROCESS_CLIENT, cloudsConfig, startClouds } from './clouds.ts';
@@ -111,6 +111,21 @@ describe('portcullis submit', () => {
     const after = await api.read<{ runs: unknown[] }>('/v1/runs?limit=200');
     expect(after.runs.length).toBe(before.runs.length);
     expect(clouds.writeCalls()).toBe(writes);
+  }, 90_000);
+
+  it('CI and the service agree: the run validate denies is refused by the server with the same forbid', async () => {
+    const result = await runCliToExit(['validate', REPO_ROOT, '--config', join(EXAMPLES, 'portcullis.config.yaml'), '--app', join(app, 'k8s/allow-all-ingress.yaml'), '--client', PROCESS_CLIENT.id, '--format', 'json'], {}, 60_000);
+    expect(result.code, result.output).toBe(4);
+    const [denied] = (JSON.parse(result.stdout) as { app: { decisions: { policies: { id: string }[]; runs: { request: { playbook: string; inputs: unknown } }[] }[] } }).app.decisions;
+    const request = denied?.runs[0]?.request;
+    expect(request).toBeDefined();
+    const body = JSON.stringify(request);
+    const response = await fetch(`${server.url}/v1/playbooks/${request?.playbook}/runs`, signedInit({ clientId: PROCESS_CLIENT.id, secret, body, nowMs: Date.now() }));
+    // The service names each policy as "id (file:line)".
+    const problem = (await response.json()) as { code: string; policies: string[] };
+    expect(response.status).toBe(422);
+    expect(problem.code).toBe('policy_denied');
+    expect(problem.policies.map((p) => p.split(' ')[0]).sort()).toEqual(denied?.policies.map((p) => p.id).sort());
   }, 90_000);
 
   it('refuses to run without the secret in the environment, and sends nothing', async () => {
