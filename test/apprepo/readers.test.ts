@@ -98,6 +98,18 @@ describe('Istio AuthorizationPolicy', () => {
     expect(rule?.notEnforceable.map((b) => b.message)).toContain('remoteIpBlocks come from X-Forwarded-For or the proxy protocol; the network firewall sees the proxy address');
   });
 
+  it('CUSTOM and notPorts need a person; a policy without rules allows nothing', () => {
+    const brief = readFileSync(join(EX, 'istio/ai-app-ingress-policy.yaml'), 'utf8');
+    const custom = readAppFile(write('custom.yaml', brief.replace('action: ALLOW', 'action: CUSTOM').replace('ports: ["443"]', 'notPorts: ["22"]')), true);
+    expect(custom.rules[0]?.blockers.map((b) => b.message)).toEqual([
+      'action CUSTOM is decided by an external authorizer at run time; a network rule cannot follow it',
+      'notPorts: an allow rule cannot express "every port except 22"',
+    ]);
+    const nothing = readAppFile(write('nothing.yaml', 'apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n name: allow-nothing\n namespace: foo\nspec:\n  {}\n'), true);
+    expect(nothing.rules).toEqual([]);
+    expect(nothing.notes.map((n) => n.message)).toEqual(['AuthorizationPolicy foo/allow-nothing: no rules, so it allows nothing (deny-all for the selected workloads)']);
+  });
+
   it('a malformed document in a multi-document file is reported with its line; the next one is still read', () => {
     const good = readFileSync(join(EX, 'istio/ai-app-ingress-policy.yaml'), 'utf8');
     const result = readAppFile(write('multi.yaml', `${good}---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nspec: [unclosed\n---\n${good}`), true);
