@@ -104,11 +104,18 @@ export function decideRule(rule: AppRule, ctx: DecideContext): RuleDecision {
     : blockers.length || perRun.some((d) => d.decision === 'needs_approval') || !perRun.length
       ? 'needs_approval'
       : 'approve';
+  const unmatched: string[] = [];
   for (const d of perRun) {
     if (d.decision !== worst) continue;
     for (const p of d.policies) policies.set(p.id, p);
-    for (const r of d.reasons) reasons.add(r);
+    for (const r of d.reasons) {
+      if (r.startsWith('no auto-approve policy matches')) unmatched.push(r);
+      else reasons.add(r);
+    }
   }
+  // One line per source block is unreadable for an except-list of eight prefixes: keep three, count the rest.
+  for (const r of unmatched.slice(0, 3)) reasons.add(r);
+  if (unmatched.length > 3) reasons.add(`... and ${unmatched.length - 3} more source blocks no auto-approve policy matches`);
   if (worst !== 'deny') for (const b of blockers) reasons.add(b.line ? `${b.message} (line ${b.line})` : b.message);
   if (worst === 'needs_approval' && !reasons.size) reasons.add('nothing in the rule could be stated as a run');
   return { rule, decision: worst, reasons: [...reasons], policies: [...policies.values()], runs, complete: !blockers.length && runs.length > 0 };
