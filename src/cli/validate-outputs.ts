@@ -93,7 +93,11 @@ export class CurrentRulesError extends Error {
 export async function readCurrentRules(values: ValidateFlags, env: NodeJS.ProcessEnv): Promise<CurrentRules | undefined> {
   if (values.rules) {
     try {
-      return { rules: readRulesFile(values.rules), label: values.rules };
+      const rules = readRulesFile(values.rules);
+      // The evaluation order follows the cloud, which the placements name (nsg: Azure, firewall: GCP, sg/nacl: AWS).
+      const placements = new Set(rules.map((r) => r.placement));
+      const cloud = placements.has('nsg') ? 'azure-nsg' : placements.has('firewall') ? 'gcp-firewall' : placements.size ? 'aws-ec2' : undefined;
+      return { rules, label: values.rules, ...(cloud ? { cloud } : {}) };
     } catch (error) {
       throw new CurrentRulesError((error as Error).message);
     }

@@ -119,6 +119,16 @@ describe('compared with the current rules (--rules)', () => {
     const text = await run(ROOT, '--config', CONFIG, '--app', join(EX, 'istio/ai-app-ingress-policy.yaml'), '--rules', rules);
     expect(text.out).toContain('  current rules: already allowed sg sgr-web-443 (ingress allow tcp 443 from 10.0.1.0/24)');
   });
+
+  it('says shadowed by when an Azure deny evaluated first covers the proposed allow', async () => {
+    const rules = join(tmp, 'current-nsg.json');
+    writeFileSync(
+      rules,
+      JSON.stringify([{ direction: 'ingress', action: 'deny', protocol: 'tcp', priority: 100, placement: 'nsg', owned: false, cloudId: 'deny-web', ports: [{ from: 443, to: 443 }], cidrs: ['10.0.0.0/8'] }]),
+    );
+    const result = await run(ROOT, '--config', CONFIG, '--app', join(EX, 'istio/ai-app-ingress-policy.yaml'), '--rules', rules, '--format', 'json');
+    expect(decisionsOf(result.out)[0]?.current).toEqual([{ relation: 'shadowed_by', rules: ['nsg deny-web prio 100 (ingress deny tcp 443 from 10.0.0.0/8)'], message: expect.any(String) }]);
+  });
 });
 
 describe('CI outputs', () => {
