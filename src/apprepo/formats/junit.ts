@@ -48,7 +48,10 @@ export function toJunit(summary: CiSummary): string {
       const out = notes.length ? `<system-out>${esc(notes.join('\n'))}</system-out>` : '';
       return `    <testcase classname="${esc(file)}" name="${esc(`${c.title}${c.line ? ` (line ${c.line})` : ''}`)}" file="${esc(file)}"${c.line ? ` line="${c.line}"` : ''}>${inner}${out}</testcase>`;
     });
-    suites.push(`  <testsuite name="${esc(file)}" tests="${cases.length}" failures="${f}" errors="${e}" skipped="${s}">\n${body.join('\n')}\n  </testsuite>`);
+    // Findings not about one decided rule (a resource type nobody decides) go to the suite's system-out.
+    const loose = findings.filter((x) => !cases.some((c) => c.title === x.title)).map((x) => `${x.ruleId}${x.line ? ` (line ${x.line})` : ''}: ${x.message}`);
+    const suiteOut = loose.length ? `\n    <system-out>${esc(loose.join('\n'))}</system-out>` : '';
+    suites.push(`  <testsuite name="${esc(file)}" tests="${cases.length}" failures="${f}" errors="${e}" skipped="${s}">\n${body.join('\n')}${suiteOut}\n  </testsuite>`);
   }
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="portcullis validate" tests="${total}" failures="${failures}" errors="${errors}" skipped="${skipped}">\n${suites.join('\n')}\n</testsuites>\n`;
 }
