@@ -26,7 +26,11 @@ const LOOPBACK_HTTP = /^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)(:\d+)?(\/|$)/;
 export class RelyingParty {
   private configuration?: Promise<oidc.Configuration>;
 
-  constructor(private readonly options: RelyingPartyOptions) {}
+  private readonly options: RelyingPartyOptions;
+
+  constructor(options: RelyingPartyOptions) {
+    this.options = options;
+  }
 
   private discover(): Promise<oidc.Configuration> {
     if (!this.configuration) {

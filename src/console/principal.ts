@@ -44,6 +44,10 @@ export function createConsoleAuth(sessions: SessionStore, publicOrigin: () => st
           : 'the console session is not known (logged out, or the server restarted); log in again at /console/login');
       }
       const { session } = found;
+      const client: Client = { id: await operatorClientId(session.operator), scopes: new Set(session.scopes), keys: [], tokenHashes: [] };
+      // Known before the CSRF checks, so a refusal is audited with the operator it was aimed at.
+      c.set('client', client);
+      c.set('operator', session.operator);
       if (mutating) {
         // Same-origin only (a browser always sends Origin on a cross-origin POST), and the synchronizer token.
         const origin = c.req.header('origin');
@@ -59,7 +63,6 @@ export function createConsoleAuth(sessions: SessionStore, publicOrigin: () => st
           throw new Problem('csrf_failed', `header ${CSRF_HEADER} must carry this session's CSRF token (GET /console/api/session returns it)`);
         }
       }
-      const client: Client = { id: await operatorClientId(session.operator), scopes: new Set(session.scopes), keys: [], tokenHashes: [] };
       return { client, operator: session.operator, session };
     },
   };

@@ -48,11 +48,15 @@ export class SessionStore {
   private readonly sessions = new Map<string, Session>();
   private readonly logins = new Map<string, PendingLogin>();
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly idleMs: number,
-    private readonly maxMs: number,
-  ) {}
+  private readonly clock: Clock;
+  private readonly idleMs: number;
+  private readonly maxMs: number;
+
+  constructor(clock: Clock, idleMs: number, maxMs: number) {
+    this.clock = clock;
+    this.idleMs = idleMs;
+    this.maxMs = maxMs;
+  }
 
   create(operator: Operator, scopes: Scope[]): Session {
     this.sweep();

@@ -26,7 +26,10 @@ describe.skipIf(!CHROMIUM)('console: request cleanup from the findings (chromium
     ensureConsoleBuilt();
     const dir = tempDir('portcullis-console-cleanup-');
     const configPath = join(dir, 'portcullis.config.yaml');
-    writeFileSync(configPath, sandboxConfig(join(dir, 'data'), 0));
+    // Sessions outlive the two hours the clock moves; both operators log in before it does.
+    const config = sandboxConfig(join(dir, 'data'), 0).replace('  rolesClaim: roles\n', '  rolesClaim: roles\n  session: { idleMinutes: 600, maxHours: 24 }\n');
+    if (!config.includes('idleMinutes: 600')) throw new Error('portcullis.config.yaml changed shape: update this test');
+    writeFileSync(configPath, config);
     const quiet = new Writable({ write: (_chunk, _enc, done) => done() });
     server = await startNodeServer({ configPath, port: 0, clock, logDestination: quiet as never });
     [carol, bob] = await Promise.all([launchOperatorBrowser(), launchOperatorBrowser()]);
@@ -40,7 +43,11 @@ describe.skipIf(!CHROMIUM)('console: request cleanup from the findings (chromium
   const gcpDenyCidrs = async () =>
     ((await server.services.runtime?.connectors.get('gcp-sandbox')?.list('edge')) ?? []).filter((r) => r.owned && r.action === 'deny').flatMap((r) => r.cidrs);
 
-  it('an admin requests the cleanup of an expired owned rule; a second operator approves; the rule is removed', async () => {
+  it('an admin requests the cleanup of an expired owned rule; a second operator approves; the rule is removed', { timeout: 60_000 }, async () => {
+    // Log in first: from the clock's jump on, the steps must finish before the expiry sweep (a minute
+    // after start) removes the expired rule by itself.
+    await logIn(carol.page, server.url, 'carol');
+    await logIn(bob.page, server.url, 'bob');
     for (const inputs of [
       { indicators: '203.0.113.40', ttl: '1h', reason: 'short block' },
       { indicators: '203.0.113.90', ttl: '30d', direction: 'egress', reason: 'long block' },
@@ -53,7 +60,6 @@ describe.skipIf(!CHROMIUM)('console: request cleanup from the findings (chromium
     clock.advance(2 * 3_600_000);
 
     const page = carol.page;
-    await logIn(page, server.url, 'carol');
     await page.goto(`${server.url}/console/#/findings`);
     await page.locator('select[aria-label="target"]').selectOption('gcp-sandbox/edge');
     const expired = page.locator('table.findings tbody tr', { hasText: 'expired' });
@@ -72,7 +78,6 @@ describe.skipIf(!CHROMIUM)('console: request cleanup from the findings (chromium
     await mine.locator('.error[data-code="four_eyes"]').waitFor();
     expect(await gcpDenyCidrs()).toContain('203.0.113.40/32');
 
-    await logIn(bob.page, server.url, 'bob');
     await bob.page.goto(`${server.url}/console/#/approvals`);
     const theirs = bob.page.locator(`article.pending[data-run="${id}"]`);
     await expect(theirs.locator('.preview-target', { hasText: 'gcp-sandbox/edge' }).textContent()).resolves.toMatch(/delete|update/);
