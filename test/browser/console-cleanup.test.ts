@@ -62,8 +62,8 @@ describe.skipIf(!CHROMIUM)('console: request cleanup from the findings (chromium
     const page = carol.page;
     await page.goto(`${server.url}/console/#/findings`);
     await page.locator('select[aria-label="target"]').selectOption('gcp-sandbox/edge');
-    const expired = page.locator('table.findings tbody tr', { hasText: 'expired' });
-    await expired.first().waitFor();
+    await page.locator('p[data-target="gcp-sandbox/edge"]').waitFor();
+    await page.locator('table.findings tbody tr', { hasText: 'expired' }).first().waitFor();
     await screenshot(page, '12-findings-expired');
     await page.locator('button.request-cleanup').click();
     const requested = page.locator('p.ok', { hasText: 'Cleanup requested' });

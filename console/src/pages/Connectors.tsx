@@ -131,7 +131,15 @@ export function FindingsPage({ session }: { session: Session }) {
     if (!current) return;
     const [connector, target] = current.split('/');
     setAnalysis(undefined);
-    getJson<Analysis>(`/v1/connectors/${connector}/analysis?target=${encodeURIComponent(target ?? '')}`).then(setAnalysis, setAnalysisError);
+    // A slower answer for the previously selected target must not replace this one.
+    let live = true;
+    getJson<Analysis>(`/v1/connectors/${connector}/analysis?target=${encodeURIComponent(target ?? '')}`).then(
+      (a) => live && setAnalysis(a),
+      (e) => live && setAnalysisError(e),
+    );
+    return () => {
+      live = false;
+    };
   }, [current]);
   const cleanable = (analysis?.findings ?? []).filter((f) => CLEANUP_KINDS.includes(f.kind) && f.fix.retract_intents.length > 0);
   const requestCleanup = async () => {
@@ -163,7 +171,7 @@ export function FindingsPage({ session }: { session: Session }) {
     >
       <ErrorBox error={error ?? analysisError} />
       {analysis && (
-        <p>
+        <p data-target={`${analysis.connector}/${analysis.target}`}>
           {analysis.rules} rules, {analysis.findings.length} findings.{' '}
           {session.scopes.includes('admin') ? (
             <button type="button" class="request-cleanup" disabled={!cleanable.length} onClick={requestCleanup}>
