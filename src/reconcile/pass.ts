@@ -108,9 +108,10 @@ export async function applyPass(input: PassInput, planned: PassPlan, target: str
 }
 
 function whyNotServed(intent: Intent, planned: PassPlan, failed: OperationResult[], placements: Placements): string {
-  const cidr = intent.spec.cidr;
+  // Overflow lists the prefixes as packed: an intent's address may sit inside a merged one (two
+  // addresses packed into one /31), so the overflow is matched by what it would have enforced.
   for (const p of planned.plans) {
-    const over = p.overflow.find((o) => cidr && o.cidrs.includes(cidr));
+    const over = p.overflow.find((o) => ruleServes({ ...o.match, cidrs: o.cidrs, priority: 0, owned: true }, intent, placements));
     if (over) return `${over.reason}: ${over.detail}`;
   }
   const invalid = planned.invalid.find((v) => v.change.op !== 'delete' && ruleServes(v.change.rule, intent, placements));
