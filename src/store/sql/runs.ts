@@ -101,8 +101,8 @@ export function runWorkStatements(work: RunWork): SqlStatement[] {
         i.expiresAt ?? null, i.offenses, i.createdAt, i.updatedAt,
       ),
       sql(
-        `INSERT INTO run_intents (run_id, intent_id, state)
-         SELECT ?, id, 'pending' FROM intents WHERE connector_id = ? AND target_id = ? AND match_key = ?
+        `INSERT INTO run_intents (run_id, intent_id, state, desired)
+         SELECT ?, id, 'pending', 'present' FROM intents WHERE connector_id = ? AND target_id = ? AND match_key = ?
          ON CONFLICT DO NOTHING`,
         i.runId, i.connectorId, i.targetId, i.matchKey,
       ),
@@ -111,7 +111,9 @@ export function runWorkStatements(work: RunWork): SqlStatement[] {
   for (const r of work.retractIntents ?? []) {
     out.push(sql(`UPDATE intents SET desired = 'absent', state = 'pending', updated_at = ? WHERE id = ?`, r.at, r.id));
     if (r.runId) {
-      out.push(sql(`INSERT INTO run_intents (run_id, intent_id, state) VALUES (?, ?, 'pending') ON CONFLICT DO NOTHING`, r.runId, r.id));
+      out.push(
+        sql(`INSERT INTO run_intents (run_id, intent_id, state, desired) VALUES (?, ?, 'pending', 'absent') ON CONFLICT DO NOTHING`, r.runId, r.id),
+      );
     }
   }
   for (const o of work.intentOutcomes ?? []) {
@@ -121,10 +123,21 @@ export function runWorkStatements(work: RunWork): SqlStatement[] {
         `UPDATE intents SET state = ?, error = ?, cloud = COALESCE(?, cloud), updated_at = ? WHERE id = ?`,
         o.state, o.error ?? null, o.cloud === undefined ? null : JSON.stringify(o.cloud), o.at, o.id,
       ),
+    );
+    // The runs this outcome concerns: those still waiting on the intent, and those whose request it
+    // still carries out (the run that last asked for it present, or the runs that asked it absent), so
+    // a run refused for capacity follows its block when room is later freed. Other runs keep their end.
+    const runState = o.state === 'failed' ? 'failed' : 'applied';
+    const concerned = `intent_id = ? AND (state = 'pending' OR EXISTS (
+        SELECT 1 FROM intents i WHERE i.id = run_intents.intent_id AND i.desired = run_intents.desired
+        AND (i.desired = 'absent' OR (i.run_id = run_intents.run_id AND (i.expires_at IS NULL OR i.expires_at > ?)))))`;
+    out.push(
       sql(
-        `UPDATE run_intents SET state = ?, error = ? WHERE intent_id = ? AND state = 'pending'`,
-        o.state === 'failed' ? 'failed' : 'applied', o.error ?? null, o.id,
+        `UPDATE runs SET updated_at = ? WHERE id IN (SELECT run_id FROM run_intents WHERE ${concerned}
+           AND (state <> ? OR COALESCE(error, '') <> COALESCE(?, '')))`,
+        o.at, o.id, o.at, runState, o.error ?? null,
       ),
+      sql(`UPDATE run_intents SET state = ?, error = ? WHERE ${concerned}`, runState, o.error ?? null, o.id, o.at),
     );
   }
   return out;
