@@ -156,6 +156,9 @@ export class Reconciler {
       const host = intent.spec.host ?? '';
       const present = intent.desired === 'present';
       if (present && intent.state === 'applied') continue;
+      // A failure another attempt cannot help (unknown host, missing permission) was reported once, with
+      // its reason; it is tried again only when the intent is asked for again (a new run).
+      if (intent.state === 'failed' && intent.errorRetryable === false) continue;
       const result = present
         ? await connector.quarantine(targetId, host)
         : await connector.release(targetId, host, intent.cloud);
@@ -168,7 +171,13 @@ export class Reconciler {
       outcomes.push(
         result.ok
           ? { id: intent.id, state: present ? 'applied' : 'removed', ...(present ? { cloud: result.previous ?? null } : {}), at: now }
-          : { id: intent.id, state: 'failed', error: `${result.error?.code}: ${result.error?.message}`, at: now },
+          : {
+              id: intent.id,
+              state: 'failed',
+              error: `${result.error?.code}: ${result.error?.message}`,
+              retryable: result.error?.retryable ?? true,
+              at: now,
+            },
       );
     }
     return { work: { intentOutcomes: outcomes }, audit };

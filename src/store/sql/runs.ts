@@ -14,6 +14,7 @@ interface IntentRow {
   expires_at: number | null;
   offenses: number;
   error: string | null;
+  error_retryable: number | null;
   cloud: string | null;
   created_at: number;
   updated_at: number;
@@ -45,6 +46,7 @@ export const toIntent = (r: IntentRow): Intent => ({
   ...(r.expires_at !== null ? { expiresAt: r.expires_at } : {}),
   offenses: r.offenses,
   ...(r.error !== null ? { error: r.error } : {}),
+  ...(r.error_retryable !== null && r.error_retryable !== undefined ? { errorRetryable: r.error_retryable === 1 } : {}),
   ...(r.cloud !== null ? { cloud: JSON.parse(r.cloud) } : {}),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -96,7 +98,8 @@ export function runWorkStatements(work: RunWork): SqlStatement[] {
          VALUES (?, ?, ?, ?, ?, ?, ?, 'present', 'pending', ?, ?, ?, ?)
          ON CONFLICT (connector_id, target_id, match_key) DO UPDATE SET
            run_id = excluded.run_id, spec = excluded.spec, desired = 'present', state = 'pending',
-           expires_at = excluded.expires_at, offenses = excluded.offenses, error = NULL, updated_at = excluded.updated_at`,
+           expires_at = excluded.expires_at, offenses = excluded.offenses, error = NULL, error_retryable = NULL,
+           updated_at = excluded.updated_at`,
         i.id, i.runId, i.kind, i.connectorId, i.targetId, i.matchKey, JSON.stringify(i.spec),
         i.expiresAt ?? null, i.offenses, i.createdAt, i.updatedAt,
       ),
@@ -109,7 +112,7 @@ export function runWorkStatements(work: RunWork): SqlStatement[] {
     );
   }
   for (const r of work.retractIntents ?? []) {
-    out.push(sql(`UPDATE intents SET desired = 'absent', state = 'pending', updated_at = ? WHERE id = ?`, r.at, r.id));
+    out.push(sql(`UPDATE intents SET desired = 'absent', state = 'pending', error_retryable = NULL, updated_at = ? WHERE id = ?`, r.at, r.id));
     if (r.runId) {
       out.push(
         sql(`INSERT INTO run_intents (run_id, intent_id, state, desired) VALUES (?, ?, 'pending', 'absent') ON CONFLICT DO NOTHING`, r.runId, r.id),
@@ -120,8 +123,9 @@ export function runWorkStatements(work: RunWork): SqlStatement[] {
     // An intent retracted and removed is "removed"; otherwise its state is the pass's outcome.
     out.push(
       sql(
-        `UPDATE intents SET state = ?, error = ?, cloud = COALESCE(?, cloud), updated_at = ? WHERE id = ?`,
-        o.state, o.error ?? null, o.cloud === undefined ? null : JSON.stringify(o.cloud), o.at, o.id,
+        `UPDATE intents SET state = ?, error = ?, error_retryable = ?, cloud = COALESCE(?, cloud), updated_at = ? WHERE id = ?`,
+        o.state, o.error ?? null, o.retryable === undefined ? null : Number(o.retryable),
+        o.cloud === undefined ? null : JSON.stringify(o.cloud), o.at, o.id,
       ),
     );
     // The runs this outcome concerns: those still waiting on the intent, and those whose request it
