@@ -41,6 +41,7 @@ export function parseIdempotencyKey(header: string | undefined): string | undefi
 export async function runMutation(
   c: Context<AppEnv>,
   execute: () => Promise<MutationOutcome>,
+  options: MutationOptions = {},
 ): Promise<Response> {
   const services = c.get('services');
   const { store, clock, settings } = services;
@@ -119,7 +120,22 @@ export async function runMutation(
     c.set('audited', true);
     throw problem;
   }
+  // A later, final answer (Prefer: wait saw the run settle) replaces the stored one, so a redelivery
+  // is answered with what was last sent for this key, never with an older state.
+  const final = options.answer ? await options.answer(response) : undefined;
+  if (final) {
+    await store.commit({ audit: [], complete: { clientId: client.id, key, response: final } });
+    return storedToResponse(final, {});
+  }
   return storedToResponse(response, {});
+}
+
+export interface MutationOptions {
+  /**
+   * Runs after the call committed, for a first execution only: a response returned here is what the
+   * client gets, and it replaces the stored response that redeliveries are answered with.
+   */
+  answer?: (committed: StoredResponse) => Promise<StoredResponse | undefined>;
 }
 
 /** SHA-256 of method, path with query and the exact body: what makes two requests "the same". */

@@ -26,7 +26,7 @@ describe('non-retryable failures stop', () => {
     }
     expect(await attempts()).toHaveLength(1);
     expect((e.sims.aws as Ec2Simulator).actions.slice(calls).filter((a) => a === 'DescribeNetworkInterfaces')).toEqual([]);
-    expect((await (await e.call('GET', `/v1/runs/${run.id}`)).json()).status).toBe('failed');
+    expect(((await (await e.call('GET', `/v1/runs/${run.id}`)).json()) as { status: string }).status).toBe('failed');
 
     // Asking again is a new attempt.
     const again = await e.run('quarantine-host', { host: 'i-0000000000000dead', connector: 'aws-sandbox' });
@@ -40,6 +40,6 @@ describe('non-retryable failures stop', () => {
     expect(run.status).toBe('failed');
     e.clock.advance(60_000);
     await e.reconciler.healAll();
-    expect((await (await e.call('GET', `/v1/runs/${run.id}`)).json()).status).toBe('applied');
+    expect(((await (await e.call('GET', `/v1/runs/${run.id}`)).json()) as { status: string }).status).toBe('applied');
   });
 });
