@@ -59,6 +59,10 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     registry,
   });
   const { services, app, reconciler, sqlite } = composed;
+  // One server per data directory: an in-flight idempotency record already there belongs to a process
+  // that died mid-request, so a redelivery of that call is run now, not refused until its lock expires.
+  const released = await services.store.releaseInFlight(clock.now());
+  if (released > 0) log.warn({ released }, 'released in-flight idempotency records left by a previous process');
   // Checkpoint signer (attached before the first request), periodic checkpoints and retention.
   const auditTasks = await startAuditTasks({ services, config: config.audit, secrets: nodeSecretSource(env) });
 

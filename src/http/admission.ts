@@ -6,6 +6,9 @@ import type { StoredResponse, UnitOfWork } from '../store/types.ts';
 import type { AppEnv } from './env.ts';
 import { Problem } from './problem.ts';
 
+/** The longest Retry-After a 409 idempotency_in_flight asks for (the lock itself may last longer). */
+const IN_FLIGHT_RETRY_SECONDS = 5;
+
 /** What a mutating handler produces: the response and the state it changes, committed together. */
 export interface MutationOutcome {
   status: number;
@@ -68,10 +71,14 @@ export async function runMutation(
         'webhook_id_reused',
         `webhook-id ${webhookId} was already used at ${new Date(admitted.firstSeenAt).toISOString()} for a different request; every message needs a fresh id`,
       );
-    case 'in_flight':
-      throw new Problem('idempotency_in_flight', 'the first request with this key has not finished; retry later', {
+    case 'in_flight': {
+      // The first attempt usually ends within a second or its Prefer: wait; never later than its lock.
+      const seconds = Math.max(1, Math.min(IN_FLIGHT_RETRY_SECONDS, Math.ceil(admitted.retryAfterMs / 1000)));
+      throw new Problem('idempotency_in_flight', `the first request with this key has not finished; retry in ${seconds} s`, {
         idempotency_key: key,
+        retry_after_seconds: seconds,
       });
+    }
     case 'key_mismatch':
       throw new Problem(
         'idempotency_key_mismatch',

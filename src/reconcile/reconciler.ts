@@ -204,11 +204,21 @@ export class Reconciler {
     return due.length;
   }
 
-  /** On start: finish interrupted work (every target with pending intents) and overdue expiries. */
+  /**
+   * On start: overdue expiries, then a pass over every configured target, not only those with pending
+   * work: the last known state is not trusted, since anything may have changed while the service was
+   * down (a sandbox's simulated clouds even come back empty). Each pass lists and heals its target.
+   */
   async resume(): Promise<void> {
     await this.sweepExpiries();
     const pending = await this.deps.store.targetsWithPendingWork();
-    await Promise.all(pending.filter((t) => this.deps.connectors.has(t.connectorId)).map((t) => this.schedule(t.connectorId, t.targetId)));
+    const configured = [...this.deps.connectors.values()].flatMap((c) => c.targets().map((t) => ({ connectorId: c.id, targetId: t })));
+    const keys = new Set<string>();
+    const all = [...pending.filter((t) => this.deps.connectors.has(t.connectorId)), ...configured].filter((t) => {
+      const key = `${t.connectorId}\u0000${t.targetId}`;
+      return !keys.has(key) && keys.add(key);
+    });
+    await Promise.all(all.map((t) => this.schedule(t.connectorId, t.targetId)));
   }
 
   /** A pass over every configured target: heals drift (owned rules changed or deleted out of band). */
