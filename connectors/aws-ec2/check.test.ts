@@ -45,7 +45,7 @@ describe('check probes (issue 9 item 10)', () => {
   it('logs no warning for a DryRunOperation: that is the answer asked for', async () => {
     const warnings: string[] = [];
     const ctx = testContext(aws.clock);
-    const connector = new AwsEc2Connector('aws', testConfig(), { ...ctx, log: { ...ctx.log, warn: (_fields, message) => warnings.push(message) } });
+    const connector = new AwsEc2Connector('aws', testConfig(), { ...ctx, log: { ...ctx.log, warn: (_fields, message) => warnings.push(message ?? "") } });
     expect((await connector.check(TARGET_ID)).ok).toBe(true);
     expect(warnings).toEqual([]);
     // A real refusal still is one.

@@ -48,6 +48,11 @@ export interface NormalizedRule {
   intentIds?: string[];
   /** Free text the cloud keeps beside the rule (description); includes the ownership marker when owned. */
   description?: string;
+  /**
+   * A rule the cloud itself keeps, which nobody can change or delete (AWS's default NACL entries
+   * 32767/32768). Analysis counts it as coverage but reports nothing about it: nothing is actionable.
+   */
+  builtIn?: boolean;
 }
 
 /** One change the reconciler asks a connector to make. Updates replace a rule in place where the cloud can. */
