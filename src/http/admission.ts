@@ -74,7 +74,7 @@ export async function runMutation(
     case 'in_flight': {
       // The first attempt usually ends within a second or its Prefer: wait; never later than its lock.
       const seconds = Math.max(1, Math.min(IN_FLIGHT_RETRY_SECONDS, Math.ceil(admitted.retryAfterMs / 1000)));
-      throw new Problem('idempotency_in_flight', `the first request with this key has not finished; retry in ${seconds} s`, {
+      throw new Problem('idempotency_in_flight', `the first request with this key has not finished; retry later (Retry-After: ${seconds} s)`, {
         idempotency_key: key,
         retry_after_seconds: seconds,
       });

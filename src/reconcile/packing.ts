@@ -188,7 +188,7 @@ class Budget {
     const room = family ? limits.perFamily?.[match.direction][family] : undefined;
     if (family && room && (this.rulesUsed.get(`${key}|${family}`) ?? 0) >= room.owned) {
       return (
-        `${where}: the service may own at most ${room.owned} ${match.direction} ${FAMILY_NAME[family]} rules and all are in use ` +
+        `${where}: the service may own at most ${room.owned} ${match.direction} ${FAMILY_NAME[family]} rules and all are full ` +
         `(${room.quota} per direction and family, ${room.notOwned} of them taken by the default rule and entries not owned by portcullis)`
       );
     }

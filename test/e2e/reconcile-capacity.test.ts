@@ -64,7 +64,7 @@ describe('capacity refusals name the ACL, the band and the counts in every path'
     const refused = (await awsBlocks()).filter((b) => b.state === 'failed');
     expect(refused.map((b) => b.cidr)).toEqual([`${v4(40)}/32`]);
     expect(refused[0]?.error).toMatch(/network ACL acl-0a1b2c3d4e5f60001 \(band 100-199\)/);
-    expect(refused[0]?.error).toMatch(/18 ingress IPv4 rules and all are in use \(20 per direction and family, 2 of them/);
+    expect(refused[0]?.error).toMatch(/18 ingress IPv4 rules and all are full \(20 per direction and family, 2 of them/);
   });
 
   it('two addresses packed into one /31', async () => {
