@@ -50,7 +50,8 @@ function fillTo(target: number): number {
     `INSERT INTO audit_events (seq, id, time, action, outcome, client_id, run_id, playbook, target, prev_hash, hash, event)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const batch = db.transaction((n: number) => {
+  const batch = (n: number) => {
+    db.exec('BEGIN');
     for (let k = 0; k < n; k++) {
       seq += 1;
       const i = seq;
@@ -72,7 +73,8 @@ function fillTo(target: number): number {
       insert.run(i, body.id, body.time, body.action, body.outcome, body.clientId, body.runId, body.playbook, body.target, prev, hash, event);
       prev = hash;
     }
-  });
+    db.exec('COMMIT');
+  };
   while (seq < target) batch(Math.min(20_000, target - seq));
   db.close();
   return seq;

@@ -62,7 +62,10 @@ export class ChainVerifier {
   private lastMatched: number | undefined;
   private fault: VerifyReport['fault'];
 
-  private constructor(private readonly signatures: VerifyReport['signatures']) {}
+  private readonly signatures: VerifyReport['signatures'];
+  private constructor(signatures: VerifyReport['signatures']) {
+    this.signatures = signatures;
+  }
 
   /** Checks the checkpoints' signatures first (when a key is given); a bad one is a fault at its seq. */
   static async create(checkpoints: Checkpoint[], key?: CheckpointVerifier): Promise<ChainVerifier> {

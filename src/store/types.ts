@@ -1,6 +1,6 @@
 /**
  * Durable state behind async interfaces. One implementation over SQL (`src/store/sql/`) runs on
- * better-sqlite3 (Node) and D1 (Workers); the contract suite in test/store/ runs against both.
+ * node:sqlite (Node) and D1 (Workers); the contract suite in test/store/ runs against both.
  */
 import type { AuditPage, AuditPageQuery, Checkpoint } from '../audit/pull-types.ts';
 import type { AuditEvent, AuditEventInput } from '../audit/types.ts';

@@ -34,10 +34,15 @@ export class AuditAppender {
   private pending: Pending[] = [];
   private flushing = false;
 
+  private readonly driver: SqlDriver;
+  private readonly now: () => number;
   constructor(
-    private readonly driver: SqlDriver,
-    private readonly now: () => number,
-  ) {}
+    driver: SqlDriver,
+    now: () => number,
+  ) {
+    this.driver = driver;
+    this.now = now;
+  }
 
   async readHead(): Promise<Head> {
     const rows = await this.driver.all<{ seq: number; hash: string }>(

@@ -77,7 +77,10 @@ const FILTER_COLUMNS: [keyof AuditFilter, string][] = [
 const COLUMNS = 'seq, id, time, action, outcome, client_id, run_id, playbook, target, prev_hash, hash, event';
 
 export class AuditQueries {
-  constructor(private readonly driver: SqlDriver) {}
+  private readonly driver: SqlDriver;
+  constructor(driver: SqlDriver) {
+    this.driver = driver;
+  }
 
   /** One page of events after a cursor, filtered, in seq order; see AuditPage.scannedTo. */
   async page(q: AuditPageQuery): Promise<AuditPage> {
