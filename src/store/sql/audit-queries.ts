@@ -118,7 +118,7 @@ export class AuditQueries {
     }
     const [row] = await this.driver.all<{ text: string | null; count: number; last: number | null }>(
       `SELECT group_concat(line, '') AS text, COUNT(*) AS count, MAX(seq) AS last FROM (
-         SELECT seq, substr(event, 1, length(event) - 1) || ',"prevHash":"' || prev_hash || '","hash":"' || hash || '"}' || char(10) AS line
+         SELECT seq, substr(event, 1, length(event) - 1) || ',"prev_hash":"' || prev_hash || '","hash":"' || hash || '"}' || char(10) AS line
          FROM audit_events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?)`,
       [...params, q.limit],
     );

@@ -198,7 +198,7 @@ export class SqlStore implements Store {
       'SELECT prev_hash, hash, event FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?',
       [seq, limit],
     );
-    return rows.map((row) => ({ ...(JSON.parse(row.event) as AuditEvent), prevHash: row.prev_hash, hash: row.hash }));
+    return rows.map((row) => ({ ...(JSON.parse(row.event) as AuditEvent), prev_hash: row.prev_hash, hash: row.hash }));
   }
 
   auditHead(): Promise<{ seq: number; hash: string }> {
