@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { identitiesSchema } from '../apprepo/identities.ts';
 import { secretRefSchema } from './secret.ts';
 
 /**
@@ -99,6 +100,8 @@ export const configSchema = z
           .strict(),
       )
       .default({}),
+    /** Workload identities of application repos (Istio principals, pods, security groups...) and their tiers. */
+    identities: identitiesSchema,
     approvals: z
       .object({ expireAfterHours: z.number().min(1).max(24 * 30).default(24) })
       .strict()
