@@ -133,6 +133,15 @@ export class Reconciler {
     // The runs this pass settled, so the audit log links cloud work back to the calls that asked for it.
     const runIdOf = new Map(intents.map((i) => [i.id, i.runId]));
     const runs = [...new Set((work.intentOutcomes ?? []).flatMap((o) => runIdOf.get(o.id) ?? []))];
+    const runsDetail = runs.length > 100 ? [...runs.slice(0, 100), `(+${runs.length - 100} more)`] : runs;
+    // Cloud operations carry the runs of the pass that made them (one run: its id; several: the list).
+    const linked = outcome.audit.map((e): AuditEventInput =>
+      e.action !== 'cloud.operation' || e.runId
+        ? e
+        : runs.length === 1
+          ? { ...e, runId: runs[0] }
+          : { ...e, detail: { ...e.detail, runs: runsDetail } },
+    );
     const summary: AuditEventInput = {
       action: 'reconcile.pass',
       ...(runs.length === 1 ? { runId: runs[0] } : {}),
@@ -145,10 +154,10 @@ export class Reconciler {
         ...(outcome.refusedBeforeCall.first ? { first_refusal: outcome.refusedBeforeCall.first } : {}),
         overflow: planned.plans.reduce((n, p) => n + p.overflow.reduce((m, o) => m + o.cidrs.length, 0), 0),
         outcomes: countBy(work.intentOutcomes ?? [], (o) => o.state),
-        runs: runs.length > 100 ? [...runs.slice(0, 100), `(+${runs.length - 100} more)`] : runs,
+        runs: runsDetail,
       },
     };
-    await store.commit({ ...work, audit: [...outcome.audit, ...quarantine.audit, summary] });
+    await store.commit({ ...work, audit: [...linked, ...quarantine.audit, summary] });
   }
 
   private async quarantines(connector: Connector, targetId: string, intents: Intent[], target: string): Promise<{ work: RunWork; audit: AuditEventInput[] }> {
@@ -168,6 +177,7 @@ export class Reconciler {
       audit.push({
         action: present ? 'host.quarantined' : 'host.released',
         outcome: result.ok ? 'success' : 'failure',
+        runId: intent.runId,
         target,
         detail: { host, calls: result.calls, ...(result.error ? { error: result.error } : {}) },
       });
