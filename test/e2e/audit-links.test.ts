@@ -32,3 +32,31 @@ describe('audit events link cloud work to its run', () => {
     expect(hosts[0]?.run_id).toBe(run.id);
   });
 });
+
+describe('every key of every recorded event is snake_case (issue 9, item 17)', () => {
+  it('after blocks, an allow, a quarantine and a release on the three clouds; signed inputs stay as sent', async () => {
+    const e = await startE2E();
+    try {
+      await e.run('block-ip', { indicators: ['203.0.113.78', '2001:db8:ffff::1'], ttl: '1h', reason: 'naming' });
+      await e.run('allow-ingress', { from: 'web', to: 'api', protocol: 'tcp', port: 443 });
+      await e.run('quarantine-host', { host: 'i-0a1b2c3d4e5f60001', connector: 'aws-sandbox' });
+      await e.run('release-host', { host: 'i-0a1b2c3d4e5f60001', connector: 'aws-sandbox' });
+      const events = await e.services.store.auditAfter(0, 5000);
+      const bad: string[] = [];
+      const walk = (v: unknown, path: string): void => {
+        if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+        else if (v && typeof v === 'object') {
+          for (const [k, x] of Object.entries(v)) {
+            if (!/^[a-z0-9_:./-]+$/.test(k)) bad.push(`${path}.${k}`);
+            if (k !== 'inputs') walk(x, `${path}.${k}`);
+          }
+        }
+      };
+      for (const ev of events) walk(ev, ev.action);
+      expect(bad).toEqual([]);
+      expect(events.some((ev) => ev.action === 'cloud.operation' && JSON.stringify(ev.detail).includes('"request_id"'))).toBe(true);
+    } finally {
+      await e.close();
+    }
+  });
+});
