@@ -44,7 +44,9 @@ describe('every key of every recorded event is snake_case (issue 9, item 17)', (
       const events = await e.services.store.auditAfter(0, 5000);
       const bad: string[] = [];
       const walk = (v: unknown, path: string): void => {
-        if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+        if (Array.isArray(v)) {
+          for (const [i, x] of v.entries()) walk(x, `${path}[${i}]`);
+        }
         else if (v && typeof v === 'object') {
           for (const [k, x] of Object.entries(v)) {
             if (!/^[a-z0-9_:./-]+$/.test(k)) bad.push(`${path}.${k}`);
