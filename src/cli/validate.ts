@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConnectorRegistry } from '../../connectors/index.ts';
 import { loadConfig } from '../config/load.ts';
 import { ConfigError, parseYamlWith } from '../config/parse.ts';
@@ -8,7 +7,7 @@ import type { Config } from '../config/schema.ts';
 import { type TargetCatalog, checkPlaybook } from '../playbooks/load.ts';
 import { type Playbook, playbookSchema } from '../playbooks/schema.ts';
 import { type PolicyDecision, PolicyEngine, PolicyRequestError, loadPolicies, parseChangeRequest, policiesDirOf } from '../policy/index.ts';
-import type { Command } from './main.ts';
+import { defineCommand, oneOf } from './command.ts';
 
 /** Exit codes of `portcullis validate`, for CI: only an approved (or lint-only clean) run exits 0. */
 export const VALIDATE_EXIT = { approve: 0, invalid: 1, usage: 2, needs_approval: 3, deny: 4 } as const;
@@ -38,27 +37,15 @@ interface RequestResult {
   problems?: Problem[];
 }
 
-export const validateCommand: Command = async (args, io) => {
-  let values: { config?: string; request?: string[]; format?: string; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { config: { type: 'string' }, request: { type: 'string', multiple: true }, format: { type: 'string', default: 'text' }, help: { type: 'boolean' } },
-    }));
-  } catch (error) {
-    io.err(`${(error as Error).message}\n\n${VALIDATE_USAGE}`);
-    return VALIDATE_EXIT.usage;
-  }
-  if (values.help) {
-    io.out(VALIDATE_USAGE);
-    return 0;
-  }
-  if (positionals.length > 1 || (values.format !== 'text' && values.format !== 'json')) {
-    io.err(VALIDATE_USAGE);
-    return VALIDATE_EXIT.usage;
-  }
+export const validateCommand = defineCommand(
+  {
+    name: 'validate',
+    usage: VALIDATE_USAGE,
+    options: { config: { type: 'string' }, request: { type: 'string', multiple: true }, format: { type: 'string', default: 'text' } },
+    positionals: 1,
+  },
+  async ({ values, positionals }, io) => {
+  oneOf('format', values.format, ['text', 'json'] as const);
   const root = resolve(positionals[0] ?? '.');
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     io.err(`${root}: not a directory (give a repo with playbooks/, or a playbooks folder)`);
@@ -68,7 +55,8 @@ export const validateCommand: Command = async (args, io) => {
   if (values.format === 'json') io.out(JSON.stringify(report, null, 2));
   else io.out(formatText(report));
   return report.exitCode;
-};
+  },
+);
 
 export interface ValidateReport {
   exitCode: number;
