@@ -63,6 +63,11 @@ export function defineCommand<O extends Options>(
   return command;
 }
 
+/** The one line for a flag parseArgs refused, for commands that call parseArgs themselves. */
+export function usageErrorLine(name: string, error: Error): string {
+  return `portcullis ${name}: ${describeParseError(error)} (see portcullis ${name} --help)`;
+}
+
 /** parseArgs' messages, shortened to the part a user needs ("unknown option '--x'"). */
 function describeParseError(error: Error): string {
   const code = (error as { code?: string }).code;

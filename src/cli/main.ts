@@ -6,7 +6,8 @@ import { configCheck } from './config-check.ts';
 import { keysAudit, keysNew } from './keys.ts';
 import { serveCommand } from './serve.ts';
 import { signCommand } from './sign.ts';
-import { validateCommand } from './validate.ts';
+import { SUBMIT_USAGE, submitCommand } from './submit.ts';
+import { VALIDATE_USAGE, validateCommand } from './validate.ts';
 
 export type { CliIo, Command };
 
@@ -22,11 +23,16 @@ const commands: Record<string, Command> = {
   'keys audit': keysAudit,
   'config check': configCheck,
   validate: validateCommand,
+  submit: submitCommand,
   analyze: analyzeCommand,
   'audit tail': auditTail,
   'audit export': auditExport,
   'audit verify': auditVerify,
 };
+
+// Commands that parse their own flags carry their usage for the overview and group listings.
+submitCommand.usage ??= SUBMIT_USAGE;
+validateCommand.usage ??= VALIDATE_USAGE;
 
 /** The registered commands (for the CLI contract test and for `--help`). */
 export const COMMAND_NAMES: readonly string[] = Object.keys(commands);

@@ -113,7 +113,7 @@ describe('README code blocks, run as printed against a sandbox server', () => {
         // The scratch copy shares node_modules with the repo: an install there would rewrite the real one.
         expect(/\bnpm\s+(ci|install|i|uninstall)\b/.test(block.code), `${title}: a block that installs packages must be marked skip`).toBe(false);
         const result = await runBlock(block.code, block.runForSeconds);
-        expect(result.code, `exit ${result.code}\n${result.output}`).toBe(0);
+        expect(result.code, `exit ${result.code}\n${result.output}`).toBe(block.exitCode);
         for (const pattern of block.expect) expect(result.output, `output does not match ${pattern}`).toMatch(pattern);
       },
       BLOCK_TIMEOUT_MS,

@@ -3,6 +3,7 @@
  * (the convention is documented in README.md, "Development"):
  *   <!-- readme-test: skip (reason) -->   not run; the reason is required
  *   <!-- readme-test: expect /regex/flags -->   the block's output (stdout and stderr) must match; repeatable
+ *   <!-- readme-test: exit N -->   the block's documented exit code when it is not 0 (e.g. a deny is 4)
  *   <!-- readme-test: run-for N -->   a block that runs until stopped (a server, a poll loop): stopped after
  *                                     N seconds, passes if it has not failed by then
  * Markers sit on the lines right before the fence (blank lines between them are allowed).
@@ -15,6 +16,8 @@ export interface ShellBlock {
   skip?: string;
   expect: RegExp[];
   runForSeconds?: number;
+  /** The exit code the block must end with (default 0). */
+  exitCode: number;
 }
 
 const MARKER = /^<!--\s*readme-test:\s*(.*?)\s*-->$/;
@@ -29,7 +32,7 @@ export function shellBlocks(file: string, markdown: string): ShellBlock[] {
     let end = i + 1;
     while (end < lines.length && !/^\s*```\s*$/.test(lines[end] ?? '')) end++;
     if (language === 'sh' || language === 'bash' || language === 'shell') {
-      const block: ShellBlock = { file, line: i + 1, code: lines.slice(i + 1, end).join('\n'), expect: [] };
+      const block: ShellBlock = { file, line: i + 1, code: lines.slice(i + 1, end).join('\n'), expect: [], exitCode: 0 };
       for (let k = i - 1; k >= 0; k--) {
         const text = (lines[k] ?? '').trim();
         if (text === '') continue;
@@ -55,10 +58,15 @@ function applyMarker(block: ShellBlock, text: string, where: string): void {
     block.expect.unshift(new RegExp(expected[1] ?? '', expected[2]));
     return;
   }
+  const exit = /^exit\s+(\d+)$/.exec(text);
+  if (exit) {
+    block.exitCode = Number(exit[1]);
+    return;
+  }
   const runFor = /^run-for\s+(\d+)$/.exec(text);
   if (runFor) {
     block.runForSeconds = Number(runFor[1]);
     return;
   }
-  throw new Error(`${where}: unknown readme-test marker "${text}" (skip (reason), expect /regex/, run-for N)`);
+  throw new Error(`${where}: unknown readme-test marker "${text}" (skip (reason), expect /regex/, exit N, run-for N)`);
 }

@@ -32,7 +32,9 @@ export class FaultInjector {
   /** Throttles with the given headers (e.g. retry-after-ms), answered before the generic ones. */
   private readonly customThrottles: Record<string, string>[] = [];
 
-  constructor(private readonly options: FaultOptions) {
+  private readonly options: FaultOptions;
+  constructor(options: FaultOptions) {
+    this.options = options;
     this.switches = new FaultSwitches({
       latencyMs: options.latencyMs,
       errorRate: options.errorRate,
