@@ -48,7 +48,15 @@ describe.skipIf(!CHROMIUM)('operator console in chromium (real server process, r
   beforeAll(async () => {
     ensureConsoleBuilt();
     const dir = tempDir('portcullis-console-');
-    server = await startServer({ dir, config: (port) => sandboxConfig(`${dir}/data`, port) });
+    // startServer picks a port that was free a moment ago; another process may take it first (EADDRINUSE).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        server = await startServer({ dir, config: (port) => sandboxConfig(`${dir}/data`, port) });
+        break;
+      } catch (error) {
+        if (attempt === 3 || !String(error).includes('EADDRINUSE')) throw error;
+      }
+    }
     [alice, bob] = await Promise.all([launchOperatorBrowser(), launchOperatorBrowser()]);
   });
   afterAll(async () => {
