@@ -12,6 +12,7 @@ import type { SecretSource } from './config/secret.ts';
 import { buildConnectors } from './connectors/build.ts';
 import type { ConnectorRegistry } from './connectors/registry.ts';
 import type { Connector } from './connectors/types.ts';
+import { swaggerUiAssets } from './docs/swagger-ui.ts';
 import { ClientRegistry } from './http/clients.ts';
 import { loadPlaybooks } from './playbooks/load.ts';
 import { loadApprovalPolicy } from './policy/index.ts';
@@ -81,6 +82,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       reconciler,
       approvalTtlMs: config.approvals.expireAfterHours * 3_600_000,
     },
+    apiReference: swaggerUiAssets(),
   };
   const { app } = buildApp(services);
   await services.store.commit({

@@ -47,6 +47,8 @@ export interface Services {
   runtime?: Runtime;
   /** The audit checkpoint signer, when `audit.signingKey` is configured. */
   audit?: AuditRuntime;
+  /** The API reference's static files (Swagger UI) for /docs; absent: /docs is a plain built-in page. */
+  apiReference?: { read(file: string): Promise<string | undefined> };
 }
 
 export interface Runtime {
