@@ -12,7 +12,12 @@ import type { SecretSource } from './config/secret.ts';
 import { buildConnectors } from './connectors/build.ts';
 import type { ConnectorRegistry } from './connectors/registry.ts';
 import type { Connector } from './connectors/types.ts';
+import { lookup } from 'node:dns/promises';
 import { swaggerUiAssets } from './docs/swagger-ui.ts';
+import { registerNotifications } from './http/routes/notifications.ts';
+import { buildNotifier } from './notify/build.ts';
+import type { Notifier } from './notify/index.ts';
+import { Outbox } from './notify/outbox.ts';
 import { ClientRegistry } from './http/clients.ts';
 import { loadPlaybooks } from './playbooks/load.ts';
 import { loadApprovalPolicy } from './policy/index.ts';
@@ -43,7 +48,12 @@ export interface Composed {
   reconciler: Reconciler;
   connectors: Map<string, Connector>;
   sqlite: { close(): void };
+  /** Started by the entry point once it listens (absent without `notifications:`). */
+  notifier?: Notifier;
 }
+
+/** Every address a host name resolves to (the SSRF check looks at all of them). */
+const resolveAll = async (host: string): Promise<string[]> => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 export async function composeServices(o: ComposeOptions): Promise<Composed> {
   const { config, clock, log } = o;
@@ -84,7 +94,23 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
     },
     apiReference: swaggerUiAssets(),
   };
-  const { app } = buildApp(services);
+  const outbox = new Outbox(sqlite.driver);
+  services.exports = { cursors: () => outbox.cursors() };
+  const notifier = config.notifications
+    ? await buildNotifier({
+        config: config.notifications,
+        sandbox: config.sandbox,
+        secrets: o.secrets,
+        store: sqlite.store,
+        driver: sqlite.driver,
+        clock,
+        log,
+        resolve: resolveAll,
+        verifier: () => services.audit?.signer?.verifier,
+      })
+    : undefined;
+  if (notifier) services.notifications = { outbox: notifier.outbox, kick: () => notifier.kick() };
+  const { app } = buildApp(services, [registerNotifications]);
   await services.store.commit({
     audit: [
       {
@@ -101,5 +127,5 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       },
     ],
   });
-  return { services, app, reconciler, connectors, sqlite };
+  return { services, app, reconciler, connectors, sqlite, ...(notifier ? { notifier } : {}) };
 }

@@ -58,7 +58,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     endpoints: simulators.endpoints,
     registry,
   });
-  const { services, app, reconciler, sqlite } = composed;
+  const { services, app, reconciler, sqlite, notifier } = composed;
   // Checkpoint signer (attached before the first request), periodic checkpoints and retention.
   const auditTasks = await startAuditTasks({ services, config: config.audit, secrets: nodeSecretSource(env) });
 
@@ -100,6 +100,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   reconciler.resume().catch((e: unknown) => log.error({ error: String(e) }, 'resume failed'));
   void armExpiry();
 
+  notifier?.start();
   log.info({ url, sandbox: config.sandbox, data: config.dataDir }, 'portcullis listening');
   return {
     url,
@@ -112,6 +113,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       clearInterval(driftTimer);
       clearTimeout(expiryTimer);
       await new Promise<void>((r) => server.close(() => r()));
+      await notifier?.stop();
       // Intents are durable and resumed on start: wait for passes in flight, but not past 3 s.
       await Promise.race([reconciler.idle(), new Promise((r) => setTimeout(r, 3_000).unref())]);
       await simulators.close();

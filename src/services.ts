@@ -2,6 +2,7 @@ import type { AuditRuntime } from './audit/runtime.ts';
 import type { Config } from './config/schema.ts';
 import type { Connector } from './connectors/types.ts';
 import type { ClientRegistry } from './http/clients.ts';
+import type { Outbox } from './notify/outbox.ts';
 import type { TargetCatalog } from './playbooks/load.ts';
 import type { Playbook } from './playbooks/schema.ts';
 import type { Reconciler } from './reconcile/reconciler.ts';
@@ -49,6 +50,10 @@ export interface Services {
   audit?: AuditRuntime;
   /** The API reference's static files (Swagger UI) for /docs; absent: /docs is a plain built-in page. */
   apiReference?: { read(file: string): Promise<string | undefined> };
+  /** Outbound notifications (src/notify/): the outbox the API lists and redelivers from. */
+  notifications?: { outbox: Outbox; kick(): void };
+  /** Audit exports' durable cursors (notifier, SIEM sinks), for /metrics. */
+  exports?: { cursors(): Promise<{ name: string; seq: number }[]> };
 }
 
 export interface Runtime {

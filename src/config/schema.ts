@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notificationsSchema } from '../notify/config.ts';
 import { secretRefSchema } from './secret.ts';
 
 /**
@@ -121,6 +122,8 @@ export const configSchema = z
       })
       .strict()
       .default({ driftIntervalSeconds: 300 }),
+    /** Signed notifications out (src/notify/): subscriptions, retries, dead letters. */
+    notifications: notificationsSchema.optional(),
   })
   .strict();
 

@@ -295,6 +295,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Outbound notifications, newest first; ?state=dead lists the dead letters */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a dead-lettered (or delivered) notification again, with the same webhook-id and a fresh attempt budget */
+        post: operations["redeliverNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus text: notification outbox by state (dead letters included), export cursors and their lag */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -394,6 +445,20 @@ export interface components {
             kind: string;
             key_id: string;
             signature: string;
+        };
+        Notification: {
+            /** @description The webhook-id every delivery attempt of this notification carries. */
+            id: string;
+            subscription: string;
+            type: string;
+            /** @enum {string} */
+            state: "pending" | "delivered" | "dead";
+            attempts: number;
+            next_attempt_at: string | null;
+            last_status: number | null;
+            last_error: string | null;
+            created_at: string;
+            delivered_at: string | null;
         };
     };
     responses: never;
@@ -3606,6 +3671,538 @@ export interface operations {
                      *       "status": 422,
                      *       "code": "validation_failed",
                      *       "detail": "inputs.indicators.0: expected an IPv4/IPv6 address or CIDR",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (problem+json; code: internal) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/internal",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "code": "internal",
+                     *       "detail": "an internal error occurred; the request id names it in the logs",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable (problem+json; code: unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "code": "unavailable",
+                     *       "detail": "the store did not answer a ping",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                state?: "pending" | "delivered" | "dead";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Notifications */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "notifications": [
+                     *         {
+                     *           "id": "msg_3f9a0c1e-7b2d-4e8f-a6c5-1d2e3f4a5b6c",
+                     *           "subscription": "soc-approvals",
+                     *           "type": "run.pending_approval",
+                     *           "state": "dead",
+                     *           "attempts": 8,
+                     *           "next_attempt_at": null,
+                     *           "last_status": 503,
+                     *           "last_error": "the receiver answered 503",
+                     *           "created_at": "2026-01-01T00:00:00.000Z",
+                     *           "delivered_at": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        notifications: components["schemas"]["Notification"][];
+                    };
+                };
+            };
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/malformed_json",
+                     *       "title": "Body is not valid JSON",
+                     *       "status": 400,
+                     *       "code": "malformed_json",
+                     *       "detail": "the body is not valid JSON: Unexpected end of JSON input",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/signature_invalid",
+                     *       "title": "Signature does not match",
+                     *       "status": 401,
+                     *       "code": "signature_invalid",
+                     *       "detail": "no v1 signature matches: sign \"{webhook-id}.{webhook-timestamp}.{exact body}\" with HMAC-SHA256 and the client secret",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/scope_denied",
+                     *       "title": "Scope not granted",
+                     *       "status": 403,
+                     *       "code": "scope_denied",
+                     *       "detail": "client \"soar\" lacks the \"approve\" scope this call needs",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description webhook-id already used for another request (problem+json; code: webhook_id_reused, idempotency_in_flight, run_not_pending, approval_expired) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/webhook_id_reused",
+                     *       "title": "webhook-id already used for another request",
+                     *       "status": 409,
+                     *       "code": "webhook_id_reused",
+                     *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (problem+json; code: internal) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/internal",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "code": "internal",
+                     *       "detail": "an internal error occurred; the request id names it in the logs",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No notifications are configured (problem+json; code: unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "code": "unavailable",
+                     *       "detail": "the store did not answer a ping",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliverNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "msg_3f9a0c1e-7b2d-4e8f-a6c5-1d2e3f4a5b6c"
+                 *     }
+                 */
+                "application/json": {
+                    id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Queued again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "msg_3f9a0c1e-7b2d-4e8f-a6c5-1d2e3f4a5b6c",
+                     *       "subscription": "soc-approvals",
+                     *       "type": "run.pending_approval",
+                     *       "state": "pending",
+                     *       "attempts": 0,
+                     *       "next_attempt_at": null,
+                     *       "last_status": 503,
+                     *       "last_error": "the receiver answered 503",
+                     *       "created_at": "2026-01-01T00:00:00.000Z",
+                     *       "delivered_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/malformed_json",
+                     *       "title": "Body is not valid JSON",
+                     *       "status": 400,
+                     *       "code": "malformed_json",
+                     *       "detail": "the body is not valid JSON: Unexpected end of JSON input",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/signature_invalid",
+                     *       "title": "Signature does not match",
+                     *       "status": 401,
+                     *       "code": "signature_invalid",
+                     *       "detail": "no v1 signature matches: sign \"{webhook-id}.{webhook-timestamp}.{exact body}\" with HMAC-SHA256 and the client secret",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/scope_denied",
+                     *       "title": "Scope not granted",
+                     *       "status": 403,
+                     *       "code": "scope_denied",
+                     *       "detail": "client \"soar\" lacks the \"approve\" scope this call needs",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such notification (problem+json; code: playbook_not_found, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "code": "not_found",
+                     *       "detail": "no run run_0b7e…",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Already pending, or a reused webhook-id (problem+json; code: webhook_id_reused, idempotency_in_flight, run_not_pending, approval_expired) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/webhook_id_reused",
+                     *       "title": "webhook-id already used for another request",
+                     *       "status": 409,
+                     *       "code": "webhook_id_reused",
+                     *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large (problem+json; code: payload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/payload_too_large",
+                     *       "title": "Body too large",
+                     *       "status": 413,
+                     *       "code": "payload_too_large",
+                     *       "detail": "the body exceeds 65536 bytes (limits.bodyBytes); send fewer indicators per call",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported content type (problem+json; code: unsupported_media_type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/unsupported_media_type",
+                     *       "title": "Unsupported content type",
+                     *       "status": 415,
+                     *       "code": "unsupported_media_type",
+                     *       "detail": "content-type must be application/json, not \"text/plain\"",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/validation_failed",
+                     *       "title": "Request does not match the schema",
+                     *       "status": 422,
+                     *       "code": "validation_failed",
+                     *       "detail": "inputs.indicators.0: expected an IPv4/IPv6 address or CIDR",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (problem+json; code: internal) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/internal",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "code": "internal",
+                     *       "detail": "an internal error occurred; the request id names it in the logs",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No notifications are configured (problem+json; code: unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "code": "unavailable",
+                     *       "detail": "the store did not answer a ping",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus exposition format 0.0.4 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example # TYPE portcullis_notifications gauge
+                     *     portcullis_notifications{state="dead"} 1
+                     */
+                    "text/plain": string;
+                };
+            };
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/malformed_json",
+                     *       "title": "Body is not valid JSON",
+                     *       "status": 400,
+                     *       "code": "malformed_json",
+                     *       "detail": "the body is not valid JSON: Unexpected end of JSON input",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/signature_invalid",
+                     *       "title": "Signature does not match",
+                     *       "status": 401,
+                     *       "code": "signature_invalid",
+                     *       "detail": "no v1 signature matches: sign \"{webhook-id}.{webhook-timestamp}.{exact body}\" with HMAC-SHA256 and the client secret",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/scope_denied",
+                     *       "title": "Scope not granted",
+                     *       "status": 403,
+                     *       "code": "scope_denied",
+                     *       "detail": "client \"soar\" lacks the \"approve\" scope this call needs",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description webhook-id already used for another request (problem+json; code: webhook_id_reused, idempotency_in_flight, run_not_pending, approval_expired) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/webhook_id_reused",
+                     *       "title": "webhook-id already used for another request",
+                     *       "status": 409,
+                     *       "code": "webhook_id_reused",
+                     *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
                      *       "request_id": "req_7f3c2a9e"
                      *     }
                      */

@@ -21,6 +21,7 @@ const TAGS = [
   { name: 'audit', description: 'The hash-chained audit log: pull with a cursor, verify, signed checkpoints.' },
   { name: 'analysis', description: 'Rule hygiene findings per target.' },
   { name: 'connectors', description: 'The configured clouds and their targets.' },
+  { name: 'notifications', description: 'Signed webhooks out: the outbox, dead letters and redelivery.' },
   { name: 'operations', description: 'Liveness, readiness and the calling identity.' },
 ];
 
