@@ -18,6 +18,8 @@ import { registerNotifications } from './http/routes/notifications.ts';
 import { buildNotifier } from './notify/build.ts';
 import type { Notifier } from './notify/index.ts';
 import { Outbox } from './notify/outbox.ts';
+import { buildSiemExporter } from './siem/build.ts';
+import type { SiemExporter } from './siem/index.ts';
 import { ClientRegistry } from './http/clients.ts';
 import { loadPlaybooks } from './playbooks/load.ts';
 import { loadApprovalPolicy } from './policy/index.ts';
@@ -50,6 +52,8 @@ export interface Composed {
   sqlite: { close(): void };
   /** Started by the entry point once it listens (absent without `notifications:`). */
   notifier?: Notifier;
+  /** Started by the entry point once it listens (absent without `siem:`). */
+  siem?: SiemExporter;
 }
 
 /** Every address a host name resolves to (the SSRF check looks at all of them). */
@@ -109,6 +113,19 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
         verifier: () => services.audit?.signer?.verifier,
       })
     : undefined;
+  const siem = config.siem
+    ? await buildSiemExporter({
+        config: config.siem,
+        sandbox: config.sandbox,
+        secrets: o.secrets,
+        store: sqlite.store,
+        driver: sqlite.driver,
+        clock,
+        log,
+        resolve: resolveAll,
+        version: VERSION,
+      })
+    : undefined;
   if (notifier) services.notifications = { outbox: notifier.outbox, kick: () => notifier.kick() };
   const { app } = buildApp(services, [registerNotifications]);
   await services.store.commit({
@@ -127,5 +144,5 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       },
     ],
   });
-  return { services, app, reconciler, connectors, sqlite, ...(notifier ? { notifier } : {}) };
+  return { services, app, reconciler, connectors, sqlite, ...(notifier ? { notifier } : {}), ...(siem ? { siem } : {}) };
 }

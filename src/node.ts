@@ -58,7 +58,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     endpoints: simulators.endpoints,
     registry,
   });
-  const { services, app, reconciler, sqlite, notifier } = composed;
+  const { services, app, reconciler, sqlite, notifier, siem } = composed;
   // Checkpoint signer (attached before the first request), periodic checkpoints and retention.
   const auditTasks = await startAuditTasks({ services, config: config.audit, secrets: nodeSecretSource(env) });
 
@@ -101,6 +101,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   void armExpiry();
 
   notifier?.start();
+  siem?.start();
   log.info({ url, sandbox: config.sandbox, data: config.dataDir }, 'portcullis listening');
   return {
     url,
@@ -114,6 +115,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       clearTimeout(expiryTimer);
       await new Promise<void>((r) => server.close(() => r()));
       await notifier?.stop();
+      await siem?.stop();
       // Intents are durable and resumed on start: wait for passes in flight, but not past 3 s.
       await Promise.race([reconciler.idle(), new Promise((r) => setTimeout(r, 3_000).unref())]);
       await simulators.close();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { notificationsSchema } from '../notify/config.ts';
+import { siemSchema } from '../siem/config.ts';
 import { secretRefSchema } from './secret.ts';
 
 /**
@@ -124,6 +125,8 @@ export const configSchema = z
       .default({ driftIntervalSeconds: 300 }),
     /** Signed notifications out (src/notify/): subscriptions, retries, dead letters. */
     notifications: notificationsSchema.optional(),
+    /** The audit stream pushed to Splunk HEC and syslog (src/siem/). */
+    siem: siemSchema.optional(),
   })
   .strict();
 
