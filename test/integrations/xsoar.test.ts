@@ -71,7 +71,7 @@ describe('Cortex XSOAR integration', () => {
     expect(blocked).toMatchObject({ kind: 'results', value: { prefix: 'Portcullis.Run', outputs: { status: 'applied', playbook: 'block-ip' } } });
     expect(blocked?.value.readable).toContain('applied');
     const [lookup] = await xsoar('portcullis-block-lookup', { indicator: '203.0.113.70' });
-    expect((lookup?.value.outputs as unknown as { cidr: string }[]).map((b) => b.cidr)).toEqual(['203.0.113.70/32']);
+    expect(((lookup?.value.outputs ?? []) as unknown as { cidr: string }[]).map((b) => b.cidr)).toEqual(['203.0.113.70/32']);
     const [status] = await xsoar('portcullis-run-status', { run_id: blocked?.value.outputs?.id });
     expect(status?.value.outputs).toMatchObject({ id: blocked?.value.outputs?.id, status: 'applied' });
     const [unblocked] = await xsoar('portcullis-unblock', { indicators: '203.0.113.70', wait: '20' });
