@@ -59,7 +59,7 @@ describe('Cortex XSOAR integration', () => {
   });
 
   it('test-module answers ok for the right credentials and an error for a wrong secret', async () => {
-    expect(await xsoar('test-module', {}, false)).toEqual([{ kind: 'results', value: 'ok' }]);
+    expect(await xsoar('test-module')).toEqual([{ kind: 'results', value: 'ok' }]);
     const wrong = await exec('python3', [join(DIR, 'Portcullis.py')], {
       env: { ...process.env, PYTHONPATH: join(REPO_ROOT, 'test/integrations/standins/xsoar'), XSOAR_PARAMS: JSON.stringify({ url: server.url, client_id: 'demo', secret: { password: 'whsec_d3Jvbmc=' } }), XSOAR_COMMAND: 'test-module' },
     }).catch((e: { stdout: string; code: number }) => e);

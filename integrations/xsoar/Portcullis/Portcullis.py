@@ -42,14 +42,14 @@ class Portcullis:
         return {"webhook-id": msg_id, "webhook-timestamp": str(ts), "webhook-signature": "v1," + base64.b64encode(mac).decode(),
                 "portcullis-client": self.client_id}
 
-    def _send(self, method, path, body=None, extra=None):
+    def _send(self, method, path, body=None, extra=None, signed=False):
         text = "" if body is None else json.dumps(body, separators=(",", ":"))
         msg_id = "msg_" + uuid.uuid4().hex  # the same id on every retry: portcullis answers a retry from its record
         last = None
         for attempt in range(self.attempts):
             if attempt:
                 time.sleep(0.2 * 2 ** attempt)
-            if method == "GET" and self.token:
+            if method == "GET" and self.token and not signed:
                 headers = {"authorization": "Bearer " + self.token}
             else:
                 headers = self._signature(msg_id if method != "GET" else "msg_" + uuid.uuid4().hex, text)
@@ -94,7 +94,8 @@ class Portcullis:
         return self._send("GET", "/v1/audit/events?" + urllib.parse.urlencode(query))[0]
 
     def whoami(self):
-        return self._send("GET", "/v1/whoami")[0]
+        # Always signed: a connectivity test must prove the signing secret, not just the read token.
+        return self._send("GET", "/v1/whoami", signed=True)[0]
 
 
 def run_result(run):
