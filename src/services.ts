@@ -1,8 +1,10 @@
+import type { Context } from 'hono';
 import type { AuditRuntime } from './audit/runtime.ts';
 import type { Config } from './config/schema.ts';
 import type { Connector } from './connectors/types.ts';
 import type { ClientRegistry } from './http/clients.ts';
 import type { Outbox } from './notify/outbox.ts';
+import type { RefusalTracker } from './http/refusals.ts';
 import type { TargetCatalog } from './playbooks/load.ts';
 import type { Playbook } from './playbooks/schema.ts';
 import type { Reconciler } from './reconcile/reconciler.ts';
@@ -30,6 +32,8 @@ export interface EdgeSettings {
   bodyBytes: number;
   idempotencyTtlMs: number;
   inFlightLockMs: number;
+  /** Refusals per source address and minute before 429 too_many_refusals (limits.refusalsPerMinute, default 60). */
+  refusalsPerMinute?: number;
 }
 
 /**
@@ -54,6 +58,10 @@ export interface Services {
   notifications?: { outbox: Outbox; kick(): void };
   /** Audit exports' durable cursors (notifier, SIEM sinks), for /metrics. */
   exports?: { cursors(): Promise<{ name: string; seq: number }[]> };
+  /** The caller's address as the runtime saw the connection (src/http/source.ts); "unknown" when absent. */
+  sourceAddress?: (c: Context) => string | undefined;
+  /** Refusal counters per source (built by buildApp when absent; the entry point flushes them at close). */
+  refusals?: RefusalTracker;
 }
 
 export interface Runtime {

@@ -22,9 +22,9 @@ export async function notificationsFor(event: AuditEvent, store: Pick<Store, 'ge
   const at = { timestamp: event.time };
   switch (event.action) {
     case 'run.pending_approval': {
-      if (!event.runId) return [];
-      const data = { run_id: event.runId, playbook: event.playbook, client: event.clientId, inputs: detail.inputs, decision: detail.decision, audit_seq: event.seq };
-      return [{ type: 'run.pending_approval', ...at, data, dedupeKey: `run.pending_approval:${event.runId}` }];
+      if (!event.run_id) return [];
+      const data = { run_id: event.run_id, playbook: event.playbook, client: event.client_id, inputs: detail.inputs, decision: detail.decision, audit_seq: event.seq };
+      return [{ type: 'run.pending_approval', ...at, data, dedupeKey: `run.pending_approval:${event.run_id}` }];
     }
     case 'reconcile.pass': {
       const out: Notification[] = [];

@@ -51,7 +51,10 @@ export class Notifier {
   private readonly inFlight = new Set<string>();
   private readonly signers = new Map<string, Webhook>();
 
-  constructor(private readonly o: NotifierOptions) {
+  private readonly o: NotifierOptions;
+
+  constructor(o: NotifierOptions) {
+    this.o = o;
     for (const s of o.subscriptions) this.signers.set(s.id, new Webhook(s.secret));
   }
 

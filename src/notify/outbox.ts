@@ -70,7 +70,10 @@ export const cursorStatement = (name: string, seq: number, now: number): SqlStat
   );
 
 export class Outbox {
-  constructor(private readonly driver: SqlDriver) {}
+  private readonly driver: SqlDriver;
+  constructor(driver: SqlDriver) {
+    this.driver = driver;
+  }
 
   async cursor(name: string): Promise<number> {
     const rows = await this.driver.all<{ seq: number }>('SELECT seq FROM export_cursors WHERE name = ?', [name]);

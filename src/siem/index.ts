@@ -20,10 +20,10 @@ export class SiemExporter {
   private failures = new Map<string, number>();
   private stopped = true;
   private readonly cursors: Outbox;
+  private readonly o: { store: Store; driver: SqlDriver; sinks: Sink[]; config: SiemConfig; clock: Clock; log: Logger };
 
-  constructor(
-    private readonly o: { store: Store; driver: SqlDriver; sinks: Sink[]; config: SiemConfig; clock: Clock; log: Logger },
-  ) {
+  constructor(o: { store: Store; driver: SqlDriver; sinks: Sink[]; config: SiemConfig; clock: Clock; log: Logger }) {
+    this.o = o;
     this.cursors = new Outbox(o.driver);
   }
 

@@ -47,12 +47,14 @@ export interface RunOptions {
 
 /** A problem+json answer, with its stable code. */
 export class PortcullisError extends Error {
-  constructor(
-    readonly status: number,
-    readonly problem: Problem | undefined,
-    readonly requestId: string | undefined,
-  ) {
+  readonly status: number;
+  readonly problem: Problem | undefined;
+  readonly requestId: string | undefined;
+  constructor(status: number, problem: Problem | undefined, requestId: string | undefined) {
     super(problem ? `${status} ${problem.code}: ${problem.detail}` : `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+    this.requestId = requestId;
     this.name = 'PortcullisError';
   }
   get code(): string | undefined {
@@ -78,7 +80,10 @@ export class PortcullisClient {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly base: string;
 
-  constructor(private readonly options: ClientOptions) {
+  private readonly options: ClientOptions;
+
+  constructor(options: ClientOptions) {
+    this.options = options;
     this.webhook = new Webhook(options.secret);
     this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
