@@ -360,7 +360,7 @@ export interface components {
              * @description Stable machine-readable code.
              * @enum {string}
              */
-            code: "signature_missing" | "signature_malformed" | "signature_invalid" | "timestamp_out_of_tolerance" | "unknown_client" | "token_invalid" | "scope_denied" | "webhook_id_reused" | "idempotency_in_flight" | "idempotency_key_invalid" | "idempotency_key_mismatch" | "malformed_json" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "validation_failed" | "guardrail_refused" | "unknown_tier" | "target_unknown" | "playbook_mismatch" | "playbook_not_found" | "policy_denied" | "four_eyes" | "run_not_pending" | "approval_expired" | "not_found" | "method_not_allowed" | "internal" | "unavailable";
+            code: "signature_missing" | "signature_malformed" | "signature_invalid" | "timestamp_out_of_tolerance" | "unknown_client" | "token_invalid" | "scope_denied" | "webhook_id_reused" | "idempotency_in_flight" | "idempotency_key_invalid" | "idempotency_key_mismatch" | "malformed_json" | "body_not_utf8" | "forbidden_json_key" | "too_many_refusals" | "bad_request" | "headers_too_large" | "request_timeout" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "validation_failed" | "guardrail_refused" | "unknown_tier" | "target_unknown" | "playbook_mismatch" | "playbook_not_found" | "policy_denied" | "four_eyes" | "run_not_pending" | "approval_expired" | "not_found" | "method_not_allowed" | "internal" | "unavailable";
             /** @description What was wrong and what was expected. */
             detail: string;
             instance?: string;
@@ -618,7 +618,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -792,7 +792,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1037,7 +1037,7 @@ export interface operations {
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1170,7 +1170,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Inputs, guardrail, tier, target or policy refused (the code and detail name which) (problem+json; code: idempotency_key_mismatch, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Inputs, guardrail, tier, target or policy refused (the code and detail name which) (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1286,7 +1286,7 @@ export interface operations {
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1490,7 +1490,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1657,7 +1657,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1857,7 +1857,7 @@ export interface operations {
                     "text/x-cef": string;
                 };
             };
-            /** @description A bad cursor, filter or limit (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description A bad cursor, filter or limit (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2015,7 +2015,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2182,7 +2182,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2338,7 +2338,7 @@ export interface operations {
                     "application/json": components["schemas"]["Checkpoint"];
                 };
             };
-            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2471,7 +2471,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2607,7 +2607,7 @@ export interface operations {
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2740,7 +2740,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2876,7 +2876,7 @@ export interface operations {
                     "application/json": components["schemas"]["Run"];
                 };
             };
-            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3009,7 +3009,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3175,7 +3175,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The connector has several targets and none was named, or a bad query (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description The connector has several targets and none was named, or a bad query (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3347,7 +3347,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3525,7 +3525,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3658,7 +3658,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3758,7 +3758,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3919,7 +3919,7 @@ export interface operations {
                     "application/json": components["schemas"]["Notification"];
                 };
             };
-            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4052,7 +4052,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4133,7 +4133,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, invalid_query) */
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;
