@@ -63,8 +63,8 @@ describe('serve refuses to start', () => {
     const configPath = join(dir, 'portcullis.config.yaml');
     const text = `${sandboxConfig(join(dir, 'data'), port)
       .replace('sandbox: true', 'sandbox: false')
-      .replace(/- sandboxValue: whsec_\S+/, '- { env: DEMO_SECRET }')
-      .replace(/\n {4}tokens:\n(?: {6}#.*\n)? {6}- sha256: \w+\n/, '\n')}
+      .replace(/- sandboxValue: whsec_\S+/g, '- { env: DEMO_SECRET }')
+      .replace(/\n {4}tokens:\n(?: {6}#.*\n)? {6}- sha256: \w+\n/g, '\n')}
 notifications:
   subscriptions:
     - { id: soc, url: "https://127.0.0.1:8443/hook", events: [run.applied], secret: { env: SOC_SECRET } }
