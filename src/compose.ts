@@ -15,6 +15,14 @@ import type { ConnectorRegistry } from './connectors/registry.ts';
 import type { Connector } from './connectors/types.ts';
 import { type OperatorConsole, createOperatorConsole } from './console/index.ts';
 import { resolveSecret } from './config/secret.ts';
+import { lookup } from 'node:dns/promises';
+import { swaggerUiAssets } from './docs/swagger-ui.ts';
+import { registerNotifications } from './http/routes/notifications.ts';
+import { buildNotifier } from './notify/build.ts';
+import type { Notifier } from './notify/index.ts';
+import { Outbox } from './notify/outbox.ts';
+import { buildSiemExporter } from './siem/build.ts';
+import type { SiemExporter } from './siem/index.ts';
 import { ClientRegistry } from './http/clients.ts';
 import { loadPlaybooks } from './playbooks/load.ts';
 import { loadApprovalPolicy } from './policy/index.ts';
@@ -47,7 +55,14 @@ export interface Composed {
   sqlite: { close(): void };
   /** The operator console, when `console:` is configured; the entry point configures its endpoint once listening. */
   console?: OperatorConsole;
+  /** Started by the entry point once it listens (absent without `notifications:`). */
+  notifier?: Notifier;
+  /** Started by the entry point once it listens (absent without `siem:`). */
+  siem?: SiemExporter;
 }
+
+/** Every address a host name resolves to (the SSRF check looks at all of them). */
+const resolveAll = async (host: string): Promise<string[]> => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 export async function composeServices(o: ComposeOptions): Promise<Composed> {
   const { config, clock, log } = o;
@@ -88,6 +103,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       reconciler,
       approvalTtlMs: config.approvals.expireAfterHours * 3_600_000,
     },
+    apiReference: swaggerUiAssets(),
   };
   const operatorConsole = config.console
     ? createOperatorConsole(config.console, {
@@ -96,7 +112,36 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       })
     : undefined;
   if (operatorConsole) services.console = operatorConsole.auth;
-  const { app } = buildApp(services, operatorConsole ? [operatorConsole.module] : []);
+  const outbox = new Outbox(sqlite.driver);
+  services.exports = { cursors: () => outbox.cursors() };
+  const notifier = config.notifications
+    ? await buildNotifier({
+        config: config.notifications,
+        sandbox: config.sandbox,
+        secrets: o.secrets,
+        store: sqlite.store,
+        driver: sqlite.driver,
+        clock,
+        log,
+        resolve: resolveAll,
+        verifier: () => services.audit?.signer?.verifier,
+      })
+    : undefined;
+  const siem = config.siem
+    ? await buildSiemExporter({
+        config: config.siem,
+        sandbox: config.sandbox,
+        secrets: o.secrets,
+        store: sqlite.store,
+        driver: sqlite.driver,
+        clock,
+        log,
+        resolve: resolveAll,
+        version: VERSION,
+      })
+    : undefined;
+  if (notifier) services.notifications = { outbox: notifier.outbox, kick: () => notifier.kick() };
+  const { app } = buildApp(services, [registerNotifications, ...(operatorConsole ? [operatorConsole.module] : [])]);
   await services.store.commit({
     audit: [
       {
@@ -113,5 +158,14 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       },
     ],
   });
-  return { services, app, reconciler, connectors, sqlite, ...(operatorConsole ? { console: operatorConsole } : {}) };
+  return {
+    services,
+    app,
+    reconciler,
+    connectors,
+    sqlite,
+    ...(notifier ? { notifier } : {}),
+    ...(siem ? { siem } : {}),
+    ...(operatorConsole ? { console: operatorConsole } : {}),
+  };
 }

@@ -5,6 +5,7 @@ import { type RunPlan, planRun } from '../../runs/planner.ts';
 import type { Runtime } from '../../services.ts';
 import { authenticate } from '../auth.ts';
 import { Problem } from '../problem.ts';
+import { problems, readErrors } from './openapi-meta.ts';
 import { signedSecurity } from './security.ts';
 
 /** The exact cloud operations a plan would make on each target now (what a dry run answers). */
@@ -27,6 +28,7 @@ export function previewPlan(runtime: Runtime, plan: RunPlan) {
 const preview = createRoute({
   method: 'get',
   path: '/v1/runs/{id}/preview',
+  operationId: 'previewRun',
   tags: ['approvals'],
   summary: 'What approving a waiting run would change on each target now (a dry run of its inputs)',
   description:
@@ -35,9 +37,38 @@ const preview = createRoute({
   middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
   request: { params: z.object({ id: z.string().max(80) }) },
   responses: {
-    200: { description: 'The operations per target', content: { 'application/json': { schema: z.object({ run: z.string(), targets: z.array(z.unknown()) }) } } },
-    404: { description: 'No such run' },
-    409: { description: 'The run is not waiting for approval' },
+    200: {
+      description: 'The operations per target',
+      content: {
+        'application/json': {
+          schema: z.object({
+            run: z.string(),
+            targets: z.array(
+              z.object({
+                connector: z.string(),
+                target: z.string(),
+                operations: z.array(z.object({ op: z.string(), rule: z.record(z.string(), z.unknown()) })),
+                rejected: z.array(z.unknown()),
+                overflow: z.array(z.unknown()),
+              }),
+            ),
+          }),
+          example: {
+            run: 'run_0b0d7f7e-9c1a-4d52-8f3e-2a6b5c4d3e21',
+            targets: [
+              {
+                connector: 'aws-sandbox',
+                target: 'edge',
+                operations: [{ op: 'create', rule: { direction: 'ingress', action: 'allow', protocol: 'tcp', ports: [{ from: 9000, to: 9000 }], placement: 'sg', cidrs: ['10.0.1.0/24'] } }],
+                rejected: [],
+                overflow: [],
+              },
+            ],
+          },
+        },
+      },
+    },
+    ...problems([...readErrors(), 404], { 404: 'No such run', 409: 'The run is not waiting for approval' }),
   },
 });
 
