@@ -143,6 +143,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/runs/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What approving a waiting run would change on each target now (a dry run of its inputs)
+         * @description For a run in pending_approval: the cloud operations per target that approving it now would make, planned against the current intents and cloud state. Changes nothing and is not audited (a read).
+         */
+        get: operations["previewRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit/events": {
         parameters: {
             query?: never;
@@ -360,7 +380,7 @@ export interface components {
              * @description Stable machine-readable code.
              * @enum {string}
              */
-            code: "signature_missing" | "signature_malformed" | "signature_invalid" | "timestamp_out_of_tolerance" | "unknown_client" | "token_invalid" | "scope_denied" | "webhook_id_reused" | "idempotency_in_flight" | "idempotency_key_invalid" | "idempotency_key_mismatch" | "malformed_json" | "body_not_utf8" | "forbidden_json_key" | "too_many_refusals" | "bad_request" | "headers_too_large" | "request_timeout" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "validation_failed" | "guardrail_refused" | "unknown_tier" | "target_unknown" | "playbook_mismatch" | "playbook_not_found" | "policy_denied" | "four_eyes" | "run_not_pending" | "approval_expired" | "not_found" | "method_not_allowed" | "internal" | "unavailable";
+            code: "signature_missing" | "signature_malformed" | "signature_invalid" | "timestamp_out_of_tolerance" | "unknown_client" | "token_invalid" | "scope_denied" | "session_required" | "session_expired" | "session_invalid" | "login_failed" | "no_console_role" | "csrf_failed" | "webhook_id_reused" | "idempotency_in_flight" | "idempotency_key_invalid" | "idempotency_key_mismatch" | "malformed_json" | "body_not_utf8" | "forbidden_json_key" | "too_many_refusals" | "bad_request" | "headers_too_large" | "request_timeout" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "validation_failed" | "guardrail_refused" | "unknown_tier" | "target_unknown" | "playbook_mismatch" | "playbook_not_found" | "policy_denied" | "four_eyes" | "run_not_pending" | "approval_expired" | "not_found" | "method_not_allowed" | "internal" | "unavailable";
             /** @description What was wrong and what was expected. */
             detail: string;
             instance?: string;
@@ -614,7 +634,7 @@ export interface operations {
                         client: string;
                         scopes: string[];
                         /** @enum {string} */
-                        auth: "signature" | "token";
+                        auth: "signature" | "token" | "session";
                     };
                 };
             };
@@ -637,7 +657,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -656,7 +676,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -811,7 +831,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -830,7 +850,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1056,7 +1076,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1075,7 +1095,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1305,7 +1325,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1324,7 +1344,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1509,7 +1529,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1528,7 +1548,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1634,7 +1654,8 @@ export interface operations {
                      *               "connector": "aws-sandbox",
                      *               "target": "edge",
                      *               "state": "applied",
-                     *               "error": null
+                     *               "error": null,
+                     *               "run": "run_0b0d7f7e-9c1a-4d52-8f3e-2a6b5c4d3e21"
                      *             }
                      *           ]
                      *         }
@@ -1652,6 +1673,7 @@ export interface operations {
                                 target: string;
                                 state: string;
                                 error: string | null;
+                                run: string;
                             }[];
                         }[];
                     };
@@ -1676,7 +1698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1695,7 +1717,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1715,6 +1737,208 @@ export interface operations {
                 };
             };
             /** @description webhook-id already used for another request (problem+json; code: webhook_id_reused, idempotency_in_flight, run_not_pending, approval_expired) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/webhook_id_reused",
+                     *       "title": "webhook-id already used for another request",
+                     *       "status": 409,
+                     *       "code": "webhook_id_reused",
+                     *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (problem+json; code: internal) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/internal",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "code": "internal",
+                     *       "detail": "an internal error occurred; the request id names it in the logs",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable (problem+json; code: unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "code": "unavailable",
+                     *       "detail": "the store did not answer a ping",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The operations per target */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "run": "run_0b0d7f7e-9c1a-4d52-8f3e-2a6b5c4d3e21",
+                     *       "targets": [
+                     *         {
+                     *           "connector": "aws-sandbox",
+                     *           "target": "edge",
+                     *           "operations": [
+                     *             {
+                     *               "op": "create",
+                     *               "rule": {
+                     *                 "direction": "ingress",
+                     *                 "action": "allow",
+                     *                 "protocol": "tcp",
+                     *                 "ports": [
+                     *                   {
+                     *                     "from": 9000,
+                     *                     "to": 9000
+                     *                   }
+                     *                 ],
+                     *                 "placement": "sg",
+                     *                 "cidrs": [
+                     *                   "10.0.1.0/24"
+                     *                 ]
+                     *               }
+                     *             }
+                     *           ],
+                     *           "rejected": [],
+                     *           "overflow": []
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        run: string;
+                        targets: {
+                            connector: string;
+                            target: string;
+                            operations: {
+                                op: string;
+                                rule: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            rejected: unknown[];
+                            overflow: unknown[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/malformed_json",
+                     *       "title": "Body is not valid JSON",
+                     *       "status": 400,
+                     *       "code": "malformed_json",
+                     *       "detail": "the body is not valid JSON: Unexpected end of JSON input",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/signature_invalid",
+                     *       "title": "Signature does not match",
+                     *       "status": 401,
+                     *       "code": "signature_invalid",
+                     *       "detail": "no v1 signature matches: sign \"{webhook-id}.{webhook-timestamp}.{exact body}\" with HMAC-SHA256 and the client secret",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/scope_denied",
+                     *       "title": "Scope not granted",
+                     *       "status": 403,
+                     *       "code": "scope_denied",
+                     *       "detail": "client \"soar\" lacks the \"approve\" scope this call needs",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such run (problem+json; code: playbook_not_found, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "code": "not_found",
+                     *       "detail": "no run run_0b7e…",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run is not waiting for approval (problem+json; code: webhook_id_reused, idempotency_in_flight, run_not_pending, approval_expired) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1876,7 +2100,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1895,7 +2119,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2034,7 +2258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2053,7 +2277,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2201,7 +2425,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2220,7 +2444,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2357,7 +2581,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2376,7 +2600,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2626,7 +2850,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2645,7 +2869,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope denied, or four eyes: the requester cannot decide its own run (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope denied, or four eyes: the requester cannot decide its own run (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2895,7 +3119,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2914,7 +3138,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope denied, or four eyes: the requester cannot decide its own run (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope denied, or four eyes: the requester cannot decide its own run (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3098,6 +3322,14 @@ export interface operations {
                      *       "summary": {
                      *         "duplicate": 1
                      *       },
+                     *       "capacity": {
+                     *         "sg": {
+                     *           "rules": 2,
+                     *           "owned": 0,
+                     *           "max_owned_rules_per_direction": 60,
+                     *           "max_prefixes_per_rule": 60
+                     *         }
+                     *       },
                      *       "findings": [
                      *         {
                      *           "kind": "duplicate",
@@ -3142,6 +3374,14 @@ export interface operations {
                         rules: number;
                         summary: {
                             [key: string]: unknown;
+                        };
+                        capacity: {
+                            [key: string]: {
+                                rules: number;
+                                owned: number;
+                                max_owned_rules_per_direction: number;
+                                max_prefixes_per_rule: number | null;
+                            };
                         };
                         findings: {
                             kind: string;
@@ -3194,7 +3434,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3213,7 +3453,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3366,7 +3606,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3385,7 +3625,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3544,7 +3784,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3563,7 +3803,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3777,7 +4017,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3796,7 +4036,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3938,7 +4178,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3957,7 +4197,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4152,7 +4392,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid) */
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4171,7 +4411,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Scope not granted (problem+json; code: scope_denied, four_eyes) */
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
             403: {
                 headers: {
                     [name: string]: unknown;
