@@ -694,6 +694,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -862,6 +881,25 @@ export interface operations {
                      *       "status": 409,
                      *       "code": "webhook_id_reused",
                      *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
                      *       "request_id": "req_7f3c2a9e"
                      *     }
                      */
@@ -1189,6 +1227,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -1381,6 +1438,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -1566,6 +1642,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -1727,6 +1822,25 @@ export interface operations {
                      *       "status": 409,
                      *       "code": "webhook_id_reused",
                      *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
                      *       "request_id": "req_7f3c2a9e"
                      *     }
                      */
@@ -1933,6 +2047,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -2085,6 +2218,25 @@ export interface operations {
                      *       "status": 409,
                      *       "code": "webhook_id_reused",
                      *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
                      *       "request_id": "req_7f3c2a9e"
                      *     }
                      */
@@ -2252,6 +2404,25 @@ export interface operations {
                      *       "status": 409,
                      *       "code": "webhook_id_reused",
                      *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
                      *       "request_id": "req_7f3c2a9e"
                      *     }
                      */
@@ -2484,6 +2655,25 @@ export interface operations {
                      *       "status": 422,
                      *       "code": "validation_failed",
                      *       "detail": "inputs.indicators.0: expected an IPv4/IPv6 address or CIDR",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
                      *       "request_id": "req_7f3c2a9e"
                      *     }
                      */
@@ -2759,6 +2949,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -3028,6 +3237,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -3270,6 +3498,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -3417,6 +3664,25 @@ export interface operations {
                      *       "status": 409,
                      *       "code": "webhook_id_reused",
                      *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
                      *       "request_id": "req_7f3c2a9e"
                      *     }
                      */
@@ -3677,6 +3943,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -3828,6 +4113,25 @@ export interface operations {
                      *       "status": 409,
                      *       "code": "webhook_id_reused",
                      *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
                      *       "request_id": "req_7f3c2a9e"
                      *     }
                      */
@@ -4071,6 +4375,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -4203,6 +4526,25 @@ export interface operations {
                      *       "status": 409,
                      *       "code": "webhook_id_reused",
                      *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
                      *       "request_id": "req_7f3c2a9e"
                      *     }
                      */
