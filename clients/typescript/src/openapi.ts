@@ -714,6 +714,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -882,6 +901,25 @@ export interface operations {
                      *       "status": 409,
                      *       "code": "webhook_id_reused",
                      *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
                      *       "request_id": "req_7f3c2a9e"
                      *     }
                      */
@@ -1209,6 +1247,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -1401,6 +1458,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -1586,6 +1662,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -1749,6 +1844,25 @@ export interface operations {
                      *       "status": 409,
                      *       "code": "webhook_id_reused",
                      *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
                      *       "request_id": "req_7f3c2a9e"
                      *     }
                      */
@@ -2157,6 +2271,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -2309,6 +2442,25 @@ export interface operations {
                      *       "status": 409,
                      *       "code": "webhook_id_reused",
                      *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
                      *       "request_id": "req_7f3c2a9e"
                      *     }
                      */
@@ -2476,6 +2628,25 @@ export interface operations {
                      *       "status": 409,
                      *       "code": "webhook_id_reused",
                      *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
                      *       "request_id": "req_7f3c2a9e"
                      *     }
                      */
@@ -2708,6 +2879,25 @@ export interface operations {
                      *       "status": 422,
                      *       "code": "validation_failed",
                      *       "detail": "inputs.indicators.0: expected an IPv4/IPv6 address or CIDR",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
                      *       "request_id": "req_7f3c2a9e"
                      *     }
                      */
@@ -2983,6 +3173,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -3252,6 +3461,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -3510,6 +3738,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -3657,6 +3904,25 @@ export interface operations {
                      *       "status": 409,
                      *       "code": "webhook_id_reused",
                      *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
                      *       "request_id": "req_7f3c2a9e"
                      *     }
                      */
@@ -3917,6 +4183,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -4068,6 +4353,25 @@ export interface operations {
                      *       "status": 409,
                      *       "code": "webhook_id_reused",
                      *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
                      *       "request_id": "req_7f3c2a9e"
                      *     }
                      */
@@ -4311,6 +4615,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
@@ -4443,6 +4766,25 @@ export interface operations {
                      *       "status": 409,
                      *       "code": "webhook_id_reused",
                      *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
                      *       "request_id": "req_7f3c2a9e"
                      *     }
                      */

@@ -23,7 +23,7 @@ export const problemSchema = z
   .catchall(z.unknown())
   .openapi('Problem', { description: 'RFC 9457 problem details; extra members depend on the code (e.g. required_scope).' });
 
-type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 500 | 503;
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 
 const codesFor = (status: number): ProblemCode[] =>
   (Object.keys(problemCodes) as ProblemCode[]).filter((code) => problemCodes[code].status === status);
@@ -46,6 +46,7 @@ const EXAMPLES: Record<ErrorStatus, ReturnType<typeof example>> = {
   413: example('payload_too_large', 'the body exceeds 65536 bytes (limits.bodyBytes); send fewer indicators per call'),
   415: example('unsupported_media_type', 'content-type must be application/json, not "text/plain"'),
   422: example('validation_failed', 'inputs.indicators.0: expected an IPv4/IPv6 address or CIDR'),
+  429: example('too_many_refusals', 'too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials'),
   500: example('internal', 'an internal error occurred; the request id names it in the logs'),
   503: example('unavailable', 'the store did not answer a ping'),
 };
@@ -72,6 +73,6 @@ export function problems(statuses: ErrorStatus[], descriptions: Partial<Record<E
 /** Errors of an unauthenticated operational route. */
 export const publicErrors = (): ErrorStatus[] => [500, 503];
 /** Errors of a read (signature or bearer token): authentication, scope, a bad query. */
-export const readErrors = (): ErrorStatus[] => [400, 401, 403, 409, 500, 503];
+export const readErrors = (): ErrorStatus[] => [400, 401, 403, 409, 429, 500, 503];
 /** Errors of a signed mutation: everything the edge checks before the handler, and the handler's refusals. */
-export const mutationErrors = (): ErrorStatus[] => [400, 401, 403, 409, 413, 415, 422, 500, 503];
+export const mutationErrors = (): ErrorStatus[] => [400, 401, 403, 409, 413, 415, 422, 429, 500, 503];
