@@ -67,7 +67,8 @@ describe.skipIf(!CHROMIUM)('operator console in chromium (real server process, r
   it('shows a login page, then logs an operator in through the identity provider (code + PKCE)', async () => {
     const page = alice.page;
     await page.goto(`${server.url}/console/`);
-    await expect(page.getByRole('link', { name: 'Log in' }).isVisible()).resolves.toBe(true);
+    // The page asks for its session first; without one it offers the login.
+    await page.getByRole('link', { name: 'Log in' }).waitFor();
     await screenshot(page, '01-login');
     await logIn(page, server.url, 'alice', (name) => screenshot(page, `02-${name}`));
     await expect(page.locator('.operator-name').textContent()).resolves.toBe('Alice Operator');

@@ -2071,6 +2071,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error (problem+json; code: internal) */
             500: {
                 headers: {
