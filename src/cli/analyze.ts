@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConnectorRegistry } from '../../connectors/index.ts';
 import { type AnalysisOptions, type AnalysisReport, type Severity, analyzeRules, normalizedRulesSchema } from '../analysis/index.ts';
+import { formatEvidence, formatIngest } from '../analysis/traffic-format.ts';
 import { SEVERITY_ORDER } from '../analysis/types.ts';
+import { type FlowFormat, FlowLogRefused, type IngestResult, ingestFlowLogs, type TargetScope } from '../flowlogs/index.ts';
+import { targetScopeSchema } from '../flowlogs/scope-schema.ts';
 import { configPath, loadConfig, nodeSecretSource } from '../config/load.ts';
 import { ConfigError } from '../config/parse.ts';
 import { buildConnectors } from '../connectors/build.ts';
@@ -11,6 +14,7 @@ import { systemClock } from '../services.ts';
 import type { Command } from './main.ts';
 
 export const ANALYZE_USAGE = `portcullis analyze (--rules FILE | --connector ID --target T [--config FILE]) [--format text|json] [--fail-on SEVERITY]
+                  [--flow-logs FILE|- ...] [--flow-format aws|azure|gcp] [--min-coverage-days N]
 
   Rule hygiene of one target: duplicates, shadowed and redundant rules (also covered by several rules
   together), correlated rules, overly permissive rules, rules near a quota, expired owned rules, and
@@ -18,11 +22,29 @@ export const ANALYZE_USAGE = `portcullis analyze (--rules FILE | --connector ID 
   --rules      a JSON file: an array of NormalizedRule (or { "rules": [...] })
   --connector  read the target's current rules live through a configured (non-simulated) connector
   --fail-on    exit 3 when a finding is at least this severe (critical, high, medium, low, info)
+  --flow-logs  flow logs of the target (repeatable; gzip or plain; "-" reads stdin): AWS VPC Flow Logs
+               (v2 or a custom format with its header line), Azure VNet / NSG flow logs and the
+               NetworkSecurityGroupRuleCounter log, GCP Firewall Rules Logging entries. Adds unused,
+               narrowable, block and deny-hit findings with evidence. The rules file may carry
+               "scope" (accountId, vpcId, localCidrs, subscriptionId, nsgName, project, network...):
+               logs of another account/VPC/NSG/network are refused.
+  --min-coverage-days  days of logs needed before "unused" verdicts (default 14)
   exit codes: 0 done, 1 bad input, 2 usage, 3 findings at or above --fail-on
 `;
 
 export const analyzeCommand: Command = async (args, io) => {
-  let values: { rules?: string; connector?: string; target?: string; config?: string; format?: string; 'fail-on'?: string; help?: boolean };
+  let values: {
+    rules?: string;
+    connector?: string;
+    target?: string;
+    config?: string;
+    format?: string;
+    'fail-on'?: string;
+    help?: boolean;
+    'flow-logs'?: string[];
+    'flow-format'?: string;
+    'min-coverage-days'?: string;
+  };
   try {
     ({ values } = parseArgs({
       args,
@@ -34,6 +56,9 @@ export const analyzeCommand: Command = async (args, io) => {
         format: { type: 'string', default: 'text' },
         'fail-on': { type: 'string' },
         help: { type: 'boolean' },
+        'flow-logs': { type: 'string', multiple: true },
+        'flow-format': { type: 'string' },
+        'min-coverage-days': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -50,25 +75,59 @@ export const analyzeCommand: Command = async (args, io) => {
     io.err(ANALYZE_USAGE);
     return 2;
   }
+  const traffic = trafficArgs(values);
+  if (traffic === 'usage') {
+    io.err(ANALYZE_USAGE);
+    return 2;
+  }
   let rules: NormalizedRule[];
   let options: AnalysisOptions = {};
+  let ingest: IngestResult | undefined;
   try {
-    if (values.rules) rules = readRulesFile(values.rules);
+    let scope: TargetScope | undefined;
+    if (values.rules) ({ rules, scope } = readTargetFile(values.rules));
     else ({ rules, options } = await readLive(values.connector as string, values.target as string, configPath(values.config, io.env), io.env));
+    if (traffic) {
+      ingest = await ingestFlowLogs(traffic.files, rules, { ...(traffic.format ? { format: traffic.format } : {}), ...(scope ? { scope } : {}) });
+      options = { ...options, traffic: { usage: ingest.usage, unevaluable: ingest.unevaluable, minCoverageDays: traffic.minDays } };
+    }
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof AnalyzeInputError) {
-      io.err(error.message);
+    if (error instanceof ConfigError || error instanceof AnalyzeInputError || error instanceof FlowLogRefused || isFileError(error)) {
+      io.err((error as Error).message);
       return 1;
     }
     throw error;
   }
   const report = analyzeRules(rules, options);
-  io.out(values.format === 'json' ? JSON.stringify(report, null, 2) : formatReport(report));
+  if (values.format === 'json') io.out(JSON.stringify(ingest ? { ...report, flowLogs: { format: ingest.format, ...ingest.usage.stats, coverage: ingest.usage.coverage() } } : report, null, 2));
+  else io.out(`${ingest ? `${formatIngest(ingest.usage.stats)}\n` : ''}${formatReport(report)}`);
   if (failOn && report.findings.some((f) => SEVERITY_ORDER.indexOf(f.severity) <= SEVERITY_ORDER.indexOf(failOn))) return 3;
   return 0;
 };
 
 class AnalyzeInputError extends Error {}
+
+const isFileError = (e: unknown) => e instanceof Error && /^(ENOENT|EACCES|EISDIR)/.test((e as NodeJS.ErrnoException).code ?? '') || (e instanceof Error && /gzip/.test(e.message));
+
+function trafficArgs(values: { 'flow-logs'?: string[]; 'flow-format'?: string; 'min-coverage-days'?: string }) {
+  const files = values['flow-logs'];
+  if (!files?.length) return values['flow-format'] || values['min-coverage-days'] ? 'usage' : undefined;
+  const format = values['flow-format'];
+  if (format !== undefined && !['aws', 'azure', 'gcp'].includes(format)) return 'usage';
+  const minDays = values['min-coverage-days'] === undefined ? 14 : Number(values['min-coverage-days']);
+  if (!Number.isInteger(minDays) || minDays < 1) return 'usage';
+  return { files, format: format as FlowFormat | undefined, minDays };
+}
+
+/** A rules file, and the target's scope when it carries one (`{ "rules": [...], "scope": {...} }`). */
+export function readTargetFile(file: string): { rules: NormalizedRule[]; scope?: TargetScope } {
+  const rules = readRulesFile(file);
+  const json = JSON.parse(readFileSync(file, 'utf8')) as { scope?: unknown };
+  if (Array.isArray(json) || json.scope === undefined) return { rules };
+  const scope = targetScopeSchema.safeParse(json.scope);
+  if (!scope.success) throw new AnalyzeInputError(`${file}: scope: ${scope.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return { rules, scope: scope.data };
+}
 
 export function readRulesFile(file: string): NormalizedRule[] {
   let json: unknown;
@@ -109,6 +168,7 @@ export function formatReport(report: AnalysisReport): string {
   for (const s of SEVERITY_ORDER) if (report.summary.bySeverity[s]) lines.push(`  ${s}: ${report.summary.bySeverity[s]}`);
   for (const f of report.findings) {
     lines.push(`[${f.severity}] ${f.kind}: ${f.message}`);
+    if (f.evidence) lines.push(`    evidence: ${formatEvidence(f.evidence)}`);
     lines.push(`    fix (${f.fix.action}): ${f.fix.detail}`);
   }
   return lines.join('\n');
