@@ -21,7 +21,7 @@ export class AzureLogParser {
     private readonly scope: TargetScope = {},
   ) {}
 
-  record(value: unknown, ordinal: number): void {
+  record(value: unknown, ordinal: number) {
     const at = `record ${ordinal}`;
     if (!isObject(value)) return this.sink.malformed(at, 'expected a JSON object');
     const category = value.category ?? value.operationName;

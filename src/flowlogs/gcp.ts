@@ -15,7 +15,7 @@ export class GcpLogParser {
     private readonly scope: TargetScope = {},
   ) {}
 
-  record(value: unknown, ordinal: number): void {
+  record(value: unknown, ordinal: number) {
     const at = `record ${ordinal}`;
     if (!isObject(value) || !isObject(value.jsonPayload)) return this.sink.malformed(at, 'expected a LogEntry with a jsonPayload');
     const p = value.jsonPayload;

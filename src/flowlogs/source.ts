@@ -20,7 +20,6 @@ const GZIP = [0x1f, 0x8b];
  * Streams: memory stays flat whatever the size.
  */
 export async function openInput(path: string, stdin: Readable = process.stdin): Promise<OpenedInput> {
-  const raw: Readable = path === '-' ? stdin : createReadStream(path, { highWaterMark: 256 * 1024 });
   const hash = createHash('sha256');
   let gzip: boolean | undefined;
   if (path !== '-') {
@@ -33,6 +32,8 @@ export async function openInput(path: string, stdin: Readable = process.stdin): 
       await handle.close();
     }
   }
+  // Opened after the peek, so a missing file rejects here rather than as an unhandled stream error.
+  const raw: Readable = path === '-' ? stdin : createReadStream(path, { highWaterMark: 64 * 1024 });
   const out = new PassThrough({ highWaterMark: 256 * 1024 });
   let sink: NodeJS.WritableStream | undefined;
   const fail = (error: Error) => out.destroy(error);
