@@ -72,37 +72,35 @@ const entryMatches = (e: Entry, protocol: number, port: number) => {
  * (a lookup is at most 33 map probes, whatever the rule count); IPv6 in a short list.
  */
 class PrefixIndex {
-  private readonly v4 = new Map<number, Map<number, Entry[]>>();
-  private lengths: number[] = [];
+  /** Per prefix length: the map from the address's top `length` bits to the rules of that prefix. */
+  private levels: { shift: number; byTop: Map<number, Entry[]> }[] = [];
   private readonly v6: { value: bigint; mask: bigint; entry: Entry }[] = [];
-  /** Rules that match by reference (a security group, a tag) and cannot be evaluated from addresses. */
+
   add(entry: Entry, cidr: string) {
     const c = parseCidr(cidr, { hostBits: 'mask' });
-    if (c.family === 'ipv4') {
-      const len = c.prefix;
-      const net = Number(c.network);
-      let byNet = this.v4.get(len);
-      if (!byNet) {
-        byNet = new Map();
-        this.v4.set(len, byNet);
-        this.lengths = [...this.v4.keys()].sort((a, b) => a - b);
-      }
-      const list = byNet.get(net);
-      if (list) list.push(entry);
-      else byNet.set(net, [entry]);
-    } else {
+    if (c.family === 'ipv6') {
       const mask = c.prefix === 0 ? 0n : ((1n << BigInt(c.prefix)) - 1n) << BigInt(128 - c.prefix);
       this.v6.push({ value: c.network, mask, entry });
+      return;
     }
+    const shift = 32 - c.prefix;
+    const top = topBits(Number(c.network), shift);
+    let level = this.levels.find((l) => l.shift === shift);
+    if (!level) {
+      level = { shift, byTop: new Map() };
+      this.levels.push(level);
+      this.levels.sort((a, b) => b.shift - a.shift);
+    }
+    const list = level.byTop.get(top);
+    if (list) list.push(entry);
+    else level.byTop.set(top, [entry]);
   }
 
-  /** Every entry whose prefix holds the address and whose protocol and ports match. */
-  lookup(address: string, protocol: number, port: number, out: Entry[]) {
-    const ip = ipv4ToInt(address);
+  /** Every entry whose prefix holds the address and whose protocol and ports match. `ip` is ipv4ToInt's (-1: not IPv4). */
+  lookup(address: string, ip: number, protocol: number, port: number, out: Entry[]) {
     if (ip >= 0) {
-      for (const len of this.lengths) {
-        const net = len === 0 ? 0 : len === 32 ? ip : Math.floor(ip / 2 ** (32 - len)) * 2 ** (32 - len);
-        const list = this.v4.get(len)?.get(net);
+      for (const level of this.levels) {
+        const list = level.byTop.get(topBits(ip, level.shift));
         if (list) for (const e of list) if (entryMatches(e, protocol, port)) out.push(e);
       }
       return;
@@ -113,23 +111,28 @@ class PrefixIndex {
     const v = parsed.address.value;
     for (const x of this.v6) if ((v & x.mask) === x.value && entryMatches(x.entry, protocol, port)) out.push(x.entry);
   }
+
+  /** Whether any prefix holds the address (protocol and ports ignored). */
+  holds(address: string, ip: number): boolean {
+    if (ip >= 0) return this.levels.some((level) => level.byTop.has(topBits(ip, level.shift)));
+    const scratch: Entry[] = [];
+    this.lookup(address, ip, -1, -1, scratch);
+    return scratch.length > 0;
+  }
 }
 
+/** The top (32 - shift) bits of an unsigned 32-bit address, as a small integer key. */
+const topBits = (ip: number, shift: number) => (shift === 32 ? 0 : ip >>> shift);
+
 /** Ingress or egress for a record that does not say: from the target's own ranges, else private vs public. */
-function directionGuesser(scope: TargetScope): (r: FlowRecord) => 'ingress' | 'egress' | undefined {
+function directionGuesser(scope: TargetScope): (r: FlowRecord, src: number, dst: number) => 'ingress' | 'egress' | undefined {
   const local = new PrefixIndex();
   const marker: Entry = { index: 0, protocol: -1, ports: [], priority: 0, action: 'allow' };
   const ranges = scope.localCidrs?.length ? scope.localCidrs : ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7'];
   for (const c of ranges) local.add(marker, c);
-  const scratch: Entry[] = [];
-  const isLocal = (a: string) => {
-    scratch.length = 0;
-    local.lookup(a, 0, 0, scratch);
-    return scratch.length > 0;
-  };
-  return (r) => {
-    const src = isLocal(r.src);
-    const dst = isLocal(r.dst);
+  return (r, srcIp, dstIp) => {
+    const src = local.holds(r.src, srcIp);
+    const dst = local.holds(r.dst, dstIp);
     if (dst && !src) return 'ingress';
     if (src && !dst) return 'egress';
     return undefined;
@@ -165,9 +168,12 @@ export function awsAttributor(rules: readonly NormalizedRule[], scope: TargetSco
   return {
     unevaluable,
     attribute(r) {
-      const direction = r.direction ?? guess(r);
+      const srcIp = ipv4ToInt(r.src);
+      const dstIp = ipv4ToInt(r.dst);
+      const direction = r.direction ?? guess(r, srcIp, dstIp);
       if (!direction) return { rules: [], ambiguous: false, unattributed: 'direction_unknown' };
       const remote = direction === 'ingress' ? r.src : r.dst;
+      const remoteIp = direction === 'ingress' ? srcIp : dstIp;
       // Return legs: security groups are stateful (connection tracking lets them through without a rule),
       // network ACLs are not (their entries do carry them, typically on the ephemeral range).
       const response = (r.protocol === 6 || r.protocol === 17) && r.dstPort >= EPHEMERAL && r.srcPort >= 0 && r.srcPort < EPHEMERAL;
@@ -175,7 +181,7 @@ export function awsAttributor(rules: readonly NormalizedRule[], scope: TargetSco
       let naclDenied = false;
       if (present.nacl) {
         scratch.length = 0;
-        index.nacl[direction].lookup(remote, r.protocol, r.dstPort, scratch);
+        index.nacl[direction].lookup(remote, remoteIp, r.protocol, r.dstPort, scratch);
         let first: Entry | undefined;
         for (const e of scratch) if (!first || e.priority < first.priority) first = e;
         if (first) {
@@ -186,7 +192,7 @@ export function awsAttributor(rules: readonly NormalizedRule[], scope: TargetSco
       let sgMatches = 0;
       if (present.sg && !naclDenied && !response) {
         scratch.length = 0;
-        index.sg[direction].lookup(remote, r.protocol, r.dstPort, scratch);
+        index.sg[direction].lookup(remote, remoteIp, r.protocol, r.dstPort, scratch);
         for (const e of scratch) {
           if (e.action === 'allow' && !out.includes(e.index)) {
             out.push(e.index);
