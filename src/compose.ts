@@ -13,6 +13,9 @@ import { buildConnectors } from './connectors/build.ts';
 import type { ConnectorRegistry } from './connectors/registry.ts';
 import type { Connector } from './connectors/types.ts';
 import { ClientRegistry } from './http/clients.ts';
+import { instrumentConnector, instrumentStore } from './metrics/instrument.ts';
+import { ServiceMetrics } from './metrics/registry.ts';
+import { metricsRoutes } from './metrics/route.ts';
 import { loadPlaybooks } from './playbooks/load.ts';
 import { loadApprovalPolicy } from './policy/index.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
@@ -42,6 +45,7 @@ export interface Composed {
   reconciler: Reconciler;
   connectors: Map<string, Connector>;
   sqlite: { close(): void };
+  metrics: ServiceMetrics;
 }
 
 export async function composeServices(o: ComposeOptions): Promise<Composed> {
@@ -50,18 +54,23 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
   mkdirSync(dataDir, { recursive: true });
   const sqlite = createSqliteStore(join(dataDir, 'portcullis.db'), () => clock.now());
   const clients = await ClientRegistry.build(config.clients, o.secrets);
-  const { connectors, catalog } = buildConnectors(config, o.registry, {
+  const built = buildConnectors(config, o.registry, {
     clock,
     log,
     secrets: o.secrets,
     ...(o.endpoints ? { endpoints: o.endpoints } : {}),
   });
+  const { catalog } = built;
+  // Metrics are fed by the audit events each commit appends, and by the start of each target listing.
+  const metrics = new ServiceMetrics({ store: sqlite.store, connectors: built.connectors, now: () => clock.now() });
+  const store = instrumentStore(sqlite.store, metrics);
+  const connectors = new Map([...built.connectors].map(([id, c]) => [id, instrumentConnector(c, metrics, () => clock.now())]));
   const playbooks = loadPlaybooks(resolve(config.playbooksDir), catalog);
   // Policies (playbooks/policies/) are validated here: a bad one stops start-up with the file and error.
   const policy = loadApprovalPolicy(resolve(config.playbooksDir), config.tiers, playbooks);
-  const reconciler = new Reconciler({ store: sqlite.store, connectors, clock, log });
+  const reconciler = new Reconciler({ store, connectors, clock, log });
   const services: Services = {
-    store: sqlite.store,
+    store,
     clients,
     clock,
     log,
@@ -82,7 +91,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       approvalTtlMs: config.approvals.expireAfterHours * 3_600_000,
     },
   };
-  const { app } = buildApp(services);
+  const { app } = buildApp(services, [metricsRoutes(metrics)]);
   await services.store.commit({
     audit: [
       {
@@ -99,5 +108,5 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       },
     ],
   });
-  return { services, app, reconciler, connectors, sqlite };
+  return { services, app, reconciler, connectors, sqlite, metrics };
 }
