@@ -50,18 +50,19 @@ function fillTo(target: number): number {
     `INSERT INTO audit_events (seq, id, time, action, outcome, client_id, run_id, playbook, target, prev_hash, hash, event)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const batch = db.transaction((n: number) => {
+  const batch = (n: number) => {
+    db.exec('BEGIN');
     for (let k = 0; k < n; k++) {
       seq += 1;
       const i = seq;
       const body = {
         action: i % 3 ? 'cloud.operation' : 'run.accepted',
         outcome: i % 17 ? 'success' : 'failure',
-        clientId: `soar-${i % 7}`,
-        runId: `run_${Math.floor(i / 4)}`,
+        client_id: `soar-${i % 7}`,
+        run_id: `run_${Math.floor(i / 4)}`,
         playbook: 'block-ip',
         target: `aws-prod/sg-${i % 5}`,
-        requestId: `req_${randomUUID()}`,
+        request_id: `req_${randomUUID()}`,
         detail: { op: 'create', rule: { action: 'deny', direction: 'ingress', protocol: 'all', cidrs: [`203.0.${(i >> 8) & 255}.${i & 255}/32`] }, calls: [{ operation: 'AuthorizeSecurityGroupIngress', requestId: randomUUID(), attempts: [{ status: 200 }] }] },
         seq: i,
         id: randomUUID(),
@@ -69,10 +70,11 @@ function fillTo(target: number): number {
       };
       const event = canonicalJson(body);
       const hash = createHash('sha256').update(prev + event).digest('hex');
-      insert.run(i, body.id, body.time, body.action, body.outcome, body.clientId, body.runId, body.playbook, body.target, prev, hash, event);
+      insert.run(i, body.id, body.time, body.action, body.outcome, body.client_id, body.run_id, body.playbook, body.target, prev, hash, event);
       prev = hash;
     }
-  });
+    db.exec('COMMIT');
+  };
   while (seq < target) batch(Math.min(20_000, target - seq));
   db.close();
   return seq;

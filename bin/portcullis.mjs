@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader (a runtime dependency), so `npm start` and
-// `npx portcullis` need no build step on a fresh clone.
-import { register } from 'tsx/esm/api';
+// The CLI entry point: Node runs the TypeScript sources directly (type stripping), no build step.
+import { fileURLToPath } from 'node:url';
+import { ensureRuntime } from './runtime.mjs';
 
-register();
+ensureRuntime(fileURLToPath(import.meta.url));
 await import('../src/cli/main.ts');

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Runs a TypeScript file (benchmarks, scripts) with tsx's loader: node bin/run-ts.mjs bench/run.ts
-import { pathToFileURL } from 'node:url';
+// Runs a TypeScript file (benchmarks, scripts) on a Node that strips types: node bin/run-ts.mjs bench/run.ts
+// (on Node 22.18+ or 24, `node bench/run.ts` does the same).
 import { resolve } from 'node:path';
-import { register } from 'tsx/esm/api';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureRuntime } from './runtime.mjs';
 
-register();
+ensureRuntime(fileURLToPath(import.meta.url));
 const [file, ...rest] = process.argv.slice(2);
 process.argv = [process.argv[0], resolve(file), ...rest];
 await import(pathToFileURL(resolve(file)).href);

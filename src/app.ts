@@ -8,6 +8,7 @@ import type { AuthRequirement } from './http/auth.ts';
 import { edge, onError } from './http/edge.ts';
 import type { AppEnv } from './http/env.ts';
 import { Problem } from './http/problem.ts';
+import { RefusalTracker } from './http/refusals.ts';
 import { registerAnalysis } from './http/routes/analysis.ts';
 import { registerApprovals } from './http/routes/approvals.ts';
 import { registerConnectors } from './http/routes/connectors.ts';
@@ -38,6 +39,7 @@ export type RouteModule = (app: App, signed: SignedRouteInfo[]) => void;
 export function buildApp(services: Services, modules: RouteModule[] = []): { app: App; signedRoutes: SignedRouteInfo[] } {
   const app: App = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const signedRoutes: SignedRouteInfo[] = [];
+  services.refusals ??= new RefusalTracker({ limit: services.settings.refusalsPerMinute ?? 60, windowMs: 60_000 });
 
   app.use('*', async (c, next) => {
     c.set('services', services);

@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type App, buildApp } from './app.ts';
+import { nodeSourceAddress } from './http/source.ts';
 import { sha256Hex } from './audit/chain.ts';
 import type { Config } from './config/schema.ts';
 import type { SecretSource } from './config/secret.ts';
@@ -80,7 +81,9 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       bodyBytes: config.limits.bodyBytes,
       idempotencyTtlMs: config.idempotency.retentionHours * 3_600_000,
       inFlightLockMs: config.idempotency.inFlightLockSeconds * 1000,
+      refusalsPerMinute: config.limits.refusalsPerMinute,
     },
+    sourceAddress: nodeSourceAddress,
     runtime: {
       playbooks,
       connectors,

@@ -4,6 +4,10 @@
  */
 import { serve } from '@hono/node-server';
 import { startAuditTasks } from './audit/tasks.ts';
+import { refuseUnparsed } from './http/parser-refusal.ts';
+import { join, resolve } from 'node:path';
+import { CHECKPOINT_FILE, fileCheckpointLog } from './audit/checkpoint-file.ts';
+import { sandboxSigningKey } from './audit/sandbox-key.ts';
 import type { DestinationStream } from 'pino';
 import { loadConnectorRegistry } from '../connectors/index.ts';
 import { loadConfig, nodeSecretSource } from './config/load.ts';
@@ -60,7 +64,22 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   });
   const { services, app, reconciler, sqlite } = composed;
   // Checkpoint signer (attached before the first request), periodic checkpoints and retention.
-  const auditTasks = await startAuditTasks({ services, config: config.audit, secrets: nodeSecretSource(env) });
+  const dataDir = resolve(config.dataDir);
+  const sandboxKey = config.sandbox && !config.audit?.signingKey ? sandboxSigningKey(dataDir) : undefined;
+  const auditTasks = await startAuditTasks({
+    services,
+    config: config.audit,
+    secrets: nodeSecretSource(env),
+    connectors: config.connectors,
+    checkpointLog: fileCheckpointLog(join(dataDir, CHECKPOINT_FILE)),
+    ...(sandboxKey ? { signingKeyText: sandboxKey.privatePem } : {}),
+  });
+  if (sandboxKey && auditTasks.signer) {
+    log.info(
+      { key_id: auditTasks.signer.keyId, created: sandboxKey.created, private_key_file: sandboxKey.path, public_key_file: sandboxKey.publicPath, public_key: sandboxKey.publicPem },
+      `sandbox audit checkpoints are signed with key ${auditTasks.signer.keyId} (${sandboxKey.created ? 'created' : 'reused'}); verify offline with --public-key ${sandboxKey.publicPath}`,
+    );
+  }
 
   const host = config.listen.host;
   if (!LOOPBACK.has(host)) {
@@ -70,6 +89,15 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolveServer(s));
     s.once('error', reject);
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: import('node:net').Socket) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    refuseUnparsed(services, error.code, socket.remoteAddress, (raw) => socket.end(raw)).catch((e: unknown) =>
+      log.error({ error: String(e) }, 'could not audit a refusal of the HTTP parser'),
+    );
   });
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
@@ -112,6 +140,9 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       clearInterval(driftTimer);
       clearTimeout(expiryTimer);
       await new Promise<void>((r) => server.close(() => r()));
+      // Summaries of refusal windows still open (src/http/refusals.ts).
+      const summaries = services.refusals?.drain(clock.now(), true) ?? [];
+      if (summaries.length) await services.store.commit({ audit: summaries }).catch(() => undefined);
       // Intents are durable and resumed on start: wait for passes in flight, but not past 3 s.
       await Promise.race([reconciler.idle(), new Promise((r) => setTimeout(r, 3_000).unref())]);
       await simulators.close();

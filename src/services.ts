@@ -1,7 +1,9 @@
+import type { Context } from 'hono';
 import type { AuditRuntime } from './audit/runtime.ts';
 import type { Config } from './config/schema.ts';
 import type { Connector } from './connectors/types.ts';
 import type { ClientRegistry } from './http/clients.ts';
+import type { RefusalTracker } from './http/refusals.ts';
 import type { TargetCatalog } from './playbooks/load.ts';
 import type { Playbook } from './playbooks/schema.ts';
 import type { Reconciler } from './reconcile/reconciler.ts';
@@ -29,6 +31,8 @@ export interface EdgeSettings {
   bodyBytes: number;
   idempotencyTtlMs: number;
   inFlightLockMs: number;
+  /** Refusals per source address and minute before 429 too_many_refusals (limits.refusalsPerMinute, default 60). */
+  refusalsPerMinute?: number;
 }
 
 /**
@@ -47,6 +51,10 @@ export interface Services {
   runtime?: Runtime;
   /** The audit checkpoint signer, when `audit.signingKey` is configured. */
   audit?: AuditRuntime;
+  /** The caller's address as the runtime saw the connection (src/http/source.ts); "unknown" when absent. */
+  sourceAddress?: (c: Context) => string | undefined;
+  /** Refusal counters per source (built by buildApp when absent; the entry point flushes them at close). */
+  refusals?: RefusalTracker;
 }
 
 export interface Runtime {

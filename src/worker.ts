@@ -14,6 +14,7 @@
 import type { ExecutionContext } from 'hono';
 import packageJson from '../package.json' with { type: 'json' };
 import { buildApp } from './app.ts';
+import { workerSourceAddress } from './http/source.ts';
 import { checkConfigRules } from './config/rules.ts';
 import { ConfigError, parseConfig } from './config/parse.ts';
 import type { Config } from './config/schema.ts';
@@ -88,8 +89,9 @@ async function buildFetch(env: WorkerEnv): Promise<Fetch> {
     bodyBytes: config.limits.bodyBytes,
     idempotencyTtlMs: config.idempotency.retentionHours * 3_600_000,
     inFlightLockMs: config.idempotency.inFlightLockSeconds * 1000,
+    refusalsPerMinute: config.limits.refusalsPerMinute,
   };
-  const { app } = buildApp({ store, clients, clock, log, version: WORKER_VERSION, settings });
+  const { app } = buildApp({ store, clients, clock, log, version: WORKER_VERSION, settings, sourceAddress: workerSourceAddress });
 
   // Until Cron Triggers exist, expired rows are pruned beside requests, after the response (waitUntil).
   let lastPrune = Number.NEGATIVE_INFINITY;

@@ -28,7 +28,7 @@ const VARIANTS: { name: string; pragmas: string[] }[] = [
 async function measureVariant(pragmas: string[]): Promise<{ wallUs: number; cpuUs: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-store-cost-'));
   const sqlite = createSqliteStore(join(dir, 'portcullis.db'));
-  for (const p of pragmas) sqlite.driver.db.pragma(p);
+  for (const p of pragmas) sqlite.driver.db.exec(`PRAGMA ${p}`);
   const { store } = sqlite;
   const started = performance.now();
   const cpu = process.cpuUsage();

@@ -2,7 +2,7 @@
  * What the service durably stored during a measurement, read from its SQLite file after it stopped:
  * runs and audit events by action. The bench fails when the runs stored differ from the 2xx answers.
  */
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 
 export interface StoredCounts {
   runs: number;
@@ -10,7 +10,7 @@ export interface StoredCounts {
 }
 
 export function storedCounts(dbPath: string): StoredCounts {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  const db = new DatabaseSync(dbPath, { readOnly: true });
   try {
     const runs = (db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
     const rows = db.prepare('SELECT action, count(*) AS n FROM audit_events GROUP BY action').all() as { action: string; n: number }[];

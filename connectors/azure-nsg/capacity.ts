@@ -10,11 +10,15 @@ import { AZURE_PREFIXES_PER_NSG, AZURE_RULES_PER_NSG } from './validate.ts';
 export class CapacityLedger {
   private readonly rules = new Map<string, SecurityRule>();
 
+  private readonly nsgName: string;
+  private readonly limits;
   constructor(
-    private readonly nsgName: string,
+    nsgName: string,
     existing: SecurityRule[],
-    private readonly limits = { rules: AZURE_RULES_PER_NSG, prefixes: AZURE_PREFIXES_PER_NSG },
+    limits = { rules: AZURE_RULES_PER_NSG, prefixes: AZURE_PREFIXES_PER_NSG },
   ) {
+    this.nsgName = nsgName;
+    this.limits = limits;
     for (const rule of existing) if (rule.name) this.rules.set(rule.name.toLowerCase(), rule);
   }
 

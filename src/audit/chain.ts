@@ -1,13 +1,13 @@
 import { cryptoProvider } from '../crypto/provider.ts';
 import { canonicalJson } from './canonical.ts';
-import type { AuditEvent } from './types.ts';
+import type { HashedEvent } from './types.ts';
 
 export async function sha256Hex(text: string): Promise<string> {
   return cryptoProvider().sha256Hex(text);
 }
 
 /** The part of an event that is hashed: everything but the hashes themselves. */
-export function hashedBody(event: Omit<AuditEvent, 'hash' | 'prevHash'>): string {
+export function hashedBody(event: HashedEvent | Record<string, unknown>): string {
   return canonicalJson(event);
 }
 

@@ -64,10 +64,10 @@ export interface Checkpoint {
 
 /** The event as the JSON API returns it (the hashed body plus its hashes). */
 export function rowToEvent(row: AuditRow): AuditEvent {
-  return { ...(JSON.parse(row.event) as AuditEvent), prevHash: row.prevHash, hash: row.hash };
+  return { ...(JSON.parse(row.event) as AuditEvent), prev_hash: row.prevHash, hash: row.hash };
 }
 
 /** The event as one NDJSON line, without re-serializing: the stored JSON with the hashes appended. */
 export function rowToNdjsonLine(row: AuditRow): string {
-  return `${row.event.slice(0, -1)},"prevHash":"${row.prevHash}","hash":"${row.hash}"}\n`;
+  return `${row.event.slice(0, -1)},"prev_hash":"${row.prevHash}","hash":"${row.hash}"}\n`;
 }

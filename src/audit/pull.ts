@@ -1,7 +1,7 @@
 /** Formats of the pull API and the streaming bulk export (runtime-free: Web Streams only). */
 import type { Store } from '../store/types.ts';
 import { toCef } from './cef.ts';
-import { toOcsf } from './ocsf.ts';
+import { type CloudLookup, toOcsf } from './ocsf.ts';
 import { type AuditPageQuery, type AuditRow, rowToEvent } from './pull-types.ts';
 
 export const AUDIT_FORMATS = ['json', 'ndjson', 'ocsf', 'cef'] as const;
@@ -10,7 +10,7 @@ export type AuditFormat = (typeof AUDIT_FORMATS)[number];
 export const CONTENT_TYPES: Record<AuditFormat, string> = {
   json: 'application/json',
   ndjson: 'application/x-ndjson',
-  ocsf: 'application/json',
+  ocsf: 'application/ocsf+json',
   cef: 'text/plain; charset=utf-8',
 };
 
@@ -25,10 +25,10 @@ export function negotiateFormat(param: AuditFormat | undefined, accept: string |
 }
 
 /** A page body in a non-streaming format. */
-export function formatPage(format: Exclude<AuditFormat, 'ndjson'>, rows: AuditRow[], nextCursor: string, version: string): string {
-  if (format === 'cef') return rows.map((r) => `${toCef(rowToEvent(r), version)}\n`).join('');
+export function formatPage(format: Exclude<AuditFormat, 'ndjson'>, rows: AuditRow[], nextCursor: string, version: string, clouds?: CloudLookup): string {
+  if (format === 'cef') return rows.map((r) => `${toCef(rowToEvent(r), version, clouds)}\n`).join('');
   if (format === 'ocsf') {
-    return JSON.stringify({ ocsf_version: '1.3.0', events: rows.map((r) => toOcsf(rowToEvent(r), version)), next_cursor: nextCursor });
+    return JSON.stringify({ ocsf_version: '1.3.0', events: rows.map((r) => toOcsf(rowToEvent(r), version, clouds)), next_cursor: nextCursor });
   }
   return JSON.stringify({ events: rows.map(rowToEvent), next_cursor: nextCursor });
 }

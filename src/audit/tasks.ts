@@ -7,7 +7,8 @@ import type { Config } from '../config/schema.ts';
 import { type SecretSource, resolveSecret } from '../config/secret.ts';
 import type { Services } from '../services.ts';
 import { type CheckpointSigner, importCheckpointSigner } from './checkpoint.ts';
-import { checkpointHead, pruneAuditLog } from './checkpointer.ts';
+import { type CheckpointLog, checkpointHead, pruneAuditLog } from './checkpointer.ts';
+import { cloudLookup } from './ocsf-cloud.ts';
 import { attachAuditRuntime } from './runtime.ts';
 
 const DAY_MS = 86_400_000;
@@ -31,34 +32,51 @@ export async function startAuditTasks(options: {
   services: Services;
   config: Config['audit'];
   secrets: SecretSource;
+  /** The connectors' config blocks, for the OCSF cloud profile of their events. */
+  connectors?: Config['connectors'];
+  /** The signing key's text when it does not come from config (the sandbox's generated key). */
+  signingKeyText?: string;
+  /** The copy of the checkpoints outside the database (src/audit/checkpoint-file.ts). */
+  checkpointLog?: CheckpointLog;
   /** false: only attach the signer (no timers). */
   timers?: boolean;
 }): Promise<AuditTasks> {
   const { services, config } = options;
   const { store, clock, log } = services;
   let signer: CheckpointSigner | undefined;
-  if (config?.signingKey) {
+  if (config?.signingKey || options.signingKeyText) {
     try {
-      signer = await importCheckpointSigner(resolveSecret(config.signingKey, options.secrets));
+      signer = await importCheckpointSigner(options.signingKeyText ?? resolveSecret(config?.signingKey as NonNullable<NonNullable<typeof config>["signingKey"]>, options.secrets));
     } catch (error) {
       throw new Error(`audit.signingKey: ${(error as Error).message}`);
     }
   }
-  attachAuditRuntime(services, signer ? { signer } : {});
+  const intervalMs = (config?.checkpointIntervalSeconds ?? 3600) * 1000;
+  const log_ = options.checkpointLog;
+  attachAuditRuntime(services, {
+    ...(signer ? { signer } : {}),
+    ...(options.connectors ? { clouds: cloudLookup(options.connectors) } : {}),
+    ...(log_ ? { checkpointLog: log_ } : {}),
+    checkpointIntervalMs: intervalMs,
+  });
+  // Each checkpoint is also recorded as an event (for pollers and SIEM exports) and in the file.
+  const recordOptions = { record: true, ...(log_ ? { log: log_ } : {}) };
 
   const checkpoint = async () => {
-    if (signer) await checkpointHead(store, signer, clock.now(), 'periodic');
+    if (signer) await checkpointHead(store, signer, clock.now(), 'periodic', recordOptions);
   };
   const prune = async () => {
     if (!signer || config?.retentionDays === undefined) return;
-    const deleted = await pruneAuditLog(store, signer, clock.now(), config.retentionDays * DAY_MS);
+    const deleted = await pruneAuditLog(store, signer, clock.now(), config.retentionDays * DAY_MS, recordOptions);
     if (deleted) log.info({ deleted, retention_days: config.retentionDays }, 'audit events pruned');
   };
   const logFailure = (what: string) => (error: unknown) => log.error({ error: String(error) }, `audit ${what} failed`);
 
   const timers: Timer[] = [];
   if (signer && options.timers !== false) {
-    timers.push(background(setInterval(() => checkpoint().catch(logFailure('checkpoint')), (config?.checkpointIntervalSeconds ?? 3600) * 1000)));
+    // One at start: events written before a crash or while stopped are covered at once.
+    await checkpoint().catch(logFailure('checkpoint'));
+    timers.push(background(setInterval(() => checkpoint().catch(logFailure('checkpoint')), intervalMs)));
     if (config?.retentionDays !== undefined) {
       timers.push(background(setInterval(() => prune().catch(logFailure('retention')), PRUNE_EVERY_MS)));
       timers.push(background(setTimeout(() => prune().catch(logFailure('retention')), 5_000)));

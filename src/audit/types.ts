@@ -5,6 +5,8 @@ export interface AuditEventInput {
   outcome: 'success' | 'failure' | 'refused' | 'pending';
   clientId?: string;
   requestId?: string;
+  /** The caller's address (IP) for events caused by a request. */
+  sourceAddress?: string;
   runId?: string;
   playbook?: string;
   /** "connectorId/targetId" when the event concerns one target. */
@@ -13,14 +15,49 @@ export interface AuditEventInput {
   detail?: Record<string, unknown>;
 }
 
-export interface AuditEvent extends AuditEventInput {
+/**
+ * An event as stored, hashed and served: snake_case like the rest of the API (the producers' input
+ * above is camelCase TypeScript; toStoredEvent maps it once, before hashing).
+ */
+export interface AuditEvent {
   seq: number;
   /** Stable, globally unique id (UUID) that pollers can dedupe on. */
   id: string;
   /** ISO-8601 time the event was appended. */
   time: string;
-  prevHash: string;
+  action: string;
+  outcome: AuditEventInput['outcome'];
+  client_id?: string;
+  request_id?: string;
+  /** The caller's address for events caused by a request. */
+  source_address?: string;
+  run_id?: string;
+  playbook?: string;
+  target?: string;
+  detail?: Record<string, unknown>;
+  prev_hash: string;
   hash: string;
+}
+
+/** The hashed part of a stored event: everything but the hashes. */
+export type HashedEvent = Omit<AuditEvent, 'prev_hash' | 'hash'>;
+
+/** Maps a producer's input to the stored (snake_case) event, leaving out absent fields. */
+export function toStoredEvent(input: AuditEventInput, seq: number, id: string, time: string): HashedEvent {
+  return {
+    seq,
+    id,
+    time,
+    action: input.action,
+    outcome: input.outcome,
+    ...(input.clientId !== undefined ? { client_id: input.clientId } : {}),
+    ...(input.requestId !== undefined ? { request_id: input.requestId } : {}),
+    ...(input.sourceAddress !== undefined ? { source_address: input.sourceAddress } : {}),
+    ...(input.runId !== undefined ? { run_id: input.runId } : {}),
+    ...(input.playbook !== undefined ? { playbook: input.playbook } : {}),
+    ...(input.target !== undefined ? { target: input.target } : {}),
+    ...(input.detail !== undefined ? { detail: input.detail } : {}),
+  };
 }
 
 export const GENESIS_HASH = '0'.repeat(64);

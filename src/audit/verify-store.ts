@@ -3,14 +3,14 @@ import type { Store } from '../store/types.ts';
 import type { CheckpointVerifier } from './checkpoint.ts';
 import { type AuditRow, rowToEvent } from './pull-types.ts';
 import type { AuditEvent } from './types.ts';
-import { ChainVerifier, type VerifyReport } from './verify.ts';
+import { ChainVerifier, type VerifyOptions, type VerifyReport } from './verify.ts';
 
 const PAGE = 2_000;
 /** More checkpoints than a century of hourly ones; the verifier keeps them in memory. */
 const MAX_CHECKPOINTS = 1_000_000;
 
-export async function verifyStore(store: Store, key?: CheckpointVerifier): Promise<VerifyReport> {
-  const verifier = await ChainVerifier.create(await store.auditCheckpoints(0, MAX_CHECKPOINTS), key);
+export async function verifyStore(store: Store, key?: CheckpointVerifier, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const verifier = await ChainVerifier.create(await store.auditCheckpoints(0, MAX_CHECKPOINTS), key, options);
   // Fix the end first: events appended while verifying are left for the next run.
   const through = await store.auditHeadSeq();
   let after = 0;

@@ -144,7 +144,7 @@ export function readRulesFile(file: string): NormalizedRule[] {
   return parsed.data;
 }
 
-async function readLive(connectorId: string, targetId: string, file: string, env: NodeJS.ProcessEnv) {
+export async function readLive(connectorId: string, targetId: string, file: string, env: NodeJS.ProcessEnv) {
   const { config, registry } = await loadConfig(file, loadConnectorRegistry);
   const block = config.connectors.find((c) => c.id === connectorId);
   if (!block) throw new AnalyzeInputError(`${file}: no connector "${connectorId}" (have: ${config.connectors.map((c) => c.id).join(', ') || 'none'})`);

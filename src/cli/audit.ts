@@ -125,6 +125,7 @@ export const auditVerify: Command = async (args, io) => {
         checkpointsMatched: Number(body.checkpoints_matched),
         signatures: body.signatures === 'verified' ? 'verified' : 'unchecked',
         ...(body.fault ? { fault: body.fault as NonNullable<VerifyReport['fault']> } : {}),
+        ...(typeof body.uncovered_after === 'number' ? { uncoveredAfter: body.uncovered_after } : {}),
       };
     }
     io.out(values.json ? JSON.stringify(report) : describe(report));
@@ -139,7 +140,7 @@ async function verifyFile(file: string, checkpointsFile: string, keyFile: string
       )
     : [];
   const key = keyFile ? await importCheckpointVerifier(readFileSync(keyFile, 'utf8')) : undefined;
-  const verifier = await ChainVerifier.create(checkpoints, key);
+  const verifier = await ChainVerifier.create(checkpoints, key, { coverage: true });
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
   let n = 0;
   for await (const line of lines) {
@@ -160,9 +161,18 @@ async function verifyFile(file: string, checkpointsFile: string, keyFile: string
 
 function describe(r: VerifyReport): string {
   const range = r.firstSeq === null ? 'no events' : `seq ${r.firstSeq}..${r.lastSeq}`;
-  const sigs = r.signatures === 'verified' ? 'signatures verified' : 'signatures NOT checked (no public key)';
-  if (r.fault) return `FAILED at seq ${r.fault.seq} (${r.fault.reason}): ${r.fault.detail}\n${r.checked} events verified before it; ${sigs}`;
-  return `ok: ${r.checked} events (${range}), ${r.checkpointsMatched} signed checkpoints matched, ${sigs}`;
+  const sigs =
+    r.signatures === 'verified'
+      ? 'signatures verified'
+      : 'signatures NOT checked (no public key): only accidental damage is detected; a re-hashed, cut or extended log passes';
+  if (r.fault) {
+    const span = r.fault.range && r.fault.range.from !== r.fault.range.to ? `\nthe change is in seq ${r.fault.range.from}..${r.fault.range.to} (the narrowest range the checkpoints allow)` : '';
+    return `FAILED at seq ${r.fault.seq} (${r.fault.reason}): ${r.fault.detail}${span}\n${r.checked} events verified before it; ${sigs}`;
+  }
+  const tail = r.uncoveredAfter !== undefined && r.lastSeq !== null && r.uncoveredAfter < r.lastSeq
+    ? `\nwarning: seq ${r.uncoveredAfter + 1}..${r.lastSeq} are covered by no signed checkpoint yet (a cut or an append there would not be detected)`
+    : '';
+  return `ok: ${r.checked} events (${range}), ${r.checkpointsMatched} signed checkpoints matched, ${sigs}${tail}`;
 }
 
 async function guard(io: Parameters<Command>[1], run: () => Promise<number>): Promise<number> {

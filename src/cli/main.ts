@@ -6,6 +6,7 @@ import { keysAudit, keysNew } from './keys.ts';
 import { VALIDATE_USAGE, validateCommand } from './validate.ts';
 import { serveCommand } from './serve.ts';
 import { signCommand } from './sign.ts';
+import { SUBMIT_USAGE, submitCommand } from './submit.ts';
 
 const USAGE = `portcullis <command>
 
@@ -36,6 +37,7 @@ const commands: Record<string, Command> = {
   'keys audit': keysAudit,
   'config check': configCheck,
   validate: validateCommand,
+  submit: submitCommand,
   analyze: analyzeCommand,
   'audit tail': auditTail,
   'audit export': auditExport,
@@ -47,7 +49,7 @@ export async function runCli(argv: string[], io: Parameters<Command>[1]): Promis
   const two = `${first} ${second}`;
   if (commands[two]) return (commands[two] as Command)(rest, io);
   if (first && commands[first]) return (commands[first] as Command)(second === undefined ? rest : [second, ...rest], io);
-  const usage = `${USAGE}\n${VALIDATE_USAGE}\n\n${ANALYZE_USAGE}`;
+  const usage = `${USAGE}\n${VALIDATE_USAGE}\n\n${SUBMIT_USAGE}\n\n${ANALYZE_USAGE}`;
   io.err(first && first !== '--help' && first !== 'help' ? `unknown command: ${argv.join(' ')}\n\n${usage}` : usage);
   return first === '--help' || first === 'help' ? 0 : 2;
 }

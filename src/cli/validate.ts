@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConnectorRegistry } from '../../connectors/index.ts';
+import { type AppReport, type CurrentRules, decideAppSources, toJunit, toMarkdown, toSarif } from '../apprepo/index.ts';
 import { loadConfig } from '../config/load.ts';
 import { ConfigError, parseYamlWith } from '../config/parse.ts';
 import type { Config } from '../config/schema.ts';
@@ -9,18 +10,28 @@ import { type TargetCatalog, checkPlaybook } from '../playbooks/load.ts';
 import { type Playbook, playbookSchema } from '../playbooks/schema.ts';
 import { type PolicyDecision, PolicyEngine, PolicyRequestError, loadPolicies, parseChangeRequest, policiesDirOf } from '../policy/index.ts';
 import type { Command } from './main.ts';
+import { ciSummary, formatAppText, packageVersion, readCurrentRules } from './validate-outputs.ts';
 
 /** Exit codes of `portcullis validate`, for CI: only an approved (or lint-only clean) run exits 0. */
 export const VALIDATE_EXIT = { approve: 0, invalid: 1, usage: 2, needs_approval: 3, deny: 4 } as const;
 
-export const VALIDATE_USAGE = `portcullis validate [PATH] [--request FILE]... [--config FILE] [--format text|json]
+export const VALIDATE_USAGE = `portcullis validate [PATH] [--request FILE]... [--app FILE|DIR]... [--config FILE] [--format text|json|sarif|junit|markdown]
 
   Lints the playbooks and Cedar policies of PATH (a repo with playbooks/, or a playbooks folder; default .)
   and decides each change request file against the policies, offline.
-  --config    the portcullis config that declares tiers and targets (default: PATH/portcullis.config.yaml if present)
+  --config    the portcullis config that declares tiers, targets and identities (default: PATH/portcullis.config.yaml if present)
   --request   a change request (YAML or JSON: playbook, client, inputs); repeatable
+  --app       an application's Istio AuthorizationPolicy, Kubernetes NetworkPolicy or Terraform plan JSON
+              (terraform show -json), or a folder of them; every rule is decided with its file and line; repeatable
+  --client    the Cedar principal the rules are decided for (default change-request; submit uses its --client)
+  --rules FILE | --connector ID --target T
+              compare the rules with a target's current rules (a NormalizedRule JSON file, or read live)
+  --sarif FILE, --junit FILE, --markdown FILE, --json FILE
+              also write those reports (whatever --format prints)
   exit codes: 0 approve (or clean lint), 1 invalid, 2 usage, 3 needs approval, 4 deny
 `;
+
+const FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown'];
 
 interface Problem {
   file: string;
@@ -39,14 +50,10 @@ interface RequestResult {
 }
 
 export const validateCommand: Command = async (args, io) => {
-  let values: { config?: string; request?: string[]; format?: string; help?: boolean };
+  let values: ValidateFlags;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { config: { type: 'string' }, request: { type: 'string', multiple: true }, format: { type: 'string', default: 'text' }, help: { type: 'boolean' } },
-    }));
+    ({ values, positionals } = parseArgs({ args, allowPositionals: true, options: VALIDATE_OPTIONS }));
   } catch (error) {
     io.err(`${(error as Error).message}\n\n${VALIDATE_USAGE}`);
     return VALIDATE_EXIT.usage;
@@ -55,7 +62,8 @@ export const validateCommand: Command = async (args, io) => {
     io.out(VALIDATE_USAGE);
     return 0;
   }
-  if (positionals.length > 1 || (values.format !== 'text' && values.format !== 'json')) {
+  const live = values.connector !== undefined || values.target !== undefined;
+  if (positionals.length > 1 || !FORMATS.includes(values.format ?? '') || (live && (!values.connector || !values.target || values.rules)) || ((live || values.rules) && !values.app?.length)) {
     io.err(VALIDATE_USAGE);
     return VALIDATE_EXIT.usage;
   }
@@ -64,11 +72,68 @@ export const validateCommand: Command = async (args, io) => {
     io.err(`${root}: not a directory (give a repo with playbooks/, or a playbooks folder)`);
     return VALIDATE_EXIT.usage;
   }
-  const report = await validateRepo(root, values.config, values.request ?? []);
-  if (values.format === 'json') io.out(JSON.stringify(report, null, 2));
-  else io.out(formatText(report));
+  let current: CurrentRules | undefined;
+  try {
+    current = await readCurrentRules(values, io.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError) && !(error instanceof Error && error.name === 'CurrentRulesError')) throw error;
+    io.err(error.message);
+    return VALIDATE_EXIT.invalid;
+  }
+  const report = await validateRepo(root, values.config, values.request ?? [], { app: values.app ?? [], client: values.client ?? 'change-request', ...(current ? { current } : {}) });
+  const outputs: Record<string, () => string> = {
+    text: () => formatText(report),
+    json: () => JSON.stringify(report, null, 2),
+    sarif: () => JSON.stringify(toSarif(ciSummary(report), { root: process.cwd(), version: packageVersion() }), null, 2),
+    junit: () => toJunit(ciSummary(report)),
+    markdown: () => toMarkdown(ciSummary(report), process.cwd()),
+  };
+  for (const format of ['json', 'sarif', 'junit', 'markdown'] as const) {
+    const file = values[format];
+    if (file) writeFileSync(file, `${(outputs[format] as () => string)().trimEnd()}\n`);
+  }
+  io.out((outputs[values.format ?? 'text'] as () => string)());
   return report.exitCode;
 };
+
+const VALIDATE_OPTIONS = {
+  config: { type: 'string' },
+  request: { type: 'string', multiple: true },
+  app: { type: 'string', multiple: true },
+  client: { type: 'string' },
+  rules: { type: 'string' },
+  connector: { type: 'string' },
+  target: { type: 'string' },
+  format: { type: 'string', default: 'text' },
+  json: { type: 'string' },
+  sarif: { type: 'string' },
+  junit: { type: 'string' },
+  markdown: { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+export interface ValidateFlags {
+  config?: string;
+  request?: string[];
+  app?: string[];
+  client?: string;
+  rules?: string;
+  connector?: string;
+  target?: string;
+  format?: string;
+  json?: string;
+  sarif?: string;
+  junit?: string;
+  markdown?: string;
+  help?: boolean;
+}
+
+export interface AppOptions {
+  /** Files and folders of the application's repo (Istio, Kubernetes, Terraform plan JSON). */
+  app: string[];
+  client: string;
+  current?: CurrentRules;
+}
 
 export interface ValidateReport {
   exitCode: number;
@@ -78,10 +143,12 @@ export interface ValidateReport {
   playbooks: { dir: string; count: number; problems: Problem[] };
   policies: { dir: string; count: number; problems: Problem[] };
   requests: RequestResult[];
+  /** With --app: the application's rules and their decisions. */
+  app?: AppReport;
 }
 
 /** Everything `validate` checks, as data (the json format prints it as is). */
-export async function validateRepo(root: string, configFlag: string | undefined, requestFiles: string[]): Promise<ValidateReport> {
+export async function validateRepo(root: string, configFlag: string | undefined, requestFiles: string[], appOptions?: AppOptions): Promise<ValidateReport> {
   const notes: string[] = [];
   const playbooksDir = existsSync(join(root, 'playbooks')) ? join(root, 'playbooks') : root;
   const configFile = configFlag ? resolve(configFlag) : existsSync(join(root, 'portcullis.config.yaml')) ? join(root, 'portcullis.config.yaml') : undefined;
@@ -116,8 +183,18 @@ export async function validateRepo(root: string, configFlag: string | undefined,
   }
 
   const requests = requestFiles.map((f) => decideFile(resolve(f), playbooks.loaded, engine, config !== undefined));
-  const lintBad = playbooks.problems.length > 0 || policies.problems.length > 0;
-  const decisions = requests.map((r) => r.decision);
+  let app: AppReport | undefined;
+  if (appOptions?.app.length) {
+    if (engine) {
+      const ctx = { engine, tiers, identities: config?.identities ?? [], playbooks: playbooks.loaded, client: appOptions.client };
+      app = decideAppSources(appOptions.app.map((p) => resolve(p)), ctx, appOptions.current);
+      if (!config) notes.push('no config given: identities and tiers are unknown, so every rule needs approval (pass --config)');
+    } else {
+      app = { files: [], decisions: [], problems: [{ file: policiesDir, path: '', message: 'no valid policies to decide the application rules with' }] };
+    }
+  }
+  const lintBad = playbooks.problems.length > 0 || policies.problems.length > 0 || (app?.problems.length ?? 0) > 0;
+  const decisions = [...requests.map((r) => r.decision), ...(app?.decisions.map((d) => d.decision) ?? [])];
   const outcome: ValidateReport['outcome'] =
     lintBad || requests.some((r) => r.problems)
       ? 'invalid'
@@ -125,7 +202,7 @@ export async function validateRepo(root: string, configFlag: string | undefined,
         ? 'deny'
         : decisions.includes('needs_approval')
           ? 'needs_approval'
-          : requests.length
+          : decisions.length
             ? 'approve'
             : 'ok';
   const exitCode = outcome === 'ok' ? 0 : VALIDATE_EXIT[outcome];
@@ -137,6 +214,7 @@ export async function validateRepo(root: string, configFlag: string | undefined,
     playbooks: { dir: playbooksDir, count: playbooks.loaded.size, problems: playbooks.problems },
     policies,
     requests,
+    ...(app ? { app } : {}),
   };
 }
 
@@ -225,6 +303,7 @@ function formatText(r: ValidateReport): string {
     for (const p of q.policies ?? []) lines.push(`  decided by ${p.effect} ${p.id} (${p.file}:${p.line})`);
     for (const reason of q.reasons ?? []) lines.push(`  reason: ${reason}`);
   }
+  if (r.app) lines.push(...formatAppText(r.app));
   lines.push(`result: ${r.outcome} (exit ${r.exitCode})`);
   return lines.join('\n');
 }

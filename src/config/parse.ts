@@ -5,15 +5,19 @@ import { type Config, configSchema } from './schema.ts';
 /** A config (or playbook, or policy) file that cannot be used: names the file, the key path and what was expected. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  readonly file: string;
+  readonly problems: { path: string; line?: number; message: string }[];
   constructor(
-    readonly file: string,
-    readonly problems: { path: string; line?: number; message: string }[],
+    file: string,
+    problems: { path: string; line?: number; message: string }[],
   ) {
     super(
       `${file}: invalid configuration\n${problems
         .map((p) => `  - ${p.path || '(root)'}${p.line ? ` (line ${p.line})` : ''}: ${p.message}`)
         .join('\n')}`,
     );
+    this.file = file;
+    this.problems = problems;
   }
 }
 

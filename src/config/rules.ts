@@ -53,5 +53,9 @@ export function checkConfigRules(
       for (const issue of result.error.issues) add(['connectors', i, ...(issue.path as (string | number)[])], issue.message);
     }
   });
+  // identities (portcullis validate --app) name tiers; a typo would silently leave a workload unmapped.
+  config.identities.forEach((entry, i) => {
+    if (!config.tiers[entry.tier]) add(['identities', i, 'tier'], `unknown tier "${entry.tier}" (known tiers: ${Object.keys(config.tiers).join(', ') || 'none'})`);
+  });
   if (problems.length) throw new ConfigError(file, problems);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { identitiesSchema } from '../apprepo/identities.ts';
 import { secretRefSchema } from './secret.ts';
 
 /**
@@ -68,9 +69,13 @@ export const configSchema = z
       .strict()
       .default({ toleranceSeconds: 300 }),
     limits: z
-      .object({ bodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024) })
+      .object({
+        bodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
+        /** Refused requests per source address and minute before 429 too_many_refusals. */
+        refusalsPerMinute: z.number().int().min(1).max(100_000).default(60),
+      })
       .strict()
-      .default({ bodyBytes: 256 * 1024 }),
+      .default({ bodyBytes: 256 * 1024, refusalsPerMinute: 60 }),
     idempotency: z
       .object({
         retentionHours: z.number().min(24, 'at least 24 hours (the published minimum)').max(24 * 30).default(24),
@@ -95,6 +100,8 @@ export const configSchema = z
           .strict(),
       )
       .default({}),
+    /** Workload identities of application repos (Istio principals, pods, security groups...) and their tiers. */
+    identities: identitiesSchema,
     approvals: z
       .object({ expireAfterHours: z.number().min(1).max(24 * 30).default(24) })
       .strict()

@@ -46,7 +46,9 @@ export class FaultSwitches {
   private failures: { count: number; status: number };
   private throttles: { count: number; retryAfterSeconds?: number } = { count: 0 };
 
-  constructor(private readonly options: FaultSwitchOptions) {
+  private readonly options: FaultSwitchOptions;
+  constructor(options: FaultSwitchOptions) {
+    this.options = options;
     this.failures = { count: 0, status: options.failStatus };
   }
 
@@ -100,11 +102,18 @@ export class FixedWindowLimiter {
   private used = 0;
 
   /** `limit` is read on every call, so a quota changed while running applies at once. */
+  private readonly now: () => number;
+  private readonly windowMs: number;
+  private readonly limit: () => number;
   constructor(
-    private readonly now: () => number,
-    private readonly windowMs: number,
-    private readonly limit: () => number,
-  ) {}
+    now: () => number,
+    windowMs: number,
+    limit: () => number,
+  ) {
+    this.now = now;
+    this.windowMs = windowMs;
+    this.limit = limit;
+  }
 
   /** Counts one call; false (throttle, not counted) when this window is full. */
   take(): boolean {
@@ -123,11 +132,18 @@ export class FixedWindowLimiter {
 export class SlidingWindowLimiter {
   private readonly times: number[] = [];
 
+  private readonly now: () => number;
+  private readonly windowMs: number;
+  private readonly limit: number;
   constructor(
-    private readonly now: () => number,
-    private readonly windowMs: number,
-    private readonly limit: number,
-  ) {}
+    now: () => number,
+    windowMs: number,
+    limit: number,
+  ) {
+    this.now = now;
+    this.windowMs = windowMs;
+    this.limit = limit;
+  }
 
   /** Counts one call, or refuses it (not counted) with the wait until the oldest call leaves the window. */
   take(): { allowed: true } | { allowed: false; retryAfterMs: number } {
@@ -150,11 +166,18 @@ export class SlidingWindowLimiter {
 export class TokenBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
+  private readonly now: () => number;
+  private readonly capacity: number;
+  private readonly refillPerSecond: number;
   constructor(
-    private readonly now: () => number,
-    private readonly capacity: number,
-    private readonly refillPerSecond: number,
-  ) {}
+    now: () => number,
+    capacity: number,
+    refillPerSecond: number,
+  ) {
+    this.now = now;
+    this.capacity = capacity;
+    this.refillPerSecond = refillPerSecond;
+  }
 
   /** Takes one token for `key`; false (throttle) when its bucket is empty. */
   take(key: string): boolean {

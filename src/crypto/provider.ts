@@ -6,8 +6,8 @@
  */
 export interface CryptoProvider {
   sha256Hex(text: string): string | Promise<string>;
-  /** HMAC-SHA256 of `data` with raw key bytes. */
-  hmacSha256(key: Uint8Array, data: string): Uint8Array | Promise<Uint8Array>;
+  /** HMAC-SHA256 of `data` (text is taken as UTF-8; bytes exactly as given) with raw key bytes. */
+  hmacSha256(key: Uint8Array, data: string | Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
 
 const encoder = new TextEncoder();
@@ -19,7 +19,7 @@ export const webCryptoProvider: CryptoProvider = {
   },
   async hmacSha256(key, data) {
     const cryptoKey = await crypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    return new Uint8Array(await crypto.subtle.sign('HMAC', cryptoKey, encoder.encode(data)));
+    return new Uint8Array(await crypto.subtle.sign('HMAC', cryptoKey, typeof data === 'string' ? encoder.encode(data) : data));
   },
 };
 

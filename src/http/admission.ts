@@ -106,7 +106,8 @@ export async function runMutation(
   const headers = { 'content-type': 'application/json', ...outcome.headers };
   const response: StoredResponse = { status: outcome.status, headers, body: JSON.stringify(outcome.body) };
   try {
-    await store.commit({ ...outcome.work, complete: { clientId: client.id, key, response } });
+    const audit = stampRequest(c, outcome.work.audit);
+    await store.commit({ ...outcome.work, ...(audit ? { audit } : {}), complete: { clientId: client.id, key, response } });
   } catch (error) {
     // Another process decided the same run first: its run_decisions row won the race (the in-process
     // lock covers one process). Nothing of this call committed; answer as a decided run.
@@ -179,6 +180,16 @@ function storedToResponse(stored: StoredResponse, extra: Record<string, string>)
   return new Response(stored.body, { status: stored.status, headers: { ...stored.headers, ...extra } });
 }
 
+/** The caller's address as the runtime saw it (Services.sourceAddress), or "unknown". */
+export function sourceOf(c: Context<AppEnv>): string {
+  return c.get('services').sourceAddress?.(c)?.slice(0, 64) || 'unknown';
+}
+
+/** Events a request causes carry its id and the caller's address (the handler need not repeat them). */
+export function stampRequest(c: Context<AppEnv>, events: AuditEventInput[] | undefined): AuditEventInput[] | undefined {
+  return events?.map((e) => ({ ...e, requestId: e.requestId ?? c.get('requestId'), sourceAddress: e.sourceAddress ?? sourceOf(c) }));
+}
+
 /** An audit event about the call itself, with who, what and which message. */
 export function edgeEvent(
   c: Context<AppEnv>,
@@ -192,6 +203,7 @@ export function edgeEvent(
     outcome,
     ...(client ? { clientId: client.id } : {}),
     requestId: c.get('requestId'),
+    sourceAddress: sourceOf(c),
     detail: {
       method: c.req.method,
       // Truncated: an unauthenticated caller must not be able to store kilobytes per refused request.

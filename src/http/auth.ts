@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import secureJson from 'secure-json-parse';
 import type { Scope } from '../config/schema.ts';
 import { admitSignedRead, refuseReusedWebhookId } from './admission.ts';
 import { hasScope } from './clients.ts';
@@ -44,8 +45,9 @@ export function authenticate(requirement: AuthRequirement): MiddlewareHandler<Ap
       const client = clients.get(clientId);
       if (!client) throw new Problem('unknown_client', `no client "${clientId.slice(0, 64)}" is configured`);
       checkTimestamp(headers.timestamp, clock.now(), settings.toleranceSeconds);
-      const body = await c.req.text();
-      if (!(await verifySignature(client.keys, headers, body))) {
+      // The MAC covers the bytes as received; they are decoded only once it matches.
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      if (!(await verifySignature(client.keys, headers, bytes))) {
         throw new Problem(
           'signature_invalid',
           'no v1 signature matches: sign "{webhook-id}.{webhook-timestamp}.{exact body}" with HMAC-SHA256 and the client secret (base64 after whsec_)',
@@ -53,7 +55,7 @@ export function authenticate(requirement: AuthRequirement): MiddlewareHandler<Ap
       }
       c.set('client', client);
       c.set('webhookId', headers.id);
-      c.set('rawBody', body);
+      c.set('rawBody', decodeUtf8(bytes));
     }
 
     const client = c.get('client');
@@ -68,16 +70,73 @@ export function authenticate(requirement: AuthRequirement): MiddlewareHandler<Ap
     else await refuseReusedWebhookId(c);
 
     if (requirement.mutating) {
-      const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
-      if (type !== 'application/json') {
-        throw new Problem('unsupported_media_type', `content-type must be application/json, not "${type ?? '(none)'}"`);
-      }
-      try {
-        c.set('jsonBody', JSON.parse(c.get('rawBody') ?? ''));
-      } catch (error) {
-        throw new Problem('malformed_json', `the body is not valid JSON: ${(error as Error).message}`);
-      }
+      checkJsonContentType(c.req.header('content-type'));
+      c.set('jsonBody', parseJsonBody(c.get('rawBody') ?? ''));
     }
     await next();
   };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The body as text, refusing bytes that are not UTF-8 (a decoder would silently turn them into U+FFFD). */
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    let at = 0;
+    // Name the first bad byte: decode growing prefixes would be quadratic; find it by a streaming pass.
+    const probe = new TextDecoder('utf-8', { fatal: true });
+    for (; at < bytes.length; at++) {
+      try {
+        probe.decode(bytes.subarray(at, at + 1), { stream: true });
+      } catch {
+        break;
+      }
+    }
+    throw new Problem('body_not_utf8', `the body is not valid UTF-8 (first invalid byte at offset ${at}); send JSON encoded as UTF-8`, {
+      offset: at,
+    });
+  }
+}
+
+/** application/json, in UTF-8 (RFC 8259 §8.1): any other charset is refused, not guessed. */
+export function checkJsonContentType(header: string | undefined): void {
+  const [type, ...params] = (header ?? '').split(';').map((part) => part.trim());
+  const mediaType = type?.toLowerCase() || undefined;
+  if (mediaType !== 'application/json') {
+    throw new Problem('unsupported_media_type', `content-type must be application/json, not "${mediaType ?? '(none)'}"`);
+  }
+  for (const param of params) {
+    const [name, value = ''] = param.split('=', 2).map((x) => x.trim());
+    if (name?.toLowerCase() !== 'charset') continue;
+    const charset = value.replace(/^"(.*)"$/, '$1').toLowerCase();
+    if (charset !== 'utf-8' && charset !== 'utf8') {
+      throw new Problem('unsupported_media_type', `charset "${charset.slice(0, 40)}" is not accepted: send the JSON body as UTF-8 (charset=utf-8 or no charset)`, {
+        charset: charset.slice(0, 40),
+      });
+    }
+  }
+}
+
+/**
+ * JSON.parse, then a scan by secure-json-parse: a `__proto__` key, or `constructor.prototype`, cannot be
+ * represented faithfully in a JavaScript object (it would be dropped or change the prototype), so the
+ * audit record would differ from what was signed: refused with 422 instead.
+ */
+export function parseJsonBody(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Problem('malformed_json', `the body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (value !== null && typeof value === 'object') {
+    try {
+      secureJson.scan(value as Record<string, unknown>);
+    } catch {
+      throw new Problem('forbidden_json_key', 'the body has a "__proto__" key or a "constructor" key holding "prototype": rename the key (it cannot be stored as sent)');
+    }
+  }
+  return value;
 }

@@ -18,7 +18,10 @@ export function hasScope(client: Client, scope: Scope): boolean {
 const hexBytes = (hex: string): Uint8Array => new Uint8Array(hex.match(/../g)?.map((b) => Number.parseInt(b, 16)) ?? []);
 
 export class ClientRegistry {
-  private constructor(private readonly clients: Map<string, Client>) {}
+  private readonly clients: Map<string, Client>;
+  private constructor(clients: Map<string, Client>) {
+    this.clients = clients;
+  }
 
   static async build(configs: ClientConfig[], source: SecretSource): Promise<ClientRegistry> {
     const clients = new Map<string, Client>();

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { edgeEvent } from './admission.ts';
+import { edgeEvent, sourceOf } from './admission.ts';
 import type { AppEnv } from './env.ts';
 import { Problem, problemResponse } from './problem.ts';
 
@@ -10,18 +10,44 @@ import { Problem, problemResponse } from './problem.ts';
  */
 export function edge(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const { clock, log, store } = c.get('services');
+    const { clock, log, store, refusals } = c.get('services');
     const started = clock.now();
     c.set('requestId', `req_${crypto.randomUUID()}`);
-    await next();
+    const source = sourceOf(c);
+    const limited = () => (refusals && c.req.path.startsWith('/v1/') ? refusals.limited(source, started) : undefined);
+    // A source over its refusal limit: a request without credentials is answered 429 before any work;
+    // one with credentials is served, and answered 429 only if it ends refused without a client.
+    const credentials = c.req.header('webhook-signature') !== undefined || c.req.header('authorization') !== undefined;
+    const early = credentials ? undefined : limited();
+    if (early === undefined) await next();
+    const wait = early ?? (c.res.status >= 400 && c.res.status < 500 && !c.get('client') ? limited() : undefined);
+    if (wait !== undefined) {
+      const problem = new Problem(
+        'too_many_refusals',
+        `more than ${refusals?.limits.limit} requests from ${source} were refused within a minute; retry after ${wait} s (signed calls are still served)`,
+        { retry_after_seconds: wait },
+      );
+      c.set('problemCode', problem.code);
+      c.res = undefined as never;
+      c.res = problemResponse(problem, c.get('requestId'), c.req.path);
+      c.res.headers.set('retry-after', String(wait));
+    }
     c.header('x-request-id', c.get('requestId'));
     const status = c.res.status;
+    const audit = [];
+    if (status >= 400 && status < 500 && refusals) {
+      const code = c.get('problemCode') ?? String(status);
+      const own = refusals.record(source, started, c.get('client') !== undefined, sampleOf(c, code));
+      if (!own) c.set('audited', true);
+    }
     if (status >= 400 && !c.get('audited')) {
       const code = c.get('problemCode') ?? String(status);
+      audit.push(edgeEvent(c, status >= 500 ? 'request.failed' : 'request.refused', status >= 500 ? 'failure' : 'refused', { code, status }));
+    }
+    audit.push(...(refusals?.drain(clock.now()) ?? []));
+    if (audit.length) {
       try {
-        await store.commit({
-          audit: [edgeEvent(c, status >= 500 ? 'request.failed' : 'request.refused', status >= 500 ? 'failure' : 'refused', { code, status })],
-        });
+        await store.commit({ audit });
       } catch (error) {
         log.error({ error: errorSummary(error), request_id: c.get('requestId') }, 'could not audit a refusal');
       }
@@ -30,6 +56,7 @@ export function edge(): MiddlewareHandler<AppEnv> {
       {
         request_id: c.get('requestId'),
         client_id: c.get('client')?.id,
+        source_address: source,
         method: c.req.method,
         route: c.req.routePath,
         path: c.req.path,
@@ -39,6 +66,16 @@ export function edge(): MiddlewareHandler<AppEnv> {
       },
       'request',
     );
+  };
+}
+
+function sampleOf(c: Context<AppEnv>, code: string) {
+  return {
+    request_id: c.get('requestId'),
+    code,
+    method: c.req.method.slice(0, 16),
+    path: c.req.path.slice(0, 256),
+    time: new Date(c.get('services').clock.now()).toISOString(),
   };
 }
 

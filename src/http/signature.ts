@@ -43,8 +43,20 @@ export async function importHmacKey(secret: string): Promise<HmacKey> {
   return { bytes: secretBytes(secret) };
 }
 
-export async function signRaw(key: HmacKey, id: string, timestamp: number, body: string): Promise<Uint8Array> {
-  return cryptoProvider().hmacSha256(key.bytes, `${id}.${timestamp}.${body}`);
+const encoder = new TextEncoder();
+
+/**
+ * HMAC over exactly what was sent: the webhook-id and webhook-timestamp header text (so "0<T>" and "<T>"
+ * are different messages) and the raw body bytes (never a decoded copy, in which invalid UTF-8 would
+ * have become U+FFFD).
+ */
+export async function signRaw(key: HmacKey, id: string, timestamp: string, body: Uint8Array | string): Promise<Uint8Array> {
+  const prefix = encoder.encode(`${id}.${timestamp}.`);
+  const bytes = typeof body === 'string' ? encoder.encode(body) : body;
+  const message = new Uint8Array(prefix.length + bytes.length);
+  message.set(prefix);
+  message.set(bytes, prefix.length);
+  return cryptoProvider().hmacSha256(key.bytes, message);
 }
 
 /** Constant-time comparison: the time taken depends only on the lengths, never on where bytes differ. */
@@ -58,6 +70,8 @@ export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
 export interface SignatureHeaders {
   id: string;
   timestamp: number;
+  /** The webhook-timestamp header exactly as sent: what the signature covers. */
+  timestampText: string;
   /** The v1 signatures sent (decoded); other versions are ignored as the spec says. */
   signatures: Uint8Array[];
 }
@@ -96,7 +110,7 @@ export function parseSignatureHeaders(get: (name: string) => string | undefined)
       'webhook-signature has no v1 signature: expected space-separated "v1,<base64>" values',
     );
   }
-  return { id: id as string, timestamp: Number(ts), signatures };
+  return { id: id as string, timestamp: Number(ts), timestampText: ts as string, signatures };
 }
 
 /** Refuses timestamps outside ±tolerance, saying which side and by how much. */
@@ -117,10 +131,10 @@ export function checkTimestamp(timestamp: number, nowMs: number, toleranceSecond
 }
 
 /** True when any sent v1 signature matches any of the client's active keys (rotation: two keys). */
-export async function verifySignature(keys: HmacKey[], headers: SignatureHeaders, body: string): Promise<boolean> {
+export async function verifySignature(keys: HmacKey[], headers: SignatureHeaders, body: Uint8Array): Promise<boolean> {
   let matched = false;
   for (const key of keys) {
-    const expected = await signRaw(key, headers.id, headers.timestamp, body);
+    const expected = await signRaw(key, headers.id, headers.timestampText, body);
     // Compare against every candidate without stopping early.
     for (const candidate of headers.signatures) matched = timingSafeEqual(expected, candidate) || matched;
   }
@@ -135,7 +149,7 @@ export async function signHeaders(
   timestamp: number = Math.floor(Date.now() / 1000),
 ): Promise<Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string>> {
   const key = await importHmacKey(secret);
-  const mac = await signRaw(key, id, timestamp, body);
+  const mac = await signRaw(key, id, String(timestamp), body);
   return { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': `v1,${encodeBase64(mac)}` };
 }
 

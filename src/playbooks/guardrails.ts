@@ -9,11 +9,15 @@ export interface GuardrailViolation {
   detail: string;
 }
 
-/** Checks block indicators and the ttl against a playbook's guardrails; returns every violation. */
-export function checkBlockGuardrails(indicators: string[], ttlMs: number | undefined, g: Guardrails): GuardrailViolation[] {
+/**
+ * Checks block indicators and the ttl against a playbook's guardrails; returns every violation.
+ * `sent` is how many indicators the call carried before de-duplication: maxIndicators limits what a
+ * caller may send (1,001 copies of one address are 1,001 indicators), not what is left after merging.
+ */
+export function checkBlockGuardrails(indicators: string[], ttlMs: number | undefined, g: Guardrails, sent = indicators.length): GuardrailViolation[] {
   const out: GuardrailViolation[] = [];
-  if (indicators.length > g.maxIndicators) {
-    out.push({ guardrail: 'maxIndicators', detail: `${indicators.length} indicators in one call; at most ${g.maxIndicators}` });
+  if (sent > g.maxIndicators) {
+    out.push({ guardrail: 'maxIndicators', detail: `${sent} indicators in one call; at most ${g.maxIndicators}` });
   }
   if (ttlMs !== undefined && g.maxTtl !== undefined && ttlMs > g.maxTtl) {
     out.push({ guardrail: 'maxTtl', detail: `ttl ${ttlMs / 1000} s exceeds the maximum ${g.maxTtl / 1000} s` });

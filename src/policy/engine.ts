@@ -48,10 +48,14 @@ export class PolicyEngine {
   private readonly schemaName: string;
   private readonly entities: cedar.EntityJson[];
 
+  readonly bundle: PolicyBundle;
+  private readonly tiers: Config['tiers'];
   constructor(
-    readonly bundle: PolicyBundle,
-    private readonly tiers: Config['tiers'],
+    bundle: PolicyBundle,
+    tiers: Config['tiers'],
   ) {
+    this.bundle = bundle;
+    this.tiers = tiers;
     this.byId = new Map(bundle.policies.map((p) => [p.id, p]));
     // Parsed once into the Wasm module's cache; requests then only evaluate.
     const id = `portcullis-${++nextPolicySetId}`;

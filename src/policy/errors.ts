@@ -4,13 +4,17 @@
  */
 export class PolicyRequestError extends Error {
   override name = 'PolicyRequestError';
+  readonly code: 'unknown_tier' | 'validation_failed';
+  readonly path: string;
   constructor(
-    readonly code: 'unknown_tier' | 'validation_failed',
+    code: 'unknown_tier' | 'validation_failed',
     /** The input at fault, e.g. "to" or "from[1]". */
-    readonly path: string,
+    path: string,
     message: string,
   ) {
     super(`${path}: ${message}`);
+    this.code = code;
+    this.path = path;
   }
 }
 

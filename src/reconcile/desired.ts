@@ -77,10 +77,12 @@ const matchKeyOfRule = (r: Pick<NormalizedRule, 'placement' | 'direction' | 'act
 export class RuleIndex {
   private readonly byMatch = new Map<string, { exact: Set<string>; wide: Cidr[]; groups: Set<string> }>();
 
+  private readonly placements: Placements;
   constructor(
     rules: readonly NormalizedRule[],
-    private readonly placements: Placements,
+    placements: Placements,
   ) {
+    this.placements = placements;
     for (const rule of rules) {
       const key = matchKeyOfRule({ ...rule, sourceGroup: undefined });
       const entry = this.byMatch.get(key) ?? { exact: new Set<string>(), wide: [], groups: new Set<string>() };

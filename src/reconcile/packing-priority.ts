@@ -24,11 +24,13 @@ export class PriorityAllocator {
   private readonly taken = new Map<string, Set<number>>();
   private readonly released = new Map<string, Set<number>>();
 
+  private readonly bandFor: (placement: NormalizedRule['placement']) => ConnectorLimits['priorityBand'];
   constructor(
-    private readonly bandFor: (placement: NormalizedRule['placement']) => ConnectorLimits['priorityBand'],
+    bandFor: (placement: NormalizedRule['placement']) => ConnectorLimits['priorityBand'],
     current: readonly NormalizedRule[],
     deleted: readonly NormalizedRule[],
   ) {
+    this.bandFor = bandFor;
     for (const rule of current) this.scope(this.taken, rule).add(rule.priority);
     for (const rule of deleted) this.scope(this.released, rule).add(rule.priority);
   }

@@ -152,10 +152,15 @@ function keepInPlace(group: PackGroup, owned: readonly NormalizedRule[], limits:
 class Budget {
   private readonly prefixesUsed = new Map<Placement, number>();
   private readonly rulesUsed = new Map<string, number>();
+  private readonly limitsFor: (placement: Placement) => ConnectorLimits;
+  private readonly priorities: PriorityAllocator;
   constructor(
-    private readonly limitsFor: (placement: Placement) => ConnectorLimits,
-    private readonly priorities: PriorityAllocator,
-  ) {}
+    limitsFor: (placement: Placement) => ConnectorLimits,
+    priorities: PriorityAllocator,
+  ) {
+    this.limitsFor = limitsFor;
+    this.priorities = priorities;
+  }
 
   prefixesLeft(placement: Placement): number {
     return this.limitsFor(placement).maxPrefixesPerTarget - (this.prefixesUsed.get(placement) ?? 0);

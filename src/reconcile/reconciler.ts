@@ -25,7 +25,10 @@ interface TargetState {
  */
 export class Reconciler {
   private readonly targets = new Map<string, TargetState>();
-  constructor(private readonly deps: ReconcilerDeps) {}
+  private readonly deps: ReconcilerDeps;
+  constructor(deps: ReconcilerDeps) {
+    this.deps = deps;
+  }
 
   /** Runs (or queues) a pass for a target; resolves when a pass that saw the current intents has finished. */
   schedule(connectorId: string, targetId: string): Promise<void> {

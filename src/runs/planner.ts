@@ -88,7 +88,7 @@ export async function planRun<A extends Playbook['action']>(
 async function planBlock(playbook: Playbook, inputs: ActionInputs['block'], targets: RunTargetRef[], ctx: PlanContext): Promise<RunPlan> {
   const indicators = [...new Set(inputs.indicators.map((i) => canonicalCidr(i)))];
   const ttl = inputs.ttl ?? playbook.defaults.ttl;
-  const violations = checkBlockGuardrails(indicators, ttl, playbook.guardrails);
+  const violations = checkBlockGuardrails(indicators, ttl, playbook.guardrails, inputs.indicators.length);
   const first = violations[0];
   if (first) {
     refuse(first.guardrail, `guardrail ${first.guardrail}: ${first.detail}`, { violations });

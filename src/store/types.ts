@@ -1,6 +1,6 @@
 /**
  * Durable state behind async interfaces. One implementation over SQL (`src/store/sql/`) runs on
- * better-sqlite3 (Node) and D1 (Workers); the contract suite in test/store/ runs against both.
+ * node:sqlite (Node) and D1 (Workers); the contract suite in test/store/ runs against both.
  */
 import type { AuditPage, AuditPageQuery, Checkpoint } from '../audit/pull-types.ts';
 import type { AuditEvent, AuditEventInput } from '../audit/types.ts';
@@ -67,7 +67,7 @@ export interface Store {
   // Audit pull API, checkpoints and retention (src/store/sql/audit-queries.ts).
   /** One filtered page after a cursor, in seq order, with how far the cursor may move. */
   auditPage(query: AuditPageQuery): Promise<AuditPage>;
-  /** A page of the bulk export as NDJSON text (each line the event with prevHash and hash), up to `through`. */
+  /** A page of the bulk export as NDJSON text (each line the event with prev_hash and hash), up to `through`. */
   auditNdjsonPage(query: AuditPageQuery & { through: number }): Promise<{ text: string; count: number; last: number | undefined }>;
   /** The last appended seq (0 for an empty log), without its hash. */
   auditHeadSeq(): Promise<number>;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckpointSigner } from '../../src/audit/checkpoint.ts';
+import { chainHash, hashedBody } from '../../src/audit/chain.ts';
 import { checkpointHead } from '../../src/audit/checkpointer.ts';
 import { attachAuditRuntime } from '../../src/audit/runtime.ts';
 import { runCapture } from '../cli/run.ts';
@@ -59,7 +60,7 @@ describe('POST /v1/audit/checkpoints', () => {
     const again = await checkpointCall({ id: 'msg_checkpoint_1' });
     expect(again.headers.get('idempotency-replayed')).toBe('true');
     const events = await t.audit();
-    expect(events.filter((e) => e.action === 'audit.checkpoint')).toEqual([expect.objectContaining({ clientId: 'auditor', detail: expect.objectContaining({ seq: 30 }) })]);
+    expect(events.filter((e) => e.action === 'audit.checkpoint')).toEqual([expect.objectContaining({ client_id: 'auditor', detail: expect.objectContaining({ seq: 30 }) })]);
     const list = (await (await auditorGet(t, '/v1/audit/checkpoints')).json()) as { public_key: { key_id: string }; checkpoints: { seq: number }[] };
     expect(list.public_key.key_id).toBe(body.key_id);
     expect(list.checkpoints.map((c) => c.seq)).toEqual([30]);
@@ -139,6 +140,36 @@ describe('portcullis audit', () => {
     [swapped[11], swapped[12]] = [swapped[12] as string, swapped[11] as string];
     expect(await verifyFile(swapped)).toMatchObject({ code: 1, out: expect.stringContaining('FAILED at seq 12 (missing)') });
     expect(await verifyFile(lines.slice(0, 20))).toMatchObject({ code: 1, out: expect.stringContaining('FAILED at seq 21 (missing)') });
+  });
+
+  it('offline, an export without checkpoints fails with a key, and without a key says what it cannot detect (issue 9 item 16)', async () => {
+    const bare = join(t.dir, `bare-${crypto.randomUUID()}.ndjson`);
+    writeFileSync(bare, `${lines.join('\n')}\n`);
+    writeFileSync(`${bare}.checkpoints.json`, JSON.stringify({ public_key: null, checkpoints: [] }));
+    expect(await runCapture(['audit', 'verify', '--file', bare, '--public-key', join(t.dir, 'audit.pub.pem')])).toMatchObject({
+      code: 1,
+      out: expect.stringContaining('FAILED at seq 1 (checkpoint_missing): no signed checkpoint covers any of seq 1 to 30'),
+    });
+    expect(await runCapture(['audit', 'verify', '--file', bare])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('signatures NOT checked (no public key): only accidental damage is detected; a re-hashed, cut or extended log passes'),
+    });
+  });
+
+  it('offline, a re-hashed export names the range the checkpoint allows', async () => {
+    const rehashed = [...lines];
+    let prev = (JSON.parse(lines[3] as string) as { hash: string }).hash;
+    for (let i = 4; i < rehashed.length; i++) {
+      const { prev_hash: _p, hash: _h, ...body } = JSON.parse(rehashed[i] as string) as Record<string, unknown>;
+      if (i === 4) body.detail = { forged: true };
+      const hash = await chainHash(prev, hashedBody(body));
+      rehashed[i] = JSON.stringify({ ...body, prev_hash: prev, hash });
+      prev = hash;
+    }
+    expect(await verifyFile(rehashed)).toMatchObject({
+      code: 1,
+      out: expect.stringMatching(/FAILED at seq 30 \(checkpoint_mismatch\)[^\n]*\nthe change is in seq 1\.\.30/),
+    });
   });
 
   it('offline verify refuses checkpoints signed by another key', async () => {

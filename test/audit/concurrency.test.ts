@@ -68,7 +68,7 @@ it(`${WRITERS} writer processes × ${PER_WRITER} events, 3 pollers: every poller
   }
   // Per writer, the events arrive in the order that writer committed them.
   for (let w = 0; w < WRITERS; w++) {
-    const ns = (results[0] ?? []).filter((e) => e.clientId === `writer-${w}`).map((e) => e.detail?.n);
+    const ns = (results[0] ?? []).filter((e) => e.client_id === `writer-${w}`).map((e) => e.detail?.n);
     expect(ns).toEqual(Array.from({ length: PER_WRITER }, (_, i) => i));
   }
   expect(await verifyStore(app.store)).toMatchObject({ ok: true, checked: WRITERS * PER_WRITER });

@@ -30,7 +30,7 @@ describe('happy: GET /v1/audit/events', () => {
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     expect(new Set(events.map((e) => e.id)).size).toBe(25);
     expect(pages).toBe(4);
-    expect(events[0]).toMatchObject({ action: 'run.accepted', clientId: 'soar', prevHash: '0'.repeat(64) });
+    expect(events[0]).toMatchObject({ action: 'run.accepted', client_id: 'soar', prev_hash: '0'.repeat(64) });
   });
 
   it('answers an empty page with Link rel="next" at the same position, and later events appear there', async () => {
@@ -57,19 +57,19 @@ describe('happy: GET /v1/audit/events', () => {
     expect(all.map((e) => e.time)).toEqual(minutes.flatMap((m) => Array(8).fill(m)));
     const seqs = (from: number, to: number) => (e: AuditEvent) => e.seq >= from && e.seq <= to;
     const cases: [string, (e: AuditEvent) => boolean][] = [
-      ['client=tines', (e) => e.clientId === 'tines'],
+      ['client=tines', (e) => e.client_id === 'tines'],
       ['playbook=block-ip', (e) => e.playbook === 'block-ip'],
-      ['run=run_2', (e) => e.runId === 'run_2'],
+      ['run=run_2', (e) => e.run_id === 'run_2'],
       ['target=aws-prod%2Fsg-1', (e) => e.target === 'aws-prod/sg-1'],
       ['action=request.refused', (e) => e.action === 'request.refused'],
       ['outcome=failure', (e) => e.outcome === 'failure'],
-      ['client=soar&outcome=success', (e) => e.clientId === 'soar' && e.outcome === 'success'],
+      ['client=soar&outcome=success', (e) => e.client_id === 'soar' && e.outcome === 'success'],
       [`since=${first}`, seqs(1, 24)],
       [`until=${first}`, seqs(0, 0)],
       [`since=${second}`, seqs(9, 24)],
       [`until=${second}`, seqs(1, 8)],
       [`since=${second}&until=${third}`, seqs(9, 16)],
-      [`since=${third}&client=tines`, (e) => e.seq >= 17 && e.clientId === 'tines'],
+      [`since=${third}&client=tines`, (e) => e.seq >= 17 && e.client_id === 'tines'],
     ];
     for (const [query, keep] of cases) {
       const res = await auditorGet(t, `/v1/audit/events?${query}&limit=4`);
@@ -93,7 +93,7 @@ describe('happy: GET /v1/audit/events', () => {
     expect(res.headers.get('content-type')).toBe('application/x-ndjson');
     const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as AuditEvent);
     expect(lines.map((e) => e.seq)).toEqual(Array.from({ length: 2_500 }, (_, i) => i + 1));
-    expect(lines[9]?.prevHash).toBe(lines[8]?.hash);
+    expect(lines[9]?.prev_hash).toBe(lines[8]?.hash);
     const after = await auditorGet(t, `${nextPath(res)}`, { accept: 'application/x-ndjson' });
     expect(await after.text()).toBe('');
   });

@@ -8,6 +8,7 @@ import { checkpointHead, pruneAuditLog } from '../../src/audit/checkpointer.ts';
 import type { CheckpointSigner } from '../../src/audit/checkpoint.ts';
 import { verifyStore } from '../../src/audit/verify-store.ts';
 import type { SqlStore } from '../../src/store/sql/store.ts';
+import type { SQLInputValue } from 'node:sqlite';
 import { type SqliteDriver, createSqliteStore } from '../../src/store/sqlite/index.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 import { appendEvents, testSigner } from './support.ts';
@@ -32,7 +33,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const exec = (text: string, ...params: unknown[]) => driver.db.prepare(text).run(...params);
+const exec = (text: string, ...params: SQLInputValue[]) => driver.db.prepare(text).run(...params);
 const row = (seq: number) => driver.db.prepare('SELECT * FROM audit_events WHERE seq = ?').get(seq) as { event: string; hash: string; prev_hash: string };
 const verify = () => verifyStore(store, signer.verifier);
 

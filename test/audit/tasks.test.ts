@@ -23,7 +23,10 @@ it('imports the key from an env reference, checkpoints on tick, prunes by age, a
     t.clock.advance(2 * 86_400_000);
     await appendEvents(t.store, 3, 1, 5);
     await tasks.tick();
-    expect(await verifyStore(t.store, tasks.signer?.verifier)).toMatchObject({ ok: true, firstSeq: 6, lastSeq: 8, signatures: 'verified' });
+    // Each checkpoint is also recorded as an audit.checkpoint event (issue 9 item 16): seq 6 records the
+    // checkpoint of 5, 10 that of 9, 11 the retention anchor at 6; events 1..6 were older than a day.
+    expect(await verifyStore(t.store, tasks.signer?.verifier)).toMatchObject({ ok: true, firstSeq: 7, lastSeq: 11, signatures: 'verified' });
+    expect((await t.store.auditAfter(0, 100)).map((e) => e.action)).toEqual(['cloud.operation', 'request.refused', 'intent.expired', 'audit.checkpoint', 'audit.checkpoint']);
     tasks.stop();
   } finally {
     t.dispose();

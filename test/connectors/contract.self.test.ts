@@ -53,7 +53,10 @@ class FakeCloud {
   writes = 0;
   throttled = 0;
   private nextId = 1;
-  constructor(readonly clock: FakeClock) {}
+  readonly clock: FakeClock;
+  constructor(clock: FakeClock) {
+    this.clock = clock;
+  }
 
   /** Every request passes here, as an HTTP request to the cloud would. */
   request<T>(write: boolean, fn: () => T): T {

@@ -94,7 +94,7 @@ describe('everything else waits for a second person', () => {
     const { body } = await request({ from: 'web', to: 'api', protocol: 'tcp', port: 9003 });
     const [a, b] = await Promise.all([decide(body.id, 'approve', 'approver'), e.call('POST', `/v1/runs/${body.id}/reject`, { run: body.id, decision: 'reject' }, { client: 'operator' })]);
     expect([a.status, b.status].sort()).toEqual([200, 409]);
-    const decisions = (await e.services.store.auditAfter(0, 1000)).filter((x) => x.runId === body.id && /run\.(approved|rejected)/.test(x.action));
+    const decisions = (await e.services.store.auditAfter(0, 1000)).filter((x) => x.run_id === body.id && /run\.(approved|rejected)/.test(x.action));
     expect(decisions).toHaveLength(1);
   });
 

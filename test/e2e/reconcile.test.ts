@@ -103,7 +103,7 @@ describe('guardrails and bad input: 4xx problem, audited, nothing applied', () =
       await e.reconciler.idle();
       expect([e.sims.aws, e.sims.azure, e.sims.gcp].map((s) => s.controls.writeCalls())).toEqual(writes);
       expect(((await (await e.call('GET', '/v1/runs')).json()) as { runs: unknown[] }).runs).toEqual([]);
-      const refusal = (await auditActions()).find((a) => a.action === 'request.refused' && (a as { requestId?: string }).requestId === body.request_id);
+      const refusal = (await auditActions()).find((a) => a.action === 'request.refused' && (a as { request_id?: string }).request_id === body.request_id);
       expect(refusal?.detail).toMatchObject({ code });
     });
   }

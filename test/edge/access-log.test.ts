@@ -64,7 +64,7 @@ describe('security: internal errors', () => {
     const errorLine = t.logs.records.find((r) => r.msg === 'unhandled error');
     expect(errorLine).toMatchObject({ level: 50, request_id: body.request_id, error: { type: 'Error', message: expect.stringContaining('hunter2') } });
     expect((errorLine?.error as { stack?: string } | undefined)?.stack).toMatch(/\n\s+at /);
-    const events = (await t.audit()).filter((e) => e.requestId === body.request_id);
+    const events = (await t.audit()).filter((e) => e.request_id === body.request_id);
     expect(events.map((e) => [e.action, e.outcome, e.detail?.code])).toEqual([['request.failed', 'failure', 'internal']]);
   });
 });

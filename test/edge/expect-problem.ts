@@ -44,7 +44,7 @@ export async function readProblem(res: Response, expected: ExpectedProblem): Pro
 
 /** Finds the audit events written for one request id. */
 export async function auditFor(t: TestApp, requestId: string): Promise<AuditEvent[]> {
-  return (await t.audit()).filter((e) => e.requestId === requestId);
+  return (await t.audit()).filter((e) => e.request_id === requestId);
 }
 
 /** readProblem, plus exactly one `request.refused` audit event with the same code for that request. */

@@ -114,7 +114,7 @@ async function replayOn(targets: ReplayTarget[], init: RequestInit): Promise<Rep
 async function expectRefusals(outcomes: ReplayOutcome[]): Promise<void> {
   const audit = await t.audit();
   for (const { problem } of outcomes) {
-    const events = audit.filter((e) => e.requestId === problem.request_id).map((e) => [e.action, e.detail?.code]);
+    const events = audit.filter((e) => e.request_id === problem.request_id).map((e) => [e.action, e.detail?.code]);
     expect(events).toEqual([['request.refused', problem.code]]);
   }
   const row = (route: string, status: number, code: string | undefined) => `${route} → ${status} ${code}`;

@@ -133,9 +133,9 @@ describe('crash and resume', () => {
       cursor = page.next_cursor;
     }
     expect(accepted.filter((a) => !known.has(a.run.id)).map((a) => a.run.id)).toEqual([]);
-    const audit = await api.read<{ events: { runId?: string }[] }>('/v1/audit/events?action=run.accepted&limit=1000');
+    const audit = await api.read<{ events: { run_id?: string }[] }>('/v1/audit/events?action=run.accepted&limit=1000');
     expect(audit.events.length).toBeLessThan(1000); // one page holds them all
-    const audited = new Set(audit.events.map((e) => e.runId));
+    const audited = new Set(audit.events.map((e) => e.run_id));
     expect(accepted.filter((a) => !audited.has(a.run.id)).map((a) => a.run.id)).toEqual([]);
     // The kill interrupted no audit transaction halfway: the hash chain still verifies end to end.
     expect(await api.read<{ ok: boolean; fault: unknown }>('/v1/audit/verify')).toMatchObject({ ok: true, fault: null });

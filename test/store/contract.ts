@@ -123,8 +123,8 @@ export function runStoreContract(harness: StoreHarness): void {
           expect(events.map((e) => e.action)).toEqual(['a.one', 'a.two', 'a.three']);
           let prev = GENESIS_HASH;
           for (const e of events) {
-            expect(e.prevHash).toBe(prev);
-            const { prevHash: _p, hash: _h, ...body } = e;
+            expect(e.prev_hash).toBe(prev);
+            const { prev_hash: _p, hash: _h, ...body } = e;
             expect(e.hash).toBe(await chainHash(prev, hashedBody(body)));
             prev = e.hash;
           }
@@ -139,7 +139,7 @@ export function runStoreContract(harness: StoreHarness): void {
           );
           const events = await store.auditAfter(0, 100);
           expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
-          for (let i = 1; i < events.length; i++) expect(events[i]?.prevHash).toBe(events[i - 1]?.hash);
+          for (let i = 1; i < events.length; i++) expect(events[i]?.prev_hash).toBe(events[i - 1]?.hash);
         }));
 
       it('commits the idempotency completion and the audit event together', () =>
@@ -149,7 +149,7 @@ export function runStoreContract(harness: StoreHarness): void {
             audit: [{ action: 'run.accepted', outcome: 'success', runId: 'run_1' }],
             complete: { clientId: 'soar', key: 'k1', response },
           });
-          expect(event?.runId).toBe('run_1');
+          expect(event?.run_id).toBe('run_1');
           expect((await store.admit(base())).kind).toBe('replay');
         }));
 

@@ -5,7 +5,7 @@ import { createSqliteStore } from '../../src/store/sqlite/index.ts';
 import { runStoreContract } from './contract.ts';
 
 runStoreContract({
-  name: 'SQLite (better-sqlite3, a real file in WAL mode)',
+  name: 'SQLite (node:sqlite, a real file in WAL mode)',
   async open(now) {
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-store-'));
     const { store, close } = createSqliteStore(join(dir, 'state.db'), now);

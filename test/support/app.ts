@@ -15,6 +15,7 @@ import { edgeEvent, runMutation } from '../../src/http/admission.ts';
 import { authenticate } from '../../src/http/auth.ts';
 import { ClientRegistry } from '../../src/http/clients.ts';
 import { Problem } from '../../src/http/problem.ts';
+import { nodeSourceAddress } from '../../src/http/source.ts';
 import { createPinoLogger } from '../../src/log/pino.ts';
 import type { EdgeSettings, Logger, Runtime, Services } from '../../src/services.ts';
 import type { SqlStore } from '../../src/store/sql/store.ts';
@@ -229,6 +230,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     log: createPinoLogger('info', logs),
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
     version: '0.0.0-test',
+    sourceAddress: nodeSourceAddress,
   };
   if (options.runtime) services.runtime = options.runtime({ store: sqlite.store, clock, log: services.log });
   if (options.audit) services.audit = options.audit;

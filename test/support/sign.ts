@@ -59,3 +59,9 @@ export function signedInit(call: SignedCall): RequestInit & { headers: Record<st
   // fetch labels a string body text/plain; bytes keep "no content-type" really absent.
   return { method, headers, body: headers['content-type'] === undefined ? new TextEncoder().encode(body) : body };
 }
+
+/** The v1 signature over raw body bytes and the timestamp header text exactly as they are sent. */
+export function signV1Bytes(secret: string, id: string, timestampText: string, body: Uint8Array): string {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  return createHmac('sha256', key).update(Buffer.concat([Buffer.from(`${id}.${timestampText}.`, 'latin1'), body])).digest('base64');
+}

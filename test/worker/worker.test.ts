@@ -101,7 +101,7 @@ describe('worker: security', () => {
     const body = (await res.json()) as { code: string; request_id: string };
     expect(body.code).toBe('signature_invalid');
 
-    const refusal = (await auditRows()).find((row) => JSON.parse(row.event).requestId === body.request_id);
+    const refusal = (await auditRows()).find((row) => JSON.parse(row.event).request_id === body.request_id);
     expect(refusal).toMatchObject({ action: 'request.refused', outcome: 'refused' });
     expect(JSON.parse(refusal?.event ?? '{}').detail).toMatchObject({ code: 'signature_invalid', status: 401, path: '/v1/whoami' });
   });
@@ -115,7 +115,7 @@ describe('worker: security', () => {
     expect(replay.status).toBe(409);
     const body = (await replay.json()) as { code: string; request_id: string };
     expect(body.code).toBe('webhook_id_reused');
-    const refusal = (await auditRows()).find((row) => JSON.parse(row.event).requestId === body.request_id);
+    const refusal = (await auditRows()).find((row) => JSON.parse(row.event).request_id === body.request_id);
     expect(refusal).toMatchObject({ action: 'request.refused', client_id: 'demo' });
   });
 });

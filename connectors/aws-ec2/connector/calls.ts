@@ -47,10 +47,15 @@ export function createEc2Client(config: AwsEc2Config, ctx: ConnectorContext): EC
  * into the log of the operation it belongs to.
  */
 export class Ec2Calls {
+  readonly client: EC2Client;
+  private readonly ctx: ConnectorContext;
   constructor(
-    readonly client: EC2Client,
-    private readonly ctx: ConnectorContext,
-  ) {}
+    client: EC2Client,
+    ctx: ConnectorContext,
+  ) {
+    this.client = client;
+    this.ctx = ctx;
+  }
 
   async run<T extends { $metadata: { requestId?: string } }>(
     operation: string,

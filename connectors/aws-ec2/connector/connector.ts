@@ -29,11 +29,15 @@ export class AwsEc2Connector implements Connector {
   private readonly calls: Ec2Calls;
   private readonly marker: string;
 
+  readonly id: string;
+  private readonly config: AwsEc2Config;
   constructor(
-    readonly id: string,
-    private readonly config: AwsEc2Config,
+    id: string,
+    config: AwsEc2Config,
     ctx: ConnectorContext,
   ) {
+    this.id = id;
+    this.config = config;
     this.calls = new Ec2Calls(createEc2Client(config, ctx), ctx);
     this.marker = config.ownerMarker;
   }

@@ -29,11 +29,17 @@ export class Quarantine {
   private readonly groupTag: string;
   private readonly previousTag: string;
 
+  private readonly calls: Ec2Calls;
+  private readonly target: AwsEc2Target;
+  private readonly marker: string;
   constructor(
-    private readonly calls: Ec2Calls,
-    private readonly target: AwsEc2Target,
-    private readonly marker: string,
+    calls: Ec2Calls,
+    target: AwsEc2Target,
+    marker: string,
   ) {
+    this.calls = calls;
+    this.target = target;
+    this.marker = marker;
     this.groupTag = `${marker}:quarantine`;
     this.previousTag = `${marker}:previous-groups`;
   }

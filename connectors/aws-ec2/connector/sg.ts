@@ -26,11 +26,18 @@ export async function describeGroupRules(calls: Ec2Calls, groupId: string, log: 
 }
 
 export class SecurityGroupRules {
+  private readonly calls: Ec2Calls;
+  private readonly groupId: string;
+  private readonly marker: string;
   constructor(
-    private readonly calls: Ec2Calls,
-    private readonly groupId: string,
-    private readonly marker: string,
-  ) {}
+    calls: Ec2Calls,
+    groupId: string,
+    marker: string,
+  ) {
+    this.calls = calls;
+    this.groupId = groupId;
+    this.marker = marker;
+  }
 
   private authorize(egress: boolean, permissions: IpPermission[], log: CallRecord[]) {
     const input = { GroupId: this.groupId, IpPermissions: permissions };

@@ -3,14 +3,20 @@
  * /work/shared/reference/cloud-apis.md §1; messages quoted there come from captured responses).
  */
 export class Ec2Fault extends Error {
+  readonly code: string;
+  readonly status;
+  readonly retryAfterSeconds?: number;
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
-    readonly status = 400,
+    status = 400,
     /** Seconds, sent as Retry-After (EC2 itself does not send one; the throttle switch may). */
-    readonly retryAfterSeconds?: number,
+    retryAfterSeconds?: number,
   ) {
     super(message);
+    this.code = code;
+    this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
     this.name = 'Ec2Fault';
   }
 }

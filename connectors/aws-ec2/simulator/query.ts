@@ -3,7 +3,10 @@
  * (and nested structures as `Name.N.Member`), as the SDK's ec2Query serializer writes them.
  */
 export class QueryParams {
-  constructor(private readonly values: Map<string, string>) {}
+  private readonly values: Map<string, string>;
+  constructor(values: Map<string, string>) {
+    this.values = values;
+  }
 
   static parse(body: string): QueryParams {
     return new QueryParams(new Map(new URLSearchParams(body)));

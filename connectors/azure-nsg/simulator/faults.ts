@@ -30,7 +30,9 @@ export class FaultInjector {
   private readonly reads: SlidingWindowLimiter;
   throttled = 0;
 
-  constructor(private readonly options: FaultOptions) {
+  private readonly options: FaultOptions;
+  constructor(options: FaultOptions) {
+    this.options = options;
     this.switches = new FaultSwitches({
       latencyMs: options.latencyMs,
       errorRate: options.errorRate,

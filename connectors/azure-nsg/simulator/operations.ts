@@ -25,11 +25,18 @@ export class OperationTracker {
   private readonly operations = new Map<string, Operation>();
   private nextFailure: OperationError | undefined;
 
+  private readonly state: AzureState;
+  private readonly clock: { now(): number };
+  private readonly retryAfterMs: () => number;
   constructor(
-    private readonly state: AzureState,
-    private readonly clock: { now(): number },
-    private readonly retryAfterMs: () => number,
-  ) {}
+    state: AzureState,
+    clock: { now(): number },
+    retryAfterMs: () => number,
+  ) {
+    this.state = state;
+    this.clock = clock;
+    this.retryAfterMs = retryAfterMs;
+  }
 
   /** The next operation started ends Failed with this error (after its in-progress polls). */
   failNextOperation(error: OperationError): void {

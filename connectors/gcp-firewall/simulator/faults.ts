@@ -19,11 +19,17 @@ export class Faults {
   writes = 0;
   throttled = 0;
 
+  private readonly clock: Clock;
+  private readonly options: SimulatorOptions;
+  private readonly writesPerMinute: () => number;
   constructor(
-    private readonly clock: Clock,
-    private readonly options: SimulatorOptions,
-    private readonly writesPerMinute: () => number,
+    clock: Clock,
+    options: SimulatorOptions,
+    writesPerMinute: () => number,
   ) {
+    this.clock = clock;
+    this.options = options;
+    this.writesPerMinute = writesPerMinute;
     // Compute's transient failures are 503 backendError, injected or drawn.
     this.switches = new FaultSwitches({
       latencyMs: options.latencyMs,

@@ -37,7 +37,10 @@ export class SimState {
   /** Bumped on every tags change so the fingerprint changes even when the items do not. */
   readonly tagVersions = new Map<string, number>();
   private nextId = 1n;
-  constructor(readonly clock: Clock) {}
+  readonly clock: Clock;
+  constructor(clock: Clock) {
+    this.clock = clock;
+  }
 
   /** Numeric resource ids, as GCP's (unique, deterministic per simulator). */
   newId(): string {

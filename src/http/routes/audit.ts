@@ -9,10 +9,10 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { RouteModule } from '../../app.ts';
-import { checkpointHead } from '../../audit/checkpointer.ts';
+import { checkpointHead, checkpointJson } from '../../audit/checkpointer.ts';
 import { CursorError, decodeCursor, encodeCursor } from '../../audit/cursor.ts';
 import { AUDIT_FORMATS, CONTENT_TYPES, formatPage, negotiateFormat, ndjsonExport } from '../../audit/pull.ts';
-import { type AuditFilter, type Checkpoint, rowToNdjsonLine } from '../../audit/pull-types.ts';
+import { type AuditFilter, rowToNdjsonLine } from '../../audit/pull-types.ts';
 import { auditRuntimeOf } from '../../audit/runtime.ts';
 import { verifyStore } from '../../audit/verify-store.ts';
 import { edgeEvent, runMutation } from '../admission.ts';
@@ -94,7 +94,6 @@ const createCheckpoint = createRoute({
   },
 });
 
-const checkpointJson = (c: Checkpoint) => ({ seq: c.seq, hash: c.hash, time: c.time, kind: c.kind, key_id: c.keyId, signature: c.signature });
 
 function isoTime(field: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -148,13 +147,21 @@ export const registerAudit: RouteModule = (app, signed) => {
     const body =
       format === 'ndjson'
         ? page.rows.map(rowToNdjsonLine).join('')
-        : formatPage(format, page.rows, cursor, version);
+        : formatPage(format, page.rows, cursor, version, auditRuntimeOf(c.get('services')).clouds);
     return new Response(body, { status: 200, headers: { 'content-type': CONTENT_TYPES[format], link, 'cache-control': 'no-store' } });
   });
 
   app.openapi(verify, async (c) => {
     const { store } = c.get('services');
-    const report = await verifyStore(store, auditRuntimeOf(c.get('services')).signer?.verifier);
+    const runtime = auditRuntimeOf(c.get('services'));
+    const report = await verifyStore(store, runtime.signer?.verifier, {
+      coverage: true,
+      ...(runtime.checkpointLog ? { external: await runtime.checkpointLog.read() } : {}),
+      // With a key, every event older than one checkpoint interval (and a minute) must be covered.
+      ...(runtime.signer && runtime.checkpointIntervalMs
+        ? { coveredBefore: new Date(c.get('services').clock.now() - runtime.checkpointIntervalMs - 60_000).toISOString() }
+        : {}),
+    });
     return c.json(
       {
         ok: report.ok,
@@ -164,6 +171,7 @@ export const registerAudit: RouteModule = (app, signed) => {
         checkpoints_matched: report.checkpointsMatched,
         signatures: report.signatures,
         fault: report.fault ?? null,
+        ...(report.uncoveredAfter !== undefined ? { uncovered_after: report.uncoveredAfter } : {}),
       },
       200,
     );
@@ -184,12 +192,13 @@ export const registerAudit: RouteModule = (app, signed) => {
       const services = c.get('services');
       const signer = auditRuntimeOf(services).signer;
       if (!signer) throw new Problem('unavailable', 'no audit.signingKey is configured, so no checkpoint can be signed');
-      const checkpoint = await checkpointHead(services.store, signer, services.clock.now(), 'on_demand');
+      const checkpoint = await checkpointHead(services.store, signer, services.clock.now(), 'on_demand', { ...(auditRuntimeOf(services).checkpointLog ? { log: auditRuntimeOf(services).checkpointLog } : {}) });
       if (!checkpoint) throw new Problem('not_found', 'the audit log is empty: there is nothing to checkpoint yet');
       return {
         status: 201,
         body: checkpointJson(checkpoint),
-        work: { audit: [edgeEvent(c, 'audit.checkpoint', 'success', { seq: checkpoint.seq, kind: checkpoint.kind, key_id: checkpoint.keyId })] },
+        // The signed checkpoint itself is in the event, so a SIEM holds a copy outside the database.
+        work: { audit: [edgeEvent(c, 'audit.checkpoint', 'success', checkpointJson(checkpoint))] },
       };
     }),
   );

@@ -6,7 +6,7 @@ import { DEFAULT_SCOPE } from '../../playbooks/schema.ts';
 import { changedTargets, planRun, planWork } from '../../runs/planner.ts';
 import { decideApproval, pendingView } from '../../runs/accept.ts';
 import type { Scope } from '../../config/schema.ts';
-import { admitSignedRead, runMutation } from '../admission.ts';
+import { admitSignedRead, runMutation, sourceOf } from '../admission.ts';
 import { hasScope } from '../clients.ts';
 import { authenticate } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
@@ -122,7 +122,7 @@ export const registerRuns: RouteModule = (app, signed) => {
         }),
       );
       await services.store.commit({
-        audit: [{ action: 'run.dry_run', outcome: 'success', clientId: c.get('client')?.id, playbook: name, requestId: c.get('requestId'), detail: { inputs: body.inputs } }],
+        audit: [{ action: 'run.dry_run', outcome: 'success', clientId: c.get('client')?.id, playbook: name, requestId: c.get('requestId'), sourceAddress: sourceOf(c), detail: { inputs: body.inputs } }],
       });
       c.set('audited', true);
       return c.json({ dry_run: true, playbook: name, targets }, 200);

@@ -13,7 +13,10 @@ export interface D1StatementLike {
 
 /** D1 as a SqlDriver: `batch()` runs its statements in one transaction, as the store requires. */
 export class D1Driver implements SqlDriver {
-  constructor(private readonly db: D1Like) {}
+  private readonly db: D1Like;
+  constructor(db: D1Like) {
+    this.db = db;
+  }
 
   async all<T>(text: string, params: unknown[] = []): Promise<T[]> {
     const { results } = await this.db.prepare(text).bind(...params).all<T>();

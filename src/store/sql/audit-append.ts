@@ -1,5 +1,5 @@
 import { chainHash, hashedBody } from '../../audit/chain.ts';
-import { GENESIS_HASH, type AuditEvent, type AuditEventInput } from '../../audit/types.ts';
+import { GENESIS_HASH, type AuditEvent, type AuditEventInput, toStoredEvent } from '../../audit/types.ts';
 import { type SqlDriver, type SqlStatement, sql } from './driver.ts';
 
 interface Head {
@@ -34,10 +34,15 @@ export class AuditAppender {
   private pending: Pending[] = [];
   private flushing = false;
 
+  private readonly driver: SqlDriver;
+  private readonly now: () => number;
   constructor(
-    private readonly driver: SqlDriver,
-    private readonly now: () => number,
-  ) {}
+    driver: SqlDriver,
+    now: () => number,
+  ) {
+    this.driver = driver;
+    this.now = now;
+  }
 
   async readHead(): Promise<Head> {
     const rows = await this.driver.all<{ seq: number; hash: string }>(
@@ -117,9 +122,9 @@ export class AuditAppender {
     const time = new Date(this.now()).toISOString();
     for (const input of inputs) {
       seq += 1;
-      const body = { ...input, seq, id: crypto.randomUUID(), time };
+      const body = toStoredEvent(input, seq, crypto.randomUUID(), time);
       const hash = await chainHash(prevHash, hashedBody(body));
-      out.push({ ...body, prevHash, hash });
+      out.push({ ...body, prev_hash: prevHash, hash });
       prevHash = hash;
     }
     return out;
@@ -127,7 +132,7 @@ export class AuditAppender {
 }
 
 function insertEvent(e: AuditEvent): SqlStatement {
-  const { prevHash, hash, ...body } = e;
+  const { prev_hash: prevHash, hash, ...body } = e;
   return sql(
     `INSERT INTO audit_events (seq, id, time, action, outcome, client_id, run_id, playbook, target, prev_hash, hash, event)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -136,8 +141,8 @@ function insertEvent(e: AuditEvent): SqlStatement {
     e.time,
     e.action,
     e.outcome,
-    e.clientId ?? null,
-    e.runId ?? null,
+    e.client_id ?? null,
+    e.run_id ?? null,
     e.playbook ?? null,
     e.target ?? null,
     prevHash,

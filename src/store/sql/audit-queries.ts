@@ -77,7 +77,10 @@ const FILTER_COLUMNS: [keyof AuditFilter, string][] = [
 const COLUMNS = 'seq, id, time, action, outcome, client_id, run_id, playbook, target, prev_hash, hash, event';
 
 export class AuditQueries {
-  constructor(private readonly driver: SqlDriver) {}
+  private readonly driver: SqlDriver;
+  constructor(driver: SqlDriver) {
+    this.driver = driver;
+  }
 
   /** One page of events after a cursor, filtered, in seq order; see AuditPage.scannedTo. */
   async page(q: AuditPageQuery): Promise<AuditPage> {
@@ -115,7 +118,7 @@ export class AuditQueries {
     }
     const [row] = await this.driver.all<{ text: string | null; count: number; last: number | null }>(
       `SELECT group_concat(line, '') AS text, COUNT(*) AS count, MAX(seq) AS last FROM (
-         SELECT seq, substr(event, 1, length(event) - 1) || ',"prevHash":"' || prev_hash || '","hash":"' || hash || '"}' || char(10) AS line
+         SELECT seq, substr(event, 1, length(event) - 1) || ',"prev_hash":"' || prev_hash || '","hash":"' || hash || '"}' || char(10) AS line
          FROM audit_events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?)`,
       [...params, q.limit],
     );

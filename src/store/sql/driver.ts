@@ -5,7 +5,7 @@ export interface SqlStatement {
 }
 
 /**
- * The little a SQL engine must offer for the SQL store to run on it: better-sqlite3 on Node,
+ * The little a SQL engine must offer for the SQL store to run on it: node:sqlite on Node,
  * D1 on Workers. Both speak SQLite, so the store's SQL is written once.
  */
 export interface SqlDriver {

@@ -131,7 +131,10 @@ export function runWorkStatements(work: RunWork): SqlStatement[] {
 }
 
 export class RunQueries {
-  constructor(private readonly driver: SqlDriver) {}
+  private readonly driver: SqlDriver;
+  constructor(driver: SqlDriver) {
+    this.driver = driver;
+  }
 
   async intentsForTarget(connectorId: string, targetId: string): Promise<Intent[]> {
     const rows = await this.driver.all<IntentRow>(

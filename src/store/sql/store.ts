@@ -15,16 +15,18 @@ interface IdempotencyRow {
   expires_at: number;
 }
 
-/** The one Store implementation, over any SQLite-speaking driver (better-sqlite3, D1). */
+/** The one Store implementation, over any SQLite-speaking driver (node:sqlite, D1). */
 export class SqlStore implements Store {
   private readonly appender: AuditAppender;
   private readonly runs: RunQueries;
   private readonly auditQueries: AuditQueries;
 
+  private readonly driver: SqlDriver;
   constructor(
-    private readonly driver: SqlDriver,
+    driver: SqlDriver,
     now: () => number = Date.now,
   ) {
+    this.driver = driver;
     this.appender = new AuditAppender(driver, now);
     this.runs = new RunQueries(driver);
     this.auditQueries = new AuditQueries(driver);
@@ -189,7 +191,7 @@ export class SqlStore implements Store {
       'SELECT prev_hash, hash, event FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?',
       [seq, limit],
     );
-    return rows.map((row) => ({ ...(JSON.parse(row.event) as AuditEvent), prevHash: row.prev_hash, hash: row.hash }));
+    return rows.map((row) => ({ ...(JSON.parse(row.event) as AuditEvent), prev_hash: row.prev_hash, hash: row.hash }));
   }
 
   auditHead(): Promise<{ seq: number; hash: string }> {

@@ -1,12 +1,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { SqlDriver, SqlStatement } from '../sql/driver.ts';
 import { SqlStore } from '../sql/store.ts';
 
 /** The migrations folder shared with `wrangler d1 migrations` (see wrangler.toml). */
 export const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), '../../../migrations');
+
+/** What node:sqlite binds: https://nodejs.org/api/sqlite.html#type-conversion-between-javascript-and-sqlite */
+type SqlValue = null | number | bigint | string | NodeJS.ArrayBufferView;
+
+/** Extended result codes (https://www.sqlite.org/rescode.html): node:sqlite reports them as `errcode`. */
+const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
 
 interface QueuedBatch {
   statements: SqlStatement[];
@@ -15,17 +22,20 @@ interface QueuedBatch {
 }
 
 /**
- * better-sqlite3 as a SqlDriver, with group commit: batches that arrive while the event loop is busy
+ * node:sqlite as a SqlDriver, with group commit: batches that arrive while the event loop is busy
  * are written in one transaction, each inside its own SAVEPOINT, so each stays all-or-nothing on its
  * own (a failing batch is rolled back to its savepoint and rejected; the others commit). One WAL commit
  * then carries many requests' writes instead of one each. Promises resolve only after COMMIT.
  */
 export class SqliteDriver implements SqlDriver {
-  private readonly cache = new Map<string, Database.Statement>();
+  readonly db: DatabaseSync;
+  private readonly cache = new Map<string, StatementSync>();
   private queue: QueuedBatch[] = [];
-  constructor(readonly db: Database.Database) {}
+  constructor(db: DatabaseSync) {
+    this.db = db;
+  }
 
-  private prepare(text: string): Database.Statement {
+  private prepare(text: string): StatementSync {
     let statement = this.cache.get(text);
     if (!statement) {
       statement = this.db.prepare(text);
@@ -35,7 +45,7 @@ export class SqliteDriver implements SqlDriver {
   }
 
   async all<T>(text: string, params: unknown[] = []): Promise<T[]> {
-    return this.prepare(text).all(...params) as T[];
+    return this.prepare(text).all(...(params as SqlValue[])) as T[];
   }
 
   batch(statements: SqlStatement[]): Promise<number[]> {
@@ -56,7 +66,7 @@ export class SqliteDriver implements SqlDriver {
       for (const batch of group) {
         if (savepoints) this.prepare('SAVEPOINT batch').run();
         try {
-          const changes = batch.statements.map((s) => this.prepare(s.sql).run(...s.params).changes);
+          const changes = batch.statements.map((s) => Number(this.prepare(s.sql).run(...(s.params as SqlValue[])).changes));
           if (savepoints) this.prepare('RELEASE batch').run();
           outcomes.push({ ok: true, changes });
         } catch (error) {
@@ -68,7 +78,7 @@ export class SqliteDriver implements SqlDriver {
       }
       this.prepare('COMMIT').run();
     } catch (error) {
-      if (this.db.inTransaction) this.prepare('ROLLBACK').run();
+      if (this.db.isTransaction) this.prepare('ROLLBACK').run();
       for (const batch of group) batch.reject(error);
       return;
     }
@@ -80,8 +90,8 @@ export class SqliteDriver implements SqlDriver {
   }
 
   isUniqueViolation(error: unknown): boolean {
-    const code = (error as { code?: string } | null)?.code;
-    return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+    const errcode = (error as { errcode?: number } | null)?.errcode;
+    return errcode === SQLITE_CONSTRAINT_PRIMARYKEY || errcode === SQLITE_CONSTRAINT_UNIQUE;
   }
 }
 
@@ -89,18 +99,17 @@ export class SqliteDriver implements SqlDriver {
  * Opens (or creates) the SQLite file, in WAL mode with NORMAL sync (durable across process crashes;
  * the last transactions can be lost only on power loss, as WAL documents), and applies pending migrations.
  */
-export function openSqlite(path: string): { db: Database.Database; driver: SqliteDriver } {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
+export function openSqlite(path: string): { db: DatabaseSync; driver: SqliteDriver } {
+  const db = new DatabaseSync(path, { timeout: 5000 });
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
+  db.exec('PRAGMA foreign_keys = ON');
   applyMigrations(db);
   return { db, driver: new SqliteDriver(db) };
 }
 
 /** Applies every migrations/*.sql file not yet recorded, each in its own transaction, in name order. */
-export function applyMigrations(db: Database.Database, dir = migrationsDir): string[] {
+export function applyMigrations(db: DatabaseSync, dir = migrationsDir): string[] {
   db.exec('CREATE TABLE IF NOT EXISTS portcullis_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
   const done = new Set(
     (db.prepare('SELECT name FROM portcullis_migrations').all() as { name: string }[]).map((r) => r.name),
@@ -109,10 +118,15 @@ export function applyMigrations(db: Database.Database, dir = migrationsDir): str
   for (const name of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
     if (done.has(name)) continue;
     const text = readFileSync(join(dir, name), 'utf8');
-    db.transaction(() => {
+    db.exec('BEGIN IMMEDIATE');
+    try {
       db.exec(text);
       db.prepare('INSERT INTO portcullis_migrations (name, applied_at) VALUES (?, ?)').run(name, new Date().toISOString());
-    })();
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
     applied.push(name);
   }
   return applied;
