@@ -121,11 +121,15 @@ export class AwsFlowLogParser {
   private columns: Columns = DEFAULT_COLUMNS;
   private fieldNames: readonly string[] = AWS_DEFAULT_FIELDS;
 
-  constructor(
-    private readonly file: string,
-    private readonly sink: FlowSink,
-    private readonly scope: TargetScope = {},
-  ) {}
+  private readonly file: string;
+  private readonly sink: FlowSink;
+  private readonly scope: TargetScope;
+
+  constructor(file: string, sink: FlowSink, scope: TargetScope = {}) {
+    this.file = file;
+    this.sink = sink;
+    this.scope = scope;
+  }
 
   line(text: string, n: number): void {
     if (text.length === 0) return;

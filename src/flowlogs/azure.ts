@@ -15,11 +15,15 @@ import { type FlowRecord, FlowLogRefused, type TargetScope } from './types.ts';
  * last-seen time only, so one connection is not counted three times.
  */
 export class AzureLogParser {
-  constructor(
-    private readonly file: string,
-    private readonly sink: FlowSink,
-    private readonly scope: TargetScope = {},
-  ) {}
+  private readonly file: string;
+  private readonly sink: FlowSink;
+  private readonly scope: TargetScope;
+
+  constructor(file: string, sink: FlowSink, scope: TargetScope = {}) {
+    this.file = file;
+    this.sink = sink;
+    this.scope = scope;
+  }
 
   record(value: unknown, ordinal: number) {
     const at = `record ${ordinal}`;

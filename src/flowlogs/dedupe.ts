@@ -16,7 +16,11 @@ export class DedupeWindow {
   private head = 0;
   private newest = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly windowMs: number) {}
+  private readonly windowMs: number;
+
+  constructor(windowMs: number) {
+    this.windowMs = windowMs;
+  }
 
   /** True when the key was already seen inside the window (the record is a duplicate). */
   seenBefore(key: string, end: number): boolean {

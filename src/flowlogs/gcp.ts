@@ -9,11 +9,15 @@ import { FlowLogRefused, type TargetScope } from './types.ts';
  * The entry names its rule, so no evaluation is needed; `insertId` identifies redeliveries.
  */
 export class GcpLogParser {
-  constructor(
-    private readonly file: string,
-    private readonly sink: FlowSink,
-    private readonly scope: TargetScope = {},
-  ) {}
+  private readonly file: string;
+  private readonly sink: FlowSink;
+  private readonly scope: TargetScope;
+
+  constructor(file: string, sink: FlowSink, scope: TargetScope = {}) {
+    this.file = file;
+    this.sink = sink;
+    this.scope = scope;
+  }
 
   record(value: unknown, ordinal: number) {
     const at = `record ${ordinal}`;

@@ -73,14 +73,18 @@ export interface MalformedSample {
 }
 
 export class FlowLogRefused extends Error {
-  constructor(
-    readonly file: string,
-    readonly at: string,
-    readonly field: string,
-    readonly found: string,
-    readonly expected: string,
-  ) {
+  readonly file: string;
+  readonly at: string;
+  readonly field: string;
+  readonly found: string;
+  readonly expected: string;
+  constructor(file: string, at: string, field: string, found: string, expected: string) {
     super(`${file} (${at}): this log is for ${field} ${found}, not the target's ${expected}; refused (nothing from this file was counted)`);
     this.name = 'FlowLogRefused';
+    this.file = file;
+    this.at = at;
+    this.field = field;
+    this.found = found;
+    this.expected = expected;
   }
 }

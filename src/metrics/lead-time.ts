@@ -38,11 +38,11 @@ export class LeadTimeTracker {
   feed(event: AuditEvent): LeadTimeObservation[] {
     const t = Date.parse(event.time);
     const out: LeadTimeObservation[] = [];
-    if ((event.action === 'run.accepted' || event.action === 'run.pending_approval') && event.runId) {
+    if ((event.action === 'run.accepted' || event.action === 'run.pending_approval') && event.run_id) {
       const detail = (event.detail ?? {}) as { action?: string; targets?: { connector: string; target: string }[] };
       const waiting = event.action === 'run.pending_approval';
       const tracked: Tracked = {
-        runId: event.runId,
+        runId: event.run_id,
         playbook: event.playbook ?? '',
         action: detail.action ?? '',
         receivedAt: t,
@@ -50,19 +50,19 @@ export class LeadTimeTracker {
         pending: new Set((detail.targets ?? []).map((x) => `${x.connector}/${x.target}`)),
         ...(waiting ? { waitingSince: t } : {}),
       };
-      this.runs.set(event.runId, tracked);
+      this.runs.set(event.run_id, tracked);
       out.push({ kind: 'received', ...base(tracked) });
-      if (!waiting && tracked.pending.size === 0) this.runs.delete(event.runId);
+      if (!waiting && tracked.pending.size === 0) this.runs.delete(event.run_id);
       this.prune(t);
       return out;
     }
-    if ((event.action === 'run.approved' || event.action === 'run.rejected' || event.action === 'run.approval_expired') && event.runId) {
-      const tracked = this.runs.get(event.runId);
+    if ((event.action === 'run.approved' || event.action === 'run.rejected' || event.action === 'run.approval_expired') && event.run_id) {
+      const tracked = this.runs.get(event.run_id);
       if (!tracked) return out;
       const decision = event.action === 'run.approved' ? 'approved' : event.action === 'run.rejected' ? 'rejected' : 'approval_expired';
       out.push({ kind: 'approval', decision, seconds: (t - (tracked.waitingSince ?? tracked.receivedAt)) / 1000, ...base(tracked) });
       tracked.waitingSince = undefined;
-      if (decision !== 'approved') this.runs.delete(event.runId);
+      if (decision !== 'approved') this.runs.delete(event.run_id);
       return out;
     }
     if (event.action === 'reconcile.pass' && event.outcome === 'success' && event.target) {

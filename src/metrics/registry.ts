@@ -90,7 +90,10 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
-  constructor(private readonly sources: MetricsSources) {
+  private readonly sources: MetricsSources;
+
+  constructor(sources: MetricsSources) {
+    this.sources = sources;
     const { store } = sources;
     const self = this;
     new Gauge({
