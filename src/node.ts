@@ -10,7 +10,7 @@ import { CHECKPOINT_FILE, fileCheckpointLog } from './audit/checkpoint-file.ts';
 import { sandboxSigningKey } from './audit/sandbox-key.ts';
 import type { DestinationStream } from 'pino';
 import { loadConnectorRegistry } from '../connectors/index.ts';
-import { loadConfig, nodeSecretSource } from './config/load.ts';
+import { type ConfigOverrides, loadConfig, nodeSecretSource } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { createPinoLogger } from './log/pino.ts';
 import { type Clock, type Services, replayWindowMs, systemClock } from './services.ts';
@@ -30,6 +30,8 @@ export interface NodeServerOptions {
   port?: number;
   logDestination?: DestinationStream;
   clock?: Clock;
+  /** Listen address and data directory over the config file's (`serve --host/--port/--data-dir`). */
+  overrides?: ConfigOverrides;
   /** Options for the sandbox simulators (latency, write-rate limits...). */
   simulatorOptions?: SimulatorOptions;
 }
@@ -47,7 +49,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 export async function startNodeServer(options: NodeServerOptions): Promise<RunningServer> {
   useCryptoProvider(nodeCryptoProvider);
   const env = options.env ?? process.env;
-  const { config, text, registry } = await loadConfig(options.configPath, loadConnectorRegistry);
+  const { config, text, registry } = await loadConfig(options.configPath, loadConnectorRegistry, options.overrides);
   const log = createPinoLogger(config.log.level, options.logDestination);
   const clock = options.clock ?? systemClock;
 
@@ -63,6 +65,10 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     registry,
   });
   const { services, app, reconciler, sqlite } = composed;
+  // One server per data directory: an in-flight idempotency record already there belongs to a process
+  // that died mid-request, so a redelivery of that call is run now, not refused until its lock expires.
+  const released = await services.store.releaseInFlight(clock.now());
+  if (released > 0) log.warn({ released }, 'released in-flight idempotency records left by a previous process');
   // Checkpoint signer (attached before the first request), periodic checkpoints and retention.
   const dataDir = resolve(config.dataDir);
   const sandboxKey = config.sandbox && !config.audit?.signingKey ? sandboxSigningKey(dataDir) : undefined;

@@ -76,9 +76,17 @@ describe('idempotency (errors that mean success once confirmed)', () => {
 describe('capacity (refused before any write, never evicting)', () => {
   it('plans only what fits: limits() counts the entries outside the band from the last listing', async () => {
     // Before any listing only the default rule is assumed; the seed ACL also has a foreign allow-all per direction.
-    expect(aws.connector.limits(TARGET_ID, 'nacl').maxRulesPerDirection).toBe(19);
+    // The quota is per direction AND family (issue 9 item 1): 19 + 19, then 18 + 18 per direction.
+    expect(aws.connector.limits(TARGET_ID, 'nacl').maxRulesPerDirection).toBe(38);
+    expect(aws.connector.limits(TARGET_ID, 'nacl').perFamily?.ingress.ipv4).toEqual({ owned: 19, quota: 20, notOwned: 1 });
     await aws.connector.list(TARGET_ID);
-    expect(aws.connector.limits(TARGET_ID, 'nacl').maxRulesPerDirection).toBe(18);
+    expect(aws.connector.limits(TARGET_ID, 'nacl').maxRulesPerDirection).toBe(36);
+    expect(aws.connector.limits(TARGET_ID, 'nacl').perFamily?.ingress.ipv4).toEqual({ owned: 18, quota: 20, notOwned: 2 });
+    // Foreign IPv6 entries use IPv6 room only.
+    await aws.sim.controls.addForeignRule(SEED_NACL_ID, { ...blockRule('2001:db8:aa::/48'), cidrs: ['2001:db8:aa::/48', '2001:db8:ab::/48'], priority: 50, owned: false });
+    await aws.connector.list(TARGET_ID);
+    const { perFamily } = aws.connector.limits(TARGET_ID, 'nacl');
+    expect([perFamily?.ingress.ipv4.owned, perFamily?.ingress.ipv6.owned, perFamily?.egress.ipv6.owned]).toEqual([18, 16, 18]);
   });
 
   it('places what fits, refuses the rest naming the ACL, the band and the counts, and evicts nothing', async () => {

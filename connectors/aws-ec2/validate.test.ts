@@ -44,6 +44,12 @@ describe('validate: clear problems before any call', () => {
       maxPrefixesPerTarget: Number.POSITIVE_INFINITY,
       priorityBand: { from: 100, to: 199 },
       mixesAddressFamilies: false,
+      // Per direction and family (issue 9 item 1); IPv6 room is reported but unused on an IPv4-only target.
+      perFamily: {
+        ingress: { ipv4: { owned: 19, quota: 20, notOwned: 1 }, ipv6: { owned: 19, quota: 20, notOwned: 1 } },
+        egress: { ipv4: { owned: 19, quota: 20, notOwned: 1 }, ipv6: { owned: 19, quota: 20, notOwned: 1 } },
+      },
+      container: 'network ACL acl-0a1b2c3d4e5f60001',
     });
   });
 });

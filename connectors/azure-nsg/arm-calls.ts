@@ -1,7 +1,7 @@
 import type { NetworkManagementClient } from '@azure/arm-network';
 import { withRetry, type RetryOutcome } from '../../src/connectors/retry.ts';
 import { ConnectorError, type ConnectorContext, type OperationResult, type RetryOptions } from '../../src/connectors/types.ts';
-import { classifyAzureError, type OperationFailure } from './errors.ts';
+import { classifyAzureError, type OperationFailure, retryAfterMs } from './errors.ts';
 
 export type CallRecord = OperationResult['calls'][number];
 
@@ -132,8 +132,7 @@ export function armLongRunning<T>(
     let latestRetryAfter: number | undefined;
     const watch = (raw: RawResponse) => {
       onResponse(raw);
-      const header = raw.headers.get('retry-after');
-      latestRetryAfter = header && Number.isFinite(Number(header)) ? Number(header) * 1000 : undefined;
+      latestRetryAfter = retryAfterMs((name) => raw.headers.get(name), ctx.clock.now());
     };
     const poller = await begin({ onResponse: watch, updateIntervalInMs: ctx.pollIntervalMs });
     return followOperation(ctx, poller, () => latestRetryAfter);

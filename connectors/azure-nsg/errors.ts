@@ -46,12 +46,20 @@ function byCode(code: string): Classified {
   return { kind: 'validation', retryable: false };
 }
 
-function parseRetryAfterMs(value: string | undefined | null): number | undefined {
+/**
+ * The wait ARM asks for, in ms: `retry-after-ms` and `x-ms-retry-after-ms` are milliseconds, `Retry-After`
+ * seconds or an HTTP date, read in that order as core-rest-pipeline's throttlingRetryStrategy reads them.
+ */
+export function retryAfterMs(get: (name: string) => string | undefined | null, now: number = Date.now()): number | undefined {
+  for (const header of ['retry-after-ms', 'x-ms-retry-after-ms']) {
+    const value = get(header);
+    if (value && /^\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  }
+  const value = get('retry-after');
   if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value) * 1000;
   const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** What the response tracker saw of a failed long-running operation. */
@@ -86,7 +94,7 @@ export function classifyAzureError(error: unknown, operationFailure?: OperationF
     const { kind, retryable } = classifyStatus(status, code);
     const info: ConnectorErrorInfo = { kind, retryable, code, message: firstLine(error.message), status };
     if (requestId) info.requestId = requestId;
-    const retryAfter = parseRetryAfterMs(headers?.get('retry-after') ?? headers?.get('x-ms-retry-after-ms'));
+    const retryAfter = headers ? retryAfterMs((name) => headers.get(name)) : undefined;
     return new ConnectorError(info, retryAfter);
   }
   const name = error instanceof Error ? error.name : '';

@@ -1,6 +1,6 @@
 /**
  * Serializes writes per NSG inside one connector instance. Azure answers overlapping writes on one
- * NSG with AnotherOperationInProgress (409) or RetryableError (429); queueing them here means this
+ * NSG with RetryableError (429, RetryableErrorDueToAnotherOperation) or AnotherOperationInProgress (409); queueing them here means this
  * connector never causes that itself (other writers still can, and those answers are retried).
  */
 export class NsgWriteQueue {

@@ -99,7 +99,7 @@ describe('throttling and transient errors (SDK retries off: every attempt is our
 });
 
 describe('one NSG, one writer at a time', () => {
-  it('two writers without the queue collide: AnotherOperationInProgress (409), retried until it holds', async () => {
+  it('two writers without the queue collide: 429 RetryableError (RetryableErrorDueToAnotherOperation), retried until it holds', async () => {
     sandbox = startAzureSandbox();
     sandbox.sim.controls.slowOperations(2);
     const other = sandbox.secondConnector();
@@ -110,10 +110,10 @@ describe('one NSG, one writer at a time', () => {
     expect(a?.[0]?.ok && b?.[0]?.ok).toBe(true);
     expect(sandbox.sim.controls.overlappingWrites()).toBeGreaterThan(0);
     const codes = [...(a?.[0]?.calls ?? []), ...(b?.[0]?.calls ?? [])].flatMap((c) => c.attempts.map((x) => x.code));
-    expect(codes).toContain('AnotherOperationInProgress');
+    expect(codes).toContain('RetryableError');
   });
 
-  it('concurrent apply calls on one connector are serialized: no AnotherOperationInProgress at all', async () => {
+  it('concurrent apply calls on one connector are serialized: no overlapping write at all', async () => {
     sandbox = startAzureSandbox();
     sandbox.sim.controls.slowOperations(2);
     const results = await Promise.all(

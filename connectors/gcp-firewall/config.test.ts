@@ -10,10 +10,10 @@ const base = {
 };
 
 describe('gcp-firewall config', () => {
-  it('fills defaults: name prefix, 256 ranges per rule, IPv6 on', () => {
+  it('fills defaults: name prefix, 5,000 ranges per rule (the limit Google documents), IPv6 on', () => {
     const config = gcpFirewallConfigSchema.parse(base);
     expect(config.namePrefix).toBe('portcullis-');
-    expect(config.targets[0]).toMatchObject({ maxSourceRangesPerRule: 256, ipv6: true, maxRulesPerDirection: 100 });
+    expect(config.targets[0]).toMatchObject({ maxSourceRangesPerRule: 5000, ipv6: true, maxRulesPerDirection: 100 });
   });
 
   it('accepts the three credential forms', () => {

@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { secretRefSchema } from '../../src/config/secret.ts';
 import { GCP_NAME_PATTERN } from './names.ts';
 
+/**
+ * Source (and destination) IP ranges per VPC firewall rule: 5,000, a system limit in Google's Cloud NGFW
+ * "Quotas and limits" page (cloud.google.com/firewall/docs/quotas).
+ */
+export const GCP_MAX_RANGES_PER_RULE = 5000;
+
 const priority = z
   .number({ error: 'a priority must be a number' })
   .int('a priority must be a whole number')
@@ -23,12 +29,13 @@ export const gcpTargetSchema = z
       .object({ from: priority, to: priority })
       .strict()
       .refine((band) => band.from <= band.to, 'priorityBand.from must not be greater than priorityBand.to'),
+    /** Google documents 5,000 source (and destination) ranges per VPC firewall rule (see README). */
     maxSourceRangesPerRule: z
       .number()
       .int()
       .min(1, 'maxSourceRangesPerRule must be at least 1')
-      .max(5000, 'maxSourceRangesPerRule is at most 5000 (GCP limit)')
-      .default(256),
+      .max(GCP_MAX_RANGES_PER_RULE, `maxSourceRangesPerRule is at most ${GCP_MAX_RANGES_PER_RULE} (GCP limit)`)
+      .default(GCP_MAX_RANGES_PER_RULE),
     /** Rules portcullis may own per direction on this network (counts against the project FIREWALLS quota). */
     maxRulesPerDirection: z.number().int().min(1).max(1000).default(100),
     ipv6: z.boolean().default(true),

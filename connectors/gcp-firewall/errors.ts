@@ -41,6 +41,8 @@ function kindFor(status: number | undefined, reason: string): { kind: ConnectorE
     return { kind: 'throttled', retryable: true };
   }
   if (r === 'quota_exceeded' || r === 'quotaexceeded') return { kind: 'quota', retryable: false };
+  // 413 fieldSizeTooLarge: more ranges (or accounts, tags) than a rule can hold. The rule does not fit: capacity.
+  if (r === 'fieldsizetoolarge' || status === 413) return { kind: 'capacity', retryable: false };
   // A stale fingerprint: repeating the same request cannot help; the caller re-reads and tries again.
   if (r === 'conditionnotmet' || status === 412) return { kind: 'conflict', retryable: false };
   if (r === 'resourcenotready' || r === 'resource_not_ready' || r === 'resourceinusebyanotherresource') {
@@ -49,7 +51,6 @@ function kindFor(status: number | undefined, reason: string): { kind: ConnectorE
   if (r === 'alreadyexists' || r === 'resource_already_exists' || status === 409) return { kind: 'conflict', retryable: false };
   if (r === 'notfound' || r === 'resource_not_found' || status === 404) return { kind: 'not_found', retryable: false };
   if (status === 401 || status === 403) return { kind: 'permission', retryable: false };
-  if (status === 413) return { kind: 'capacity', retryable: false };
   if (status === 400) return { kind: 'validation', retryable: false };
   if (status === undefined || status === 408 || status >= 500) return { kind: 'transient', retryable: true };
   return { kind: 'unknown', retryable: false };

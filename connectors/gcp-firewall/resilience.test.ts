@@ -95,12 +95,12 @@ describe('operations', () => {
     expect(ownedNames()).toHaveLength(1);
   });
 
-  it('a rule on a missing network fails in its operation (DONE with RESOURCE_NOT_FOUND)', async () => {
+  it('a rule on a missing network is refused at once (404 notFound on the insert, as compute answers)', async () => {
     bed = startTestbed({
       config: { targets: [{ id: 'gone', network: 'no-such-net', priorityBand: { from: 100, to: 199 } }] },
     });
     const [result] = await bed.connector.apply('gone', [{ op: 'create', rule: denyRule({ priority: 100 }) }]);
-    expect(result).toMatchObject({ ok: false, error: { kind: 'not_found', code: 'RESOURCE_NOT_FOUND', status: 404 } });
+    expect(result).toMatchObject({ ok: false, error: { kind: 'not_found', code: 'notFound', status: 404 } });
   });
 });
 
@@ -128,14 +128,14 @@ describe('throttling and quota', () => {
     expect(result?.calls[0]?.attempts[0]?.delayMs).toBeGreaterThanOrEqual(30_000);
   });
 
-  it('QUOTA_EXCEEDED (FIREWALLS) is a quota error and is not retried', async () => {
+  it('quotaExceeded (FIREWALLS) is a quota error and is not retried', async () => {
     bed = startTestbed({ sim: { quotas: { firewalls: 3 } } });
     const results = await bed.connector.apply(TARGET, [
       { op: 'create', rule: denyRule() },
       { op: 'create', rule: denyRule({ cidrs: ['192.0.2.0/24'] }) },
     ]);
     expect(results[0]?.ok).toBe(true);
-    expect(results[1]).toMatchObject({ ok: false, error: { kind: 'quota', code: 'QUOTA_EXCEEDED', retryable: false, status: 403 } });
+    expect(results[1]).toMatchObject({ ok: false, error: { kind: 'quota', code: 'quotaExceeded', retryable: false, status: 403 } });
     expect(results[1]?.calls[0]?.attempts).toHaveLength(1);
   });
 

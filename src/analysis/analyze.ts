@@ -52,6 +52,10 @@ export function analyzeRules(rules: readonly NormalizedRule[], options: Analysis
   if (options.expiryOf) findings.push(...findExpired(rules, options.expiryOf, options.now ?? Date.now()));
   if (options.traffic) findings.push(...findTrafficFindings(rules, options.traffic));
 
+  // Rules the cloud keeps itself (AWS's default NACL entries) still cover traffic for the checks above,
+  // but a finding about them alone is not actionable: it is left out. Quota counts them all the same.
+  const actionable = findings.filter((f) => f.kind === 'near_quota' || !f.rules.every((r) => isBuiltIn(rules[r.index])));
+  findings.splice(0, findings.length, ...actionable);
   const rank = (s: Severity) => SEVERITY_ORDER.indexOf(s);
   findings.sort((a, b) => rank(a.severity) - rank(b.severity) || (a.rules[0]?.index ?? 0) - (b.rules[0]?.index ?? 0));
   const bySeverity = Object.fromEntries(SEVERITY_ORDER.map((s) => [s, 0])) as Record<Severity, number>;
@@ -61,4 +65,12 @@ export function analyzeRules(rules: readonly NormalizedRule[], options: Analysis
     summary.bySeverity[f.severity]++;
   }
   return { rules: rules.length, findings, summary };
+}
+
+/**
+ * A rule nobody can change: marked so by its connector, or (for a rules file) an AWS network ACL entry
+ * numbered 32767 or above, the numbers AWS reserves for the default entries.
+ */
+function isBuiltIn(rule: NormalizedRule | undefined): boolean {
+  return rule !== undefined && (rule.builtIn === true || (rule.placement === 'nacl' && rule.priority >= 32767));
 }

@@ -24,6 +24,7 @@ export const normalizedRuleSchema = z
     owned: z.boolean().default(false),
     intentIds: z.array(z.string()).optional(),
     description: z.string().optional(),
+    builtIn: z.boolean().optional(),
   })
   .strict();
 

@@ -56,8 +56,26 @@ export function toStoredEvent(input: AuditEventInput, seq: number, id: string, t
     ...(input.runId !== undefined ? { run_id: input.runId } : {}),
     ...(input.playbook !== undefined ? { playbook: input.playbook } : {}),
     ...(input.target !== undefined ? { target: input.target } : {}),
-    ...(input.detail !== undefined ? { detail: input.detail } : {}),
+    ...(input.detail !== undefined ? { detail: snakeKeys(input.detail) as Record<string, unknown> } : {}),
   };
+}
+
+/** Subtrees recorded exactly as the caller sent them (a signed call's inputs), so never renamed. */
+const VERBATIM = new Set(['inputs']);
+
+/**
+ * Renames object keys from camelCase to snake_case at every depth (connector call records such as
+ * `requestId`, `retryAfterMs` become `request_id`, `retry_after_ms`), so the whole event follows one
+ * convention; the caller's own inputs stay byte-for-byte what was signed. Linear in the size of the detail.
+ */
+export function snakeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeKeys);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    out[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = VERBATIM.has(key) ? v : snakeKeys(v);
+  }
+  return out;
 }
 
 export const GENESIS_HASH = '0'.repeat(64);

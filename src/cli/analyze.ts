@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { loadConnectorRegistry } from '../../connectors/index.ts';
 import { type AnalysisOptions, type AnalysisReport, type Severity, analyzeRules, normalizedRulesSchema } from '../analysis/index.ts';
 import { formatEvidence, formatIngest } from '../analysis/traffic-format.ts';
@@ -11,7 +10,7 @@ import { ConfigError } from '../config/parse.ts';
 import { buildConnectors } from '../connectors/build.ts';
 import type { NormalizedRule } from '../connectors/types.ts';
 import { systemClock } from '../services.ts';
-import type { Command } from './main.ts';
+import { UsageError, defineCommand, oneOf } from './command.ts';
 
 export const ANALYZE_USAGE = `portcullis analyze (--rules FILE | --connector ID --target T [--config FILE]) [--format text|json] [--fail-on SEVERITY]
                   [--flow-logs FILE|- ...] [--flow-format aws|azure|gcp] [--min-coverage-days N]
@@ -32,54 +31,30 @@ export const ANALYZE_USAGE = `portcullis analyze (--rules FILE | --connector ID 
   exit codes: 0 done, 1 bad input, 2 usage, 3 findings at or above --fail-on
 `;
 
-export const analyzeCommand: Command = async (args, io) => {
-  let values: {
-    rules?: string;
-    connector?: string;
-    target?: string;
-    config?: string;
-    format?: string;
-    'fail-on'?: string;
-    help?: boolean;
-    'flow-logs'?: string[];
-    'flow-format'?: string;
-    'min-coverage-days'?: string;
-  };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        rules: { type: 'string' },
-        connector: { type: 'string' },
-        target: { type: 'string' },
-        config: { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        'fail-on': { type: 'string' },
-        help: { type: 'boolean' },
-        'flow-logs': { type: 'string', multiple: true },
-        'flow-format': { type: 'string' },
-        'min-coverage-days': { type: 'string' },
-      },
-    }));
-  } catch (error) {
-    io.err(`${(error as Error).message}\n\n${ANALYZE_USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(ANALYZE_USAGE);
-    return 0;
-  }
-  const failOn = values['fail-on'] as Severity | undefined;
+export const analyzeCommand = defineCommand(
+  {
+    name: 'analyze',
+    usage: ANALYZE_USAGE,
+    options: {
+      rules: { type: 'string' },
+      connector: { type: 'string' },
+      target: { type: 'string' },
+      config: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      'fail-on': { type: 'string' },
+      'flow-logs': { type: 'string', multiple: true },
+      'flow-format': { type: 'string' },
+      'min-coverage-days': { type: 'string' },
+    },
+  },
+  async ({ values }, io) => {
+  const failOn = oneOf('fail-on', values['fail-on'], SEVERITY_ORDER) as Severity | undefined;
+  oneOf('format', values.format, ['text', 'json'] as const);
   const live = values.connector !== undefined || values.target !== undefined;
-  if ((values.rules === undefined) === !live || (live && (!values.connector || !values.target)) || !['text', 'json'].includes(values.format ?? '') || (failOn && !SEVERITY_ORDER.includes(failOn))) {
-    io.err(ANALYZE_USAGE);
-    return 2;
-  }
+  if ((values.rules === undefined) === !live) throw new UsageError('give --rules FILE, or --connector ID with --target T');
+  if (live && (!values.connector || !values.target)) throw new UsageError('--connector and --target go together');
   const traffic = trafficArgs(values);
-  if (traffic === 'usage') {
-    io.err(ANALYZE_USAGE);
-    return 2;
-  }
+  if (traffic === 'usage') throw new UsageError('--flow-format and --min-coverage-days need --flow-logs; --flow-format is aws, azure or gcp; --min-coverage-days a whole number of days >= 1');
   let rules: NormalizedRule[];
   let options: AnalysisOptions = {};
   let ingest: IngestResult | undefined;
@@ -103,7 +78,8 @@ export const analyzeCommand: Command = async (args, io) => {
   else io.out(`${ingest ? `${formatIngest(ingest.usage.stats)}\n` : ''}${formatReport(report)}`);
   if (failOn && report.findings.some((f) => SEVERITY_ORDER.indexOf(f.severity) <= SEVERITY_ORDER.indexOf(failOn))) return 3;
   return 0;
-};
+  },
+);
 
 class AnalyzeInputError extends Error {}
 

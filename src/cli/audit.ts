@@ -6,12 +6,11 @@ import { createReadStream, createWriteStream, existsSync, readFileSync, writeFil
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
 import { importCheckpointVerifier } from '../audit/checkpoint.ts';
 import type { Checkpoint } from '../audit/pull-types.ts';
 import type { AuditEvent } from '../audit/types.ts';
 import { ChainVerifier, type VerifyReport } from '../audit/verify.ts';
-import type { Command } from './main.ts';
+import { type CliIo, UsageError, defineCommand, oneOf } from './command.ts';
 
 const FILTERS = ['client', 'playbook', 'run', 'target', 'action', 'outcome', 'since', 'until'] as const;
 const common = {
@@ -26,7 +25,7 @@ function connection(values: { url?: string; 'token-env'?: string }, env: NodeJS.
   const base = values.url ?? env.PORTCULLIS_URL ?? 'http://127.0.0.1:8787';
   const name = values['token-env'] ?? 'PORTCULLIS_TOKEN';
   const token = env[name];
-  if (!token) throw new CliError(`set ${name} to a read token of a client with the audit:read scope (or name another variable with --token-env)`);
+  if (!token) throw new UsageError(`set ${name} to a read token of a client with the audit:read scope (or name another variable with --token-env)`);
   return { base, headers: { authorization: `Bearer ${token}` } };
 }
 
@@ -52,14 +51,32 @@ function eventsUrl(base: string, values: Record<string, unknown>, extra: Record<
 }
 
 /** `audit tail`: follows Link rel="next"; --once stops at the first empty page. */
-export const auditTail: Command = async (args, io) => {
-  const { values } = parseArgs({
-    args,
+const CONNECTION_HELP = `  --url URL          the service (default: $PORTCULLIS_URL, else http://127.0.0.1:8787)
+  --token-env VAR    the environment variable holding a bearer token with audit:read (default PORTCULLIS_TOKEN;
+                     in the sandbox: export PORTCULLIS_TOKEN=demo-read-token-for-the-sandbox-only)`;
+const FILTER_HELP = `  --client --playbook --run --target --action --outcome ID, --since --until ISO-8601 time: filters`;
+
+export const auditTail = defineCommand(
+  {
+    name: 'audit tail',
+    usage: `portcullis audit tail [--url URL] [--token-env VAR] [--after CURSOR] [--format json|ocsf|cef] [--once] [filters]
+
+  Follows the audit log (the pull API's Link rel="next"), one event per line.
+${CONNECTION_HELP}
+  --after CURSOR     start after this cursor (printed by --once)
+  --format F         json (default), ocsf or cef
+  --once             stop at the first empty page and print the cursor to stderr
+  --interval S       seconds between polls once caught up (default 5)
+${FILTER_HELP}
+`,
     options: { ...common, after: { type: 'string' }, format: { type: 'string', default: 'json' }, once: { type: 'boolean' }, interval: { type: 'string', default: '5' } },
-  });
-  return guard(io, async () => {
+  },
+  async ({ values }, io) => {
+    const format = oneOf('format', values.format, ['json', 'ocsf', 'cef'] as const) ?? 'json';
+    const interval = Number(values.interval);
+    if (!(interval > 0)) throw new UsageError(`--interval must be a positive number of seconds, not "${values.interval}"`);
+    return guard(io, async () => {
     const { base, headers } = connection(values, io.env);
-    const format = values.format === 'ocsf' || values.format === 'cef' ? values.format : 'json';
     let url = eventsUrl(base, values, { format, limit: '1000', ...(values.after ? { after: values.after } : {}) });
     for (;;) {
       const res = await get(url, headers);
@@ -72,28 +89,42 @@ export const auditTail: Command = async (args, io) => {
           io.err(`cursor: ${new URL(url).searchParams.get('after') ?? ''}`);
           return 0;
         }
-        await new Promise((r) => setTimeout(r, Number(values.interval) * 1000));
+        await new Promise((r) => setTimeout(r, interval * 1000));
       }
     }
   });
-};
+  },
+);
 
 /** `audit export --out FILE`: the NDJSON export, streamed to FILE, and FILE.checkpoints.json beside it. */
-export const auditExport: Command = async (args, io) => {
-  const { values } = parseArgs({ args, options: { ...common, out: { type: 'string' }, after: { type: 'string' } } });
-  return guard(io, async () => {
-    if (!values.out) throw new CliError('--out FILE is required');
+export const auditExport = defineCommand(
+  {
+    name: 'audit export',
+    usage: `portcullis audit export --out FILE [--url URL] [--token-env VAR] [--after CURSOR] [filters]
+
+  Streams the log as NDJSON to FILE and its signed checkpoints to FILE.checkpoints.json, for
+  portcullis audit verify --file FILE.
+${CONNECTION_HELP}
+${FILTER_HELP}
+`,
+    options: { ...common, out: { type: 'string' }, after: { type: 'string' } },
+  },
+  async ({ values }, io) => {
+    if (!values.out) throw new UsageError('--out FILE is required');
+    const out = values.out;
+    return guard(io, async () => {
     const { base, headers } = connection(values, io.env);
     const res = await get(eventsUrl(base, values, { format: 'ndjson', ...(values.after ? { after: values.after } : {}) }), headers);
     if (!res.body) throw new CliError('the export returned no body');
-    await pipeline(Readable.fromWeb(res.body as never), createWriteStream(values.out));
+    await pipeline(Readable.fromWeb(res.body as never), createWriteStream(out));
     const checkpoints = await (await get(new URL('/v1/audit/checkpoints', base).href, headers)).json();
-    writeFileSync(`${values.out}.checkpoints.json`, `${JSON.stringify(checkpoints, null, 2)}\n`);
+    writeFileSync(`${out}.checkpoints.json`, `${JSON.stringify(checkpoints, null, 2)}\n`);
     const next = nextLink(res, base);
-    io.out(`exported to ${values.out} (checkpoints: ${values.out}.checkpoints.json); next cursor: ${next ? new URL(next).searchParams.get('after') : ''}`);
+    io.out(`exported to ${out} (checkpoints: ${out}.checkpoints.json); next cursor: ${next ? new URL(next).searchParams.get('after') : ''}`);
     return 0;
   });
-};
+  },
+);
 
 interface CheckpointJson {
   seq: number;
@@ -105,11 +136,23 @@ interface CheckpointJson {
 }
 
 /** `audit verify`: the server's own check (--url), or an exported file offline (--file, --public-key). */
-export const auditVerify: Command = async (args, io) => {
-  const { values } = parseArgs({
-    args,
+export const auditVerify = defineCommand(
+  {
+    name: 'audit verify',
+    usage: `portcullis audit verify [--url URL] [--token-env VAR] | --file FILE [--checkpoints FILE] [--public-key FILE] [--json]
+
+  Verifies the hash chain on the server (GET /v1/audit/verify), or an exported NDJSON file offline;
+  names the first bad seq and exits 1 when the log was tampered with.
+${CONNECTION_HELP}
+  --file FILE         an export (portcullis audit export); offline, no token needed
+  --checkpoints FILE  its checkpoints (default FILE.checkpoints.json)
+  --public-key FILE   the checkpoint public key (PEM or JWK) to check the signatures with
+  --json              print the report as JSON
+`,
     options: { ...common, file: { type: 'string' }, checkpoints: { type: 'string' }, 'public-key': { type: 'string' }, json: { type: 'boolean' } },
-  });
+  },
+  async ({ values }, io) => {
+  if (!values.file && (values.checkpoints || values['public-key'])) throw new UsageError('--checkpoints and --public-key go with --file');
   return guard(io, async () => {
     let report: VerifyReport;
     if (values.file) {
@@ -131,7 +174,8 @@ export const auditVerify: Command = async (args, io) => {
     io.out(values.json ? JSON.stringify(report) : describe(report));
     return report.ok ? 0 : 1;
   });
-};
+  },
+);
 
 async function verifyFile(file: string, checkpointsFile: string, keyFile: string | undefined): Promise<VerifyReport> {
   const checkpoints = existsSync(checkpointsFile)
@@ -175,14 +219,12 @@ function describe(r: VerifyReport): string {
   return `ok: ${r.checked} events (${range}), ${r.checkpointsMatched} signed checkpoints matched, ${sigs}${tail}`;
 }
 
-async function guard(io: Parameters<Command>[1], run: () => Promise<number>): Promise<number> {
+/** A server's refusal or an unreadable file: one line, exit 1 (usage errors pass through: exit 2). */
+async function guard(io: CliIo, run: () => Promise<number>): Promise<number> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof CliError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`portcullis audit: ${(error as Error).message}`);
-      return 2;
-    }
+    if (error instanceof UsageError) throw error;
     io.err(`portcullis audit: ${(error as Error).message}`);
     return 1;
   }

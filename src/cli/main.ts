@@ -1,35 +1,21 @@
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { analyzeCommand } from './analyze.ts';
 import { auditExport, auditTail, auditVerify } from './audit.ts';
+import { type CliIo, type Command, USAGE_EXIT } from './command.ts';
 import { configCheck } from './config-check.ts';
-import { ANALYZE_USAGE, analyzeCommand } from './analyze.ts';
 import { keysAudit, keysNew } from './keys.ts';
-import { VALIDATE_USAGE, validateCommand } from './validate.ts';
 import { serveCommand } from './serve.ts';
 import { signCommand } from './sign.ts';
 import { SUBMIT_USAGE, submitCommand } from './submit.ts';
+import { VALIDATE_USAGE, validateCommand } from './validate.ts';
 
-const USAGE = `portcullis <command>
+export type { CliIo, Command };
 
-  serve [--config FILE]                 run the service (default config: ./portcullis.config.yaml or $PORTCULLIS_CONFIG)
-  sign --client ID (--secret-env VAR | --secret-file FILE) (--body JSON | --body-file FILE)
-       [--url URL] [--method POST] [--idempotency-key KEY] [--header 'Name: value']... [--format headers|curl|json]
-                                        print Standard Webhooks headers, or a ready curl command, for a body
-  keys new                              print a fresh whsec_ secret
-  keys audit --out FILE                 write a fresh Ed25519 private key for audit checkpoints (0600), print the public key
-  config check [--config FILE]          validate a config file and exit non-zero if it is bad
-  audit tail [--url URL] [--token-env VAR] [--after CURSOR] [--format json|ocsf|cef] [--once] [filters]
-                                        follow the audit log (filters: --client --playbook --run --target
-                                        --action --outcome --since --until); token from $PORTCULLIS_TOKEN
-  audit export --out FILE [--url URL] [--token-env VAR] [filters]
-                                        stream the log as NDJSON to FILE, checkpoints to FILE.checkpoints.json
-  audit verify [--url URL] | --file FILE [--checkpoints FILE] [--public-key PEM|JWK] [--json]
-                                        verify the chain on the server, or an exported file offline;
-                                        names the first bad seq and exits 1 when the log was tampered with
-`;
-
-/** A command returns its exit code; output goes through the given streams. */
-export type Command = (args: string[], io: { out(s: string): void; err(s: string): void; env: NodeJS.ProcessEnv }) => Promise<number>;
-
+/**
+ * Every subcommand, by its words ("audit tail" is the group `audit`, command `tail`). To add one, write
+ * it with `defineCommand` (src/cli/command.ts: it gives --help/-h and one-line unknown-flag errors) and
+ * add a line here; the overview, group usage and the CLI contract test (test/cli/contract.test.ts) pick it up.
+ */
 const commands: Record<string, Command> = {
   serve: serveCommand,
   sign: signCommand,
@@ -44,24 +30,82 @@ const commands: Record<string, Command> = {
   'audit verify': auditVerify,
 };
 
-export async function runCli(argv: string[], io: Parameters<Command>[1]): Promise<number> {
-  const [first, second, ...rest] = argv;
-  const two = `${first} ${second}`;
-  if (commands[two]) return (commands[two] as Command)(rest, io);
-  if (first && commands[first]) return (commands[first] as Command)(second === undefined ? rest : [second, ...rest], io);
-  const usage = `${USAGE}\n${VALIDATE_USAGE}\n\n${SUBMIT_USAGE}\n\n${ANALYZE_USAGE}`;
-  io.err(first && first !== '--help' && first !== 'help' ? `unknown command: ${argv.join(' ')}\n\n${usage}` : usage);
-  return first === '--help' || first === 'help' ? 0 : 2;
+// Commands that parse their own flags carry their usage for the overview and group listings.
+submitCommand.usage ??= SUBMIT_USAGE;
+validateCommand.usage ??= VALIDATE_USAGE;
+
+/** The registered commands (for the CLI contract test and for `--help`). */
+export const COMMAND_NAMES: readonly string[] = Object.keys(commands);
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The first line of a usage (its synopsis) and the first line of its description. */
+function summary(name: string): string {
+  const lines = (commands[name]?.usage ?? `portcullis ${name}`).split('\n');
+  const description = lines.slice(1).find((l) => l.trim() !== '');
+  return `  ${lines[0]?.replace(/^portcullis /, '')}${description ? `\n      ${description.trim()}` : ''}`;
 }
 
-export { parseArgs };
+function overview(): string {
+  return [
+    'usage: portcullis <command> [options]      (portcullis <command> --help for its options)',
+    '',
+    ...COMMAND_NAMES.map(summary),
+    '',
+    '  --version   print the version',
+  ].join('\n');
+}
+
+function groupUsage(group: string): string {
+  return [`usage: portcullis ${group} <command> [options]`, '', ...COMMAND_NAMES.filter((n) => n.startsWith(`${group} `)).map(summary)].join('\n');
+}
+
+const isHelp = (word: string | undefined) => word === '--help' || word === '-h' || word === 'help';
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [first, second, ...rest] = argv;
+  if (first === '--version' || first === '-V' || first === 'version') {
+    io.out(VERSION);
+    return 0;
+  }
+  const two = commands[`${first} ${second}`];
+  if (two) return two(rest, io);
+  const one = first === undefined ? undefined : commands[first];
+  if (one) return one(argv.slice(1), io);
+  if (first !== undefined && COMMAND_NAMES.some((n) => n.startsWith(`${first} `))) {
+    if (isHelp(second)) {
+      io.out(groupUsage(first));
+      return 0;
+    }
+    io.err(second === undefined ? groupUsage(first) : `portcullis: unknown command: ${first} ${second}\n\n${groupUsage(first)}`);
+    return USAGE_EXIT;
+  }
+  if (isHelp(first)) {
+    io.out(overview());
+    return 0;
+  }
+  io.err(first === undefined ? overview() : `portcullis: unknown command: ${argv.join(' ')}\n\n${overview()}`);
+  return USAGE_EXIT;
+}
+
+/** `portcullis … | head`: a closed stdout ends the process quietly (exit 0), as `cat` and `grep` do. */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
 
 const isMain = process.argv[1] && /portcullis(\.mjs)?$|cli[\\/]main\.ts$/.test(process.argv[1]);
 if (isMain) {
+  exitQuietlyOnClosedPipe(process.stdout);
   const code = await runCli(process.argv.slice(2), {
     out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
     err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
     env: process.env,
   });
-  if (code !== 0 || !['serve'].includes(process.argv[2] ?? '')) process.exitCode = code;
+  // `serve` keeps running (its listener holds the event loop) after it returns 0; a failure exits now,
+  // even when a half-started server left handles open.
+  if (code === 0) process.exitCode = 0;
+  else process.exit(code);
 }

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import type { AppDecision, RunRequest } from '../apprepo/index.ts';
 import { CLIENT_HEADER } from '../http/auth.ts';
 import { signHeaders } from '../http/signature.ts';
-import type { Command } from './main.ts';
+import { type Command, usageErrorLine } from './command.ts';
 import { validateRepo } from './validate.ts';
 
 export const SUBMIT_USAGE = `portcullis submit [PATH] --app FILE|DIR... --url URL --client ID --secret-env VAR [--config FILE]
@@ -47,11 +47,11 @@ export const submitCommand: Command = async (args, io) => {
         commit: { type: 'string' },
         wait: { type: 'string', default: '60' },
         format: { type: 'string', default: 'text' },
-        help: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (error) {
-    io.err(`${(error as Error).message}\n\n${SUBMIT_USAGE}`);
+    io.err(usageErrorLine('submit', error as Error));
     return 2;
   }
   if (values.help) {

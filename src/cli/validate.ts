@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.ts';
 import { type TargetCatalog, checkPlaybook } from '../playbooks/load.ts';
 import { type Playbook, playbookSchema } from '../playbooks/schema.ts';
 import { type PolicyDecision, PolicyEngine, PolicyRequestError, loadPolicies, parseChangeRequest, policiesDirOf } from '../policy/index.ts';
-import type { Command } from './main.ts';
+import { type Command, usageErrorLine } from './command.ts';
 import { ciSummary, formatAppText, packageVersion, readCurrentRules } from './validate-outputs.ts';
 
 /** Exit codes of `portcullis validate`, for CI: only an approved (or lint-only clean) run exits 0. */
@@ -55,7 +55,7 @@ export const validateCommand: Command = async (args, io) => {
   try {
     ({ values, positionals } = parseArgs({ args, allowPositionals: true, options: VALIDATE_OPTIONS }));
   } catch (error) {
-    io.err(`${(error as Error).message}\n\n${VALIDATE_USAGE}`);
+    io.err(usageErrorLine('validate', error as Error));
     return VALIDATE_EXIT.usage;
   }
   if (values.help) {
@@ -109,7 +109,7 @@ const VALIDATE_OPTIONS = {
   sarif: { type: 'string' },
   junit: { type: 'string' },
   markdown: { type: 'string' },
-  help: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
 } as const;
 
 export interface ValidateFlags {

@@ -25,13 +25,22 @@ export const nodeSecretSource = (env: NodeJS.ProcessEnv): SecretSource => ({
   },
 });
 
+/** What `portcullis serve --host/--port/--data-dir` (or PORTCULLIS_HOST/_PORT/_DATA_DIR) puts over the file. */
+export interface ConfigOverrides {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+}
+
 /**
- * Reads and validates the config file, including each connector block against its connector's schema;
+ * Reads and validates the config file (with `overrides` applied before the cross-key rules, so a sandbox
+ * still refuses a non-loopback --host), including each connector block against its connector's schema;
  * only the connector types the file names are loaded (`loadRegistry`).
  */
 export async function loadConfig(
   path: string,
   loadRegistry: (types: ConnectorType[]) => Promise<ConnectorRegistry>,
+  overrides: ConfigOverrides = {},
 ): Promise<{ config: Config; text: string; registry: ConnectorRegistry }> {
   let text: string;
   try {
@@ -39,9 +48,18 @@ export async function loadConfig(
   } catch (error) {
     throw new ConfigError(path, [{ path: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code})` }]);
   }
-  const config = parseConfig(text, path);
+  const parsed = parseConfig(text, path);
+  const config: Config = {
+    ...parsed,
+    listen: { host: overrides.host ?? parsed.listen.host, port: overrides.port ?? parsed.listen.port },
+    dataDir: overrides.dataDir ?? parsed.dataDir,
+  };
   const registry = await loadRegistry(config.connectors.map((c) => c.type));
-  checkConfigRules(config, path, registry, yamlLineLocator(text));
+  // A value given on the command line has no line in the file.
+  const lineOf = yamlLineLocator(text);
+  const overridden = (p: (string | number)[]) =>
+    (p[0] === 'listen' && overrides[p[1] as 'host' | 'port'] !== undefined) || (p[0] === 'dataDir' && overrides.dataDir !== undefined);
+  checkConfigRules(config, path, registry, (p) => (overridden(p) ? undefined : lineOf(p)));
   return { config, text, registry };
 }
 

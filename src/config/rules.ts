@@ -3,6 +3,9 @@ import { ConfigError, formatPath } from './parse.ts';
 
 /** SHA-256 of the sandbox's published read token "demo-read-token-for-the-sandbox-only". */
 export const SANDBOX_DEMO_TOKEN_SHA256 = '48746505eb279a807b44d1454b7ef8c31b901d820a6d39743aa248f2b3bc0797';
+/** SHA-256 of the sandbox approver's published read token "approver-read-token-for-the-sandbox-only". */
+export const SANDBOX_APPROVER_TOKEN_SHA256 = '5fc3e7bb82bb9b76ecba73c16545182b85393a893c7fcb5e3678fd1d165e6bbc';
+const PUBLISHED_TOKENS = new Set([SANDBOX_DEMO_TOKEN_SHA256, SANDBOX_APPROVER_TOKEN_SHA256]);
 
 const withLine = (line: number | undefined) => (line === undefined ? {} : { line });
 import type { Config } from './schema.ts';
@@ -35,7 +38,7 @@ export function checkConfigRules(
   // The sandbox's published read token (its SHA-256 is in the example config) is as public as its secret.
   config.clients.forEach((c, i) => {
     c.tokens.forEach((t, k) => {
-      if ('sha256' in t && t.sha256 === SANDBOX_DEMO_TOKEN_SHA256 && (!config.sandbox || real.length)) {
+      if ('sha256' in t && PUBLISHED_TOKENS.has(t.sha256) && (!config.sandbox || real.length)) {
         add(['clients', i, 'tokens', k], 'this is the published sandbox demo token; configure your own token ({ env: NAME } or the sha256 of a secret one)');
       }
     });

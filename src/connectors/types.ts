@@ -48,6 +48,11 @@ export interface NormalizedRule {
   intentIds?: string[];
   /** Free text the cloud keeps beside the rule (description); includes the ownership marker when owned. */
   description?: string;
+  /**
+   * A rule the cloud itself keeps, which nobody can change or delete (AWS's default NACL entries
+   * 32767/32768). Analysis counts it as coverage but reports nothing about it: nothing is actionable.
+   */
+  builtIn?: boolean;
 }
 
 /** One change the reconciler asks a connector to make. Updates replace a rule in place where the cloud can. */
@@ -131,6 +136,24 @@ export interface ConnectorLimits {
   priorityBand: { from: number; to: number };
   /** Whether IPv4 and IPv6 may share one rule (GCP: never). */
   mixesAddressFamilies: boolean;
+  /**
+   * Where the cloud counts rules per direction *and* address family (AWS network ACLs: 20 entries per
+   * direction and family, the default rule included), the room per direction and family. Packing then
+   * caps owned rules per family as well as per direction, and a refusal quotes these counts.
+   */
+  perFamily?: Record<'ingress' | 'egress', Record<'ipv4' | 'ipv6', FamilyRoom>>;
+  /** How capacity refusals name the rule container, e.g. "network ACL acl-0a1b2c3d4e5f60001". */
+  container?: string;
+}
+
+/** Room for owned rules in one direction and address family. */
+export interface FamilyRoom {
+  /** Rules the service may own here: the quota minus every rule it does not own. */
+  owned: number;
+  /** The cloud's quota for the direction and family (AWS: `naclEntryLimit`). */
+  quota: number;
+  /** Rules counted against the quota that the service does not own (AWS: the default rule and foreign entries). */
+  notOwned: number;
 }
 
 export interface CheckResult {

@@ -6,6 +6,9 @@ import type { StoredResponse, UnitOfWork } from '../store/types.ts';
 import type { AppEnv } from './env.ts';
 import { Problem } from './problem.ts';
 
+/** The longest Retry-After a 409 idempotency_in_flight asks for (the lock itself may last longer). */
+const IN_FLIGHT_RETRY_SECONDS = 5;
+
 /** What a mutating handler produces: the response and the state it changes, committed together. */
 export interface MutationOutcome {
   status: number;
@@ -41,6 +44,7 @@ export function parseIdempotencyKey(header: string | undefined): string | undefi
 export async function runMutation(
   c: Context<AppEnv>,
   execute: () => Promise<MutationOutcome>,
+  options: MutationOptions = {},
 ): Promise<Response> {
   const services = c.get('services');
   const { store, clock, settings } = services;
@@ -67,10 +71,14 @@ export async function runMutation(
         'webhook_id_reused',
         `webhook-id ${webhookId} was already used at ${new Date(admitted.firstSeenAt).toISOString()} for a different request; every message needs a fresh id`,
       );
-    case 'in_flight':
-      throw new Problem('idempotency_in_flight', 'the first request with this key has not finished; retry later', {
+    case 'in_flight': {
+      // The first attempt usually ends within a second or its Prefer: wait; never later than its lock.
+      const seconds = Math.max(1, Math.min(IN_FLIGHT_RETRY_SECONDS, Math.ceil(admitted.retryAfterMs / 1000)));
+      throw new Problem('idempotency_in_flight', `the first request with this key has not finished; retry later (Retry-After: ${seconds} s)`, {
         idempotency_key: key,
+        retry_after_seconds: seconds,
       });
+    }
     case 'key_mismatch':
       throw new Problem(
         'idempotency_key_mismatch',
@@ -120,7 +128,22 @@ export async function runMutation(
     c.set('audited', true);
     throw problem;
   }
+  // A later, final answer (Prefer: wait saw the run settle) replaces the stored one, so a redelivery
+  // is answered with what was last sent for this key, never with an older state.
+  const final = options.answer ? await options.answer(response) : undefined;
+  if (final) {
+    await store.commit({ audit: [], complete: { clientId: client.id, key, response: final } });
+    return storedToResponse(final, {});
+  }
   return storedToResponse(response, {});
+}
+
+export interface MutationOptions {
+  /**
+   * Runs after the call committed, for a first execution only: a response returned here is what the
+   * client gets, and it replaces the stored response that redeliveries are answered with.
+   */
+  answer?: (committed: StoredResponse) => Promise<StoredResponse | undefined>;
 }
 
 /** SHA-256 of method, path with query and the exact body: what makes two requests "the same". */

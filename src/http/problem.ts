@@ -84,8 +84,9 @@ export function problemBody(problem: Problem, requestId: string, instance?: stri
 }
 
 export function problemResponse(problem: Problem, requestId: string, instance?: string): Response {
-  return new Response(JSON.stringify(problemBody(problem, requestId, instance)), {
-    status: problem.status,
-    headers: { 'content-type': 'application/problem+json', 'x-request-id': requestId },
-  });
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json', 'x-request-id': requestId };
+  // A refusal that says when to come back (409 idempotency_in_flight) says it in Retry-After too (RFC 9110).
+  const retryAfter = problem.extras.retry_after_seconds;
+  if (typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);
+  return new Response(JSON.stringify(problemBody(problem, requestId, instance)), { status: problem.status, headers });
 }

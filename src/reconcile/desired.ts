@@ -116,3 +116,42 @@ export class RuleIndex {
     return entry.wide.some((w) => contains(w, parsed));
   }
 }
+
+/** The reverse of RuleIndex: whether a rule serves at least one of many intents, indexed once by match. */
+export class IntentIndex {
+  private readonly byMatch = new Map<string, { exact: Set<string>; parsed: Cidr[]; groups: Set<string> }>();
+
+  constructor(intents: readonly Intent[], placements: Placements) {
+    for (const intent of intents) {
+      const action = intent.kind === 'deny' ? 'deny' : 'allow';
+      const key = matchKeyOfRule({
+        placement: action === 'deny' ? placements.deny : placements.allow,
+        direction: intent.spec.direction ?? 'ingress',
+        action,
+        protocol: intent.spec.protocol ?? 'all',
+        ports: intent.spec.ports ?? [],
+        sourceGroup: undefined,
+      });
+      const entry = this.byMatch.get(key) ?? { exact: new Set<string>(), parsed: [], groups: new Set<string>() };
+      this.byMatch.set(key, entry);
+      if (intent.spec.sourceGroup) entry.groups.add(intent.spec.sourceGroup);
+      if (intent.spec.cidr) {
+        const parsed = parseCidr(intent.spec.cidr);
+        entry.exact.add(formatCidr(parsed));
+        entry.parsed.push(parsed);
+      }
+    }
+  }
+
+  anyServedBy(rule: NormalizedRule): boolean {
+    const entry = this.byMatch.get(matchKeyOfRule({ ...rule, sourceGroup: undefined }));
+    if (!entry) return false;
+    if (rule.sourceGroup) return entry.groups.has(rule.sourceGroup);
+    return rule.cidrs.some((text) => {
+      const cidr = parseCidr(text);
+      if (entry.exact.has(formatCidr(cidr))) return true;
+      // A merged prefix (two /32s as one /31) serves the intents inside it.
+      return cidr.prefix < (cidr.family === 'ipv4' ? 32 : 128) && entry.parsed.some((p) => contains(cidr, p));
+    });
+  }
+}

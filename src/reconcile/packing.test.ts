@@ -176,6 +176,27 @@ describe('packRules: overflow is reported, never silent', () => {
     ]);
   });
 
+  it('rule counts per direction and family where the cloud counts so (AWS NACL: perFamily)', () => {
+    const room = (owned: number) => ({ owned, quota: 20, notOwned: 20 - owned });
+    const limits = testLimits({
+      maxPrefixesPerRule: 1,
+      perFamily: { ingress: { ipv4: room(3), ipv6: room(1) }, egress: { ipv4: room(3), ipv6: room(3) } },
+      container: 'network ACL acl-1',
+    });
+    const v6 = ['2001:db8::1/128', '2001:db8::3/128'];
+    const { rules, overflow } = packRules([{ match: denyIn, cidrs: [...ips(3), ...v6] }], limits, []);
+    // IPv6 being full does not cost IPv4 its room: all three IPv4 prefixes are placed.
+    expect(rules.flatMap((r) => r.cidrs).sort()).toEqual([...ips(3), '2001:db8::1/128'].sort());
+    expect(overflow).toEqual([
+      {
+        match: denyIn,
+        cidrs: ['2001:db8::3/128'],
+        reason: 'rules-exhausted',
+        detail: expect.stringMatching(/^network ACL acl-1 \(band 100-199\): the service may own at most 1 ingress IPv6 rules .*20 per direction and family, 19 of them/),
+      },
+    ]);
+  });
+
   it('prefix budget per target', () => {
     const { rules, overflow } = packRules([{ match: denyIn, cidrs: ips(5) }], testLimits({ maxPrefixesPerTarget: 4 }), []);
     expect(rules.flatMap((r) => r.cidrs)).toHaveLength(4);

@@ -93,7 +93,7 @@ export function packRules(
         withRoom.some((s) => s.cidrs.length > 0) &&
         pending.length <= limits.maxPrefixesPerRule &&
         pending.length <= budget.prefixesLeft(placement) &&
-        budget.hasRuleRoom(group.match)
+        budget.hasRuleRoom(group.match, family)
       ) {
         const slot = budget.newSlot(group, overflow, pending);
         if (slot) {
@@ -104,7 +104,7 @@ export function packRules(
       for (const slot of withRoom) {
         if (pending.length === 0 || budget.prefixesLeft(placement) <= 0) break;
         // Reviving an existing rule that kept nothing uses a rule slot again.
-        if (slot.cidrs.length === 0 && !budget.takeRule(group.match)) continue;
+        if (slot.cidrs.length === 0 && !budget.takeRule(group.match, family)) continue;
         pending = budget.fill(slot, pending);
       }
       while (pending.length > 0 && budget.prefixesLeft(placement) > 0) {
@@ -143,7 +143,7 @@ function keepInPlace(group: PackGroup, owned: readonly NormalizedRule[], limits:
       claimed.add(text);
       budget.spendPrefixes(rule.placement, 1);
     }
-    if (slot.cidrs.length > 0 || (group.prefixless && index === 0)) budget.takeRule(rule);
+    if (slot.cidrs.length > 0 || (group.prefixless && index === 0)) budget.takeRule(rule, slot.cidrs[0]?.family);
     return slot;
   });
 }
@@ -170,35 +170,57 @@ class Budget {
     this.prefixesUsed.set(placement, (this.prefixesUsed.get(placement) ?? 0) + count);
   }
 
-  takeRule(rule: Pick<NormalizedRule, 'placement' | 'direction'>): boolean {
+  /**
+   * Counts one more owned rule in its placement and direction, and in its address family where the
+   * cloud counts per family (`perFamily`); false (nothing counted) when either is full.
+   */
+  takeRule(rule: Pick<NormalizedRule, 'placement' | 'direction'>, family?: IpFamily): boolean {
+    if (this.roomProblem(rule, family)) return false;
     const key = priorityScopeKey(rule);
-    const used = this.rulesUsed.get(key) ?? 0;
-    if (used >= this.limitsFor(rule.placement).maxRulesPerDirection) return false;
-    this.rulesUsed.set(key, used + 1);
+    this.rulesUsed.set(key, (this.rulesUsed.get(key) ?? 0) + 1);
+    if (family) this.rulesUsed.set(`${key}|${family}`, (this.rulesUsed.get(`${key}|${family}`) ?? 0) + 1);
     return true;
   }
 
-  /** A new rule for the group, or undefined (with the refused prefixes in overflow) when none may be added. */
-  /** Whether one more rule may be owned for this match (count and priority band), without taking it. */
-  hasRuleRoom(match: PackGroup['match']): boolean {
+  /** Why no more rule may be owned for this match (and family), as a refusal detail; undefined when one may. */
+  private roomProblem(match: Pick<NormalizedRule, 'placement' | 'direction'>, family?: IpFamily): string | undefined {
     const limits = this.limitsFor(match.placement);
-    return (this.rulesUsed.get(priorityScopeKey(match)) ?? 0) < limits.maxRulesPerDirection && this.priorities.hasFree(match);
+    const key = priorityScopeKey(match);
+    const where = describeContainer(limits, match.placement);
+    if ((this.rulesUsed.get(key) ?? 0) >= limits.maxRulesPerDirection) {
+      return `${where}: the service may own at most ${limits.maxRulesPerDirection} ${match.direction} rules in ${match.placement} and all are full`;
+    }
+    const room = family ? limits.perFamily?.[match.direction][family] : undefined;
+    if (family && room && (this.rulesUsed.get(`${key}|${family}`) ?? 0) >= room.owned) {
+      return (
+        `${where}: the service may own at most ${room.owned} ${match.direction} ${FAMILY_NAME[family]} rules and all are full ` +
+        `(${room.quota} per direction and family, ${room.notOwned} of them taken by the default rule and entries not owned by portcullis)`
+      );
+    }
+    return undefined;
   }
 
+  /** Whether one more rule may be owned for this match (count, family and priority band), without taking it. */
+  hasRuleRoom(match: PackGroup['match'], family?: IpFamily): boolean {
+    return !this.roomProblem(match, family) && this.priorities.hasFree(match);
+  }
+
+  /** A new rule for the group, or undefined (with the refused prefixes in overflow) when none may be added. */
   newSlot(group: PackGroup, overflow: PackOverflow[], pending: Cidr[] = []): Slot | undefined {
     const limits = this.limitsFor(group.match.placement);
-    if ((this.rulesUsed.get(priorityScopeKey(group.match)) ?? 0) >= limits.maxRulesPerDirection) {
-      const detail = `the service may own at most ${limits.maxRulesPerDirection} ${group.match.direction} rules in ${group.match.placement} and all are full`;
-      refuseAll(overflow, group, pending, 'rules-exhausted', detail);
+    const family = pending[0]?.family;
+    const problem = this.roomProblem(group.match, family);
+    if (problem) {
+      refuseAll(overflow, group, pending, 'rules-exhausted', problem);
       return undefined;
     }
     const priority = this.priorities.allocate(group.match);
     if (priority === undefined) {
       const { from, to } = limits.priorityBand;
-      refuseAll(overflow, group, pending, 'band-full', `no free priority left in the band ${from}-${to}`);
+      refuseAll(overflow, group, pending, 'band-full', `${describeContainer(limits, group.match.placement)}: no free priority left in the band ${from}-${to}`);
       return undefined;
     }
-    this.takeRule(group.match);
+    this.takeRule(group.match, family);
     return { rule: { ...matchOf(group.match), cidrs: [], priority, owned: true }, cidrs: [] };
   }
 
@@ -211,6 +233,14 @@ class Budget {
     this.spendPrefixes(placement, take);
     return pending.slice(take);
   }
+}
+
+const FAMILY_NAME: Record<IpFamily, string> = { ipv4: 'IPv4', ipv6: 'IPv6' };
+
+// Refusals name where: the container the connector names (with its band), else the placement.
+function describeContainer(limits: ConnectorLimits, placement: Placement): string {
+  const { from, to } = limits.priorityBand;
+  return `${limits.container ?? placement} (band ${from}-${to})`;
 }
 
 // A prefix-less group is refused as a whole (no prefixes to list); others list what did not fit.

@@ -1,7 +1,7 @@
 import type { AuditEventInput } from '../audit/types.ts';
 import type { Connector, NormalizedRule, OperationResult, RuleChange } from '../connectors/types.ts';
 import type { Intent, RunWork } from '../runs/types.ts';
-import { type Placements, RuleIndex, desiredGroups, liveIntents, ruleServes } from './desired.ts';
+import { IntentIndex, type Placements, RuleIndex, desiredGroups, liveIntents, ruleServes } from './desired.ts';
 import { type Plan, plan } from './packing-plan.ts';
 
 export interface PassInput {
@@ -77,8 +77,7 @@ export async function applyPass(input: PassInput, planned: PassPlan, target: str
       outcomes.push({ id: intent.id, state: 'failed', error: 'removal did not complete; will retry', at: now });
     }
   }
-  const everythingWasApplied = intents.every((i) => i.state === 'applied' || i.state === 'removed');
-  const drift = planned.changes.length > 0 && everythingWasApplied;
+  const drift = findDrift(intents, planned.current, live, placements);
   // One event per change that reached the cloud; changes refused before any call (capacity, validation)
   // are counted in the pass summary instead, so a full target does not flood the log on every pass.
   const audit: AuditEventInput[] = results
@@ -95,22 +94,53 @@ export async function applyPass(input: PassInput, planned: PassPlan, target: str
       },
     }));
   const refusedBeforeCall = results.filter((r) => r.calls.length === 0 && !r.ok);
-  if (drift) {
-    audit.push({ action: 'drift.healed', outcome: failedChanges.length ? 'failure' : 'success', target, detail: { changes: planned.changes.length } });
+  if (drift.missing.length || drift.stray.length) {
+    // Healed whatever else this pass refused (capacity, validation): the outcome is about the drift only.
+    const stillMissing = drift.missing.filter((i) => !holdingIndex.serves(i));
+    const strayKeys = new Set(drift.stray.map(ruleKey));
+    const strayLeft = stillThere.filter((r) => strayKeys.has(ruleKey(r)));
+    audit.push({
+      action: 'drift.healed',
+      outcome: stillMissing.length || strayLeft.length ? 'failure' : 'success',
+      target,
+      detail: {
+        changes: planned.changes.length,
+        restored: drift.missing.length - stillMissing.length,
+        removed: drift.stray.length - strayLeft.length,
+        ...(stillMissing.length || strayLeft.length ? { not_healed: stillMissing.length + strayLeft.length } : {}),
+        cidrs: drift.missing.slice(0, 20).map((i) => i.spec.cidr ?? i.spec.sourceGroup ?? null),
+      },
+    });
   }
   return {
     work: { intentOutcomes: outcomes },
     audit,
     results,
-    drift,
+    drift: drift.missing.length > 0 || drift.stray.length > 0,
     refusedBeforeCall: { count: refusedBeforeCall.length, ...(refusedBeforeCall[0]?.error ? { first: refusedBeforeCall[0].error } : {}) },
   };
 }
 
+/**
+ * Drift the listing shows before a pass: live intents recorded as applied that no owned rule serves any
+ * more (deleted or changed out of band), and owned rules that serve no intent at all (added in the
+ * service's band, or changed to something nobody asked for). Pending and refused intents are not drift.
+ */
+function findDrift(intents: Intent[], current: NormalizedRule[], live: Set<string>, placements: Placements) {
+  const owned = current.filter((r) => r.owned);
+  const index = new RuleIndex(owned, placements);
+  const rules = intents.filter((i) => i.kind !== 'quarantine');
+  const missing = rules.filter((i) => live.has(i.id) && i.state === 'applied' && !index.serves(i));
+  const served = new IntentIndex(rules, placements);
+  const stray = owned.filter((r) => !served.anyServedBy(r));
+  return { missing, stray };
+}
+
 function whyNotServed(intent: Intent, planned: PassPlan, failed: OperationResult[], placements: Placements): string {
-  const cidr = intent.spec.cidr;
+  // Overflow lists the prefixes as packed: an intent's address may sit inside a merged one (two
+  // addresses packed into one /31), so the overflow is matched by what it would have enforced.
   for (const p of planned.plans) {
-    const over = p.overflow.find((o) => cidr && o.cidrs.includes(cidr));
+    const over = p.overflow.find((o) => ruleServes({ ...o.match, cidrs: o.cidrs, priority: 0, owned: true }, intent, placements));
     if (over) return `${over.reason}: ${over.detail}`;
   }
   const invalid = planned.invalid.find((v) => v.change.op !== 'delete' && ruleServes(v.change.rule, intent, placements));

@@ -133,6 +133,15 @@ export class Reconciler {
     // The runs this pass settled, so the audit log links cloud work back to the calls that asked for it.
     const runIdOf = new Map(intents.map((i) => [i.id, i.runId]));
     const runs = [...new Set((work.intentOutcomes ?? []).flatMap((o) => runIdOf.get(o.id) ?? []))];
+    const runsDetail = runs.length > 100 ? [...runs.slice(0, 100), `(+${runs.length - 100} more)`] : runs;
+    // Cloud operations carry the runs of the pass that made them (one run: its id; several: the list).
+    const linked = outcome.audit.map((e): AuditEventInput =>
+      e.action !== 'cloud.operation' || e.runId
+        ? e
+        : runs.length === 1
+          ? { ...e, runId: runs[0] }
+          : { ...e, detail: { ...e.detail, runs: runsDetail } },
+    );
     const summary: AuditEventInput = {
       action: 'reconcile.pass',
       ...(runs.length === 1 ? { runId: runs[0] } : {}),
@@ -145,10 +154,10 @@ export class Reconciler {
         ...(outcome.refusedBeforeCall.first ? { first_refusal: outcome.refusedBeforeCall.first } : {}),
         overflow: planned.plans.reduce((n, p) => n + p.overflow.reduce((m, o) => m + o.cidrs.length, 0), 0),
         outcomes: countBy(work.intentOutcomes ?? [], (o) => o.state),
-        runs: runs.length > 100 ? [...runs.slice(0, 100), `(+${runs.length - 100} more)`] : runs,
+        runs: runsDetail,
       },
     };
-    await store.commit({ ...work, audit: [...outcome.audit, ...quarantine.audit, summary] });
+    await store.commit({ ...work, audit: [...linked, ...quarantine.audit, summary] });
   }
 
   private async quarantines(connector: Connector, targetId: string, intents: Intent[], target: string): Promise<{ work: RunWork; audit: AuditEventInput[] }> {
@@ -159,19 +168,29 @@ export class Reconciler {
       const host = intent.spec.host ?? '';
       const present = intent.desired === 'present';
       if (present && intent.state === 'applied') continue;
+      // A failure another attempt cannot help (unknown host, missing permission) was reported once, with
+      // its reason; it is tried again only when the intent is asked for again (a new run).
+      if (intent.state === 'failed' && intent.errorRetryable === false) continue;
       const result = present
         ? await connector.quarantine(targetId, host)
         : await connector.release(targetId, host, intent.cloud);
       audit.push({
         action: present ? 'host.quarantined' : 'host.released',
         outcome: result.ok ? 'success' : 'failure',
+        runId: intent.runId,
         target,
         detail: { host, calls: result.calls, ...(result.error ? { error: result.error } : {}) },
       });
       outcomes.push(
         result.ok
           ? { id: intent.id, state: present ? 'applied' : 'removed', ...(present ? { cloud: result.previous ?? null } : {}), at: now }
-          : { id: intent.id, state: 'failed', error: `${result.error?.code}: ${result.error?.message}`, at: now },
+          : {
+              id: intent.id,
+              state: 'failed',
+              error: `${result.error?.code}: ${result.error?.message}`,
+              retryable: result.error?.retryable ?? true,
+              at: now,
+            },
       );
     }
     return { work: { intentOutcomes: outcomes }, audit };
@@ -198,11 +217,21 @@ export class Reconciler {
     return due.length;
   }
 
-  /** On start: finish interrupted work (every target with pending intents) and overdue expiries. */
+  /**
+   * On start: overdue expiries, then a pass over every configured target, not only those with pending
+   * work: the last known state is not trusted, since anything may have changed while the service was
+   * down (a sandbox's simulated clouds even come back empty). Each pass lists and heals its target.
+   */
   async resume(): Promise<void> {
     await this.sweepExpiries();
     const pending = await this.deps.store.targetsWithPendingWork();
-    await Promise.all(pending.filter((t) => this.deps.connectors.has(t.connectorId)).map((t) => this.schedule(t.connectorId, t.targetId)));
+    const configured = [...this.deps.connectors.values()].flatMap((c) => c.targets().map((t) => ({ connectorId: c.id, targetId: t })));
+    const keys = new Set<string>();
+    const all = [...pending.filter((t) => this.deps.connectors.has(t.connectorId)), ...configured].filter((t) => {
+      const key = `${t.connectorId}\u0000${t.targetId}`;
+      return !keys.has(key) && keys.add(key);
+    });
+    await Promise.all(all.map((t) => this.schedule(t.connectorId, t.targetId)));
   }
 
   /** A pass over every configured target: heals drift (owned rules changed or deleted out of band). */

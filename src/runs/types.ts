@@ -28,6 +28,8 @@ export interface Intent {
   expiresAt?: number;
   offenses: number;
   error?: string;
+  /** False when the last failure cannot be helped by another attempt: not retried until asked again. */
+  errorRetryable?: boolean;
   /** What the cloud gave back that must be kept (quarantine: the previous state to restore). */
   cloud?: unknown;
   createdAt: number;
@@ -95,5 +97,5 @@ export interface RunWork {
   /** The one decision a run waiting for approval gets (a second one fails the transaction). */
   runDecisions?: { runId: string; decision: 'approved' | 'rejected' | 'approval_expired'; clientId?: string; at: number }[];
   /** Outcome of a reconcile pass for intents, and for the runs waiting on them. */
-  intentOutcomes?: { id: string; state: IntentState; error?: string; cloud?: unknown; at: number }[];
+  intentOutcomes?: { id: string; state: IntentState; error?: string; retryable?: boolean; cloud?: unknown; at: number }[];
 }

@@ -34,7 +34,8 @@ export type AdmitResult =
   | { kind: 'fresh' }
   /** The same message delivered again (same client, id, fingerprint and key): answered from the idempotency record. */
   | { kind: 'replay'; response: StoredResponse }
-  | { kind: 'in_flight' }
+  /** The first attempt still holds the key; `retryAfterMs` is how long its lock may still last. */
+  | { kind: 'in_flight'; retryAfterMs: number }
   | { kind: 'key_mismatch' }
   /** The webhook-id was already used: for a different request (route, body, key or client), or by a read. */
   | { kind: 'webhook_reused'; firstSeenAt: number };
@@ -58,6 +59,12 @@ export interface Store {
   replaySeen(clientId: string, webhookId: string): Promise<{ fingerprint: string; seenAt: number } | undefined>;
   /** Commits a unit of work atomically; returns the audit events as appended (with seq and hashes). */
   commit(work: UnitOfWork): Promise<AuditEvent[]>;
+  /**
+   * Releases the in-flight idempotency records taken before `takenBefore`: on start, those of a
+   * previous process that died mid-request (a redelivery is then run, not refused until the lock
+   * times out). Returns how many were released.
+   */
+  releaseInFlight(takenBefore: number): Promise<number>;
   /** Deletes replay-guard rows older than the window and expired idempotency records; returns how many went. */
   prune(now: number, replayWindowMs: number): Promise<{ replay: number; idempotency: number }>;
   /** Audit events in seq order, after a seq (exclusive), at most `limit`. */

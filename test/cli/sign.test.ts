@@ -129,3 +129,66 @@ describe('error', () => {
     expect(res.err).toMatch(/needs --body JSON or --body-file FILE/);
   });
 });
+
+describe('input checks and the default URL (issue 9 item 22)', () => {
+  const oneLine = (s: string) => s.trim().split('\n').length === 1;
+
+  it('refuses an unknown --format or --method with one line, exit 2', async () => {
+    const xml = await runCapture(signArgs('--body', BODY, '--format', 'xml'), ENV);
+    expect([xml.code, xml.out]).toEqual([2, '']);
+    expect(xml.err).toMatch(/--format must be one of curl, headers, json, not "xml"/);
+    expect(oneLine(xml.err)).toBe(true);
+    const method = await runCapture(signArgs('--body', BODY, '--method', 'BREW'), ENV);
+    expect(method.code).toBe(2);
+    expect(method.err).toMatch(/--method must be one of GET, POST, PUT, PATCH, DELETE/);
+  });
+
+  it('refuses a body that is not JSON (the service would answer 400 malformed_json), from --body or --body-file', async () => {
+    const inline = await runCapture(signArgs('--body', '{"playbook": block-ip}'), ENV);
+    expect([inline.code, inline.out]).toEqual([2, '']);
+    expect(inline.err).toMatch(/the body is not valid JSON/);
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, '{"playbook":');
+    expect((await runCapture(signArgs('--body-file', file), ENV)).code).toBe(2);
+  });
+
+  it('an unreadable --secret-file or --body-file is one line naming it, exit 2', async () => {
+    const missing = join(dir, 'nope');
+    for (const args of [['sign', '--client', 'soar', '--secret-file', missing, '--body', BODY], signArgs('--body-file', missing)]) {
+      const r = await runCapture(args, ENV);
+      expect(r.code).toBe(2);
+      expect(oneLine(r.err)).toBe(true);
+      expect(r.err).toContain(`cannot read --${args.includes('--secret-file') ? 'secret' : 'body'}-file ${missing} (ENOENT)`);
+    }
+  });
+
+  it('without --url the curl command goes to the endpoint the body names, on $PORTCULLIS_URL or 127.0.0.1:8787', async () => {
+    const urlOf = async (body: string, env: NodeJS.ProcessEnv = ENV) => {
+      const r = await runCapture(signArgs('--body', body), env);
+      expect(r.code, r.err).toBe(0);
+      return curlArgv(r.out)[3];
+    };
+    expect(await urlOf('{"playbook":"block-ip","inputs":{"indicators":"203.0.113.7"}}')).toBe('http://127.0.0.1:8787/v1/playbooks/block-ip/runs');
+    expect(await urlOf('{"playbook":"block-ip","dry_run":true,"inputs":{}}')).toBe('http://127.0.0.1:8787/v1/playbooks/block-ip/runs?dry_run=true');
+    expect(await urlOf('{"run":"r_1","decision":"approve"}')).toBe('http://127.0.0.1:8787/v1/runs/r_1/approve');
+    expect(await urlOf('{"run":"r_1","decision":"reject","comment":"no"}')).toBe('http://127.0.0.1:8787/v1/runs/r_1/reject');
+    expect(await urlOf('{"connector":"aws-sandbox"}')).toBe('http://127.0.0.1:8787/v1/connectors/aws-sandbox/check');
+    expect(await urlOf('{"type":"audit.checkpoint"}')).toBe('http://127.0.0.1:8787/v1/audit/checkpoints');
+    expect(await urlOf('{"connector":"c"}', { ...ENV, PORTCULLIS_URL: 'http://127.0.0.1:9999' })).toBe('http://127.0.0.1:9999/v1/connectors/c/check');
+    // A path is relative to the base URL.
+    const r = await runCapture(signArgs('--body', BODY, '--url', '/v1/things'), ENV);
+    expect(curlArgv(r.out)[3]).toBe('http://127.0.0.1:8787/v1/things');
+  });
+
+  it('a body that names no endpoint needs --url (one line, exit 2), and the path is accepted by the service', async () => {
+    const r = await runCapture(signArgs('--body', BODY), ENV);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/give --url/);
+    expect(oneLine(r.err)).toBe(true);
+  });
+
+  it('--include adds curl -i, so the status line and Location are printed', async () => {
+    const r = await runCapture(signArgs('--body', BODY, '--url', '/x', '--include'), ENV);
+    expect(curlArgv(r.out).slice(0, 3)).toEqual(['-sS', '-i', '-X']);
+  });
+});

@@ -57,10 +57,12 @@ export class Ec2Calls {
     this.ctx = ctx;
   }
 
+  /** `expected`: error codes that are the answer asked for (DryRunOperation), not failures to log. */
   async run<T extends { $metadata: { requestId?: string } }>(
     operation: string,
     send: (client: EC2Client) => Promise<T>,
     log: CallRecord[],
+    expected: readonly string[] = [],
   ): Promise<CallResult<T>> {
     const { clock, retry } = this.ctx;
     const outcome = await withRetry(
@@ -75,7 +77,9 @@ export class Ec2Calls {
     const requestId = outcome.attempts.findLast((a) => a.requestId)?.requestId;
     log.push({ operation, ...(requestId ? { requestId } : {}), attempts: outcome.attempts });
     if (!outcome.ok) {
-      this.ctx.log.warn({ operation, code: outcome.error.code, kind: outcome.error.kind, requestId }, 'EC2 call failed');
+      if (!expected.includes(outcome.error.code)) {
+        this.ctx.log.warn({ operation, code: outcome.error.code, kind: outcome.error.kind, requestId }, 'EC2 call failed');
+      }
       return { ok: false, error: outcome.error };
     }
     return { ok: true, value: outcome.value };

@@ -11,6 +11,7 @@ import {
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   type EC2Client,
+  type NetworkAclEntry,
   ModifyNetworkInterfaceAttributeCommand,
   ReplaceNetworkAclEntryCommand,
   RevokeSecurityGroupEgressCommand,
@@ -64,7 +65,10 @@ export async function checkTarget(calls: Ec2Calls, target: AwsEc2Target, marker:
   checks.push(enis.ok ? { name: 'may call DescribeNetworkInterfaces', ok: true } : { name: 'may call DescribeNetworkInterfaces', ok: false, detail: enis.error.message });
   // Quarantine's writes are dry-run on a real interface of the VPC (with its current groups), when there is one.
   const eni = enis.ok ? enis.value.NetworkInterfaces?.[0] : undefined;
-  const entry = { NetworkAclId: target.networkAclId, RuleNumber: target.ruleNumberBand.to, Protocol: '-1', RuleAction: 'deny' as const, Egress: false, CidrBlock: PROBE_CIDR, DryRun: true };
+  // The NACL probes use a rule number no entry holds (in either direction), never one of our blocks:
+  // an endpoint that ignores DryRun then creates, replaces and deletes only its own probe entry.
+  const probeNumber = freeRuleNumber(target, found?.Entries ?? []);
+  const entry = { NetworkAclId: target.networkAclId, RuleNumber: probeNumber, Protocol: '-1', RuleAction: 'deny' as const, Egress: false, CidrBlock: PROBE_CIDR, DryRun: true };
   const permission = { GroupId: target.securityGroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: PROBE_CIDR }] }], DryRun: true };
   const tag = { Resources: [eni?.NetworkInterfaceId ?? ''], Tags: [{ Key: `${marker}:previous-groups`, Value: 'dry-run' }], DryRun: true };
   const groups = (eni?.Groups ?? []).map((g) => g.GroupId ?? '');
@@ -88,7 +92,7 @@ export async function checkTarget(calls: Ec2Calls, target: AwsEc2Target, marker:
     checks.push({ name: 'may tag and modify network interfaces (DryRun)', ok: true, detail: `not checked: no network interface in ${target.vpcId}` });
   }
   for (const [name, send] of dryRuns) {
-    const result = await calls.run(name, send, log);
+    const result = await calls.run(name, send, log, ['DryRunOperation']);
     const allowed = !result.ok && result.error.code === 'DryRunOperation';
     let detail: string | undefined;
     if (!allowed) {
@@ -97,4 +101,14 @@ export async function checkTarget(calls: Ec2Calls, target: AwsEc2Target, marker:
     checks.push({ name: `may call ${name} (DryRun)`, ok: allowed, ...(detail ? { detail } : {}) });
   }
   return { ok: checks.every((c) => c.ok), checks };
+}
+
+/** The lowest rule number no entry uses in either direction: in the band first, else above it, else below. */
+function freeRuleNumber(target: AwsEc2Target, entries: readonly NetworkAclEntry[]): number {
+  const taken = new Set(entries.map((e) => e.RuleNumber));
+  const { from, to } = target.ruleNumberBand;
+  for (const range of [[from, to], [to + 1, 32766], [1, from - 1]] as const) {
+    for (let n = range[0]; n <= range[1]; n++) if (!taken.has(n)) return n;
+  }
+  return to;
 }

@@ -4,6 +4,7 @@ import {
   type ConnectorContext,
   ConnectorError,
   type ConnectorLimits,
+  type FamilyRoom,
   type NormalizedRule,
   type OperationResult,
   type QuarantineResult,
@@ -50,8 +51,8 @@ export class AwsEc2Connector implements Connector {
     return target;
   }
 
-  /** Per target: the most entries outside the band in any direction and family, from the last list(). */
-  private readonly entriesOutsideBand = new Map<string, number>();
+  /** Per target: the entries outside the band per direction and family (`ingress|ipv4`…), from the last list(). */
+  private readonly entriesOutsideBand = new Map<string, Map<string, number>>();
 
   targets(): string[] {
     return this.config.targets.map((t) => t.id);
@@ -72,16 +73,32 @@ export class AwsEc2Connector implements Connector {
         mixesAddressFamilies: true,
       };
     }
+    // AWS counts entries per direction AND family, the default rule and foreign entries included: the
+    // room for owned entries is per family (as last listed; before any listing only the default rule
+    // is assumed, and apply still refuses what does not fit). The band's numbers are shared by both.
+    const outside = this.entriesOutsideBand.get(targetId);
+    const room = (direction: 'ingress' | 'egress', family: 'ipv4' | 'ipv6'): FamilyRoom => {
+      const notOwned = outside ? (outside.get(`${direction}|${family}`) ?? 0) : 1;
+      return { owned: Math.max(0, target.naclEntryLimit - notOwned), quota: target.naclEntryLimit, notOwned };
+    };
+    const perFamily = {
+      ingress: { ipv4: room('ingress', 'ipv4'), ipv6: room('ingress', 'ipv6') },
+      egress: { ipv4: room('egress', 'ipv4'), ipv6: room('egress', 'ipv6') },
+    };
+    const families = target.ipv6 ? (['ipv4', 'ipv6'] as const) : (['ipv4'] as const);
+    const perDirection = Math.max(
+      ...(['ingress', 'egress'] as const).map((d) => families.reduce((n, f) => n + perFamily[d][f].owned, 0)),
+    );
     return {
       supportsDeny: true,
       supportsIpv6: target.ipv6,
-      // Per direction and family the default rule takes one slot and foreign entries take more: as last
-      // listed (before any listing, only the default rule is assumed; apply still refuses what does not fit).
-      maxRulesPerDirection: Math.min(band.to - band.from + 1, target.naclEntryLimit - (this.entriesOutsideBand.get(targetId) ?? 1)),
+      maxRulesPerDirection: Math.min(band.to - band.from + 1, perDirection),
       maxPrefixesPerRule: 1,
       maxPrefixesPerTarget: Number.POSITIVE_INFINITY,
       priorityBand: { ...band },
       mixesAddressFamilies: false,
+      perFamily,
+      container: `network ACL ${target.networkAclId}`,
     };
   }
 
@@ -112,14 +129,14 @@ export class AwsEc2Connector implements Connector {
     const log: CallRecord[] = [];
     const entries = await describeNaclEntries(this.calls, target, log);
     // Entries outside the band (the default rule, a person's allow-all…) use the same per-direction,
-    // per-family entry limit: remember the most any direction/family has, so limits() plans only what fits.
+    // per-family entry limit: remember them per direction and family, so limits() plans only what fits.
     const outside = new Map<string, number>();
     for (const e of entries) {
       if (inBand(target, e.RuleNumber ?? 0)) continue;
-      const key = `${e.Egress}|${entryFamily(e)}`;
+      const key = `${e.Egress ? 'egress' : 'ingress'}|${entryFamily(e)}`;
       outside.set(key, (outside.get(key) ?? 0) + 1);
     }
-    this.entriesOutsideBand.set(targetId, Math.max(1, ...outside.values()));
+    this.entriesOutsideBand.set(targetId, outside);
     const sgRules = await describeGroupRules(this.calls, target.securityGroupId, log);
     return [...entries.map((e) => naclEntryToRule(target, e)), ...sgRulesToNormalized(sgRules, this.marker)];
   }

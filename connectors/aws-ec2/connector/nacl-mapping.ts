@@ -23,6 +23,9 @@ export function parseNaclCloudId(cloudId: string): { egress: boolean; ruleNumber
   return match ? { egress: match[1] === 'egress', ruleNumber: Number(match[2]) } : undefined;
 }
 
+/** The first rule number AWS reserves for a network ACL's default entries. */
+const DEFAULT_ENTRY_NUMBER = 32767;
+
 export function naclEntryToRule(target: AwsEc2Target, entry: NetworkAclEntry): NormalizedRule {
   const ruleNumber = entry.RuleNumber ?? 0;
   const egress = entry.Egress === true;
@@ -43,6 +46,8 @@ export function naclEntryToRule(target: AwsEc2Target, entry: NetworkAclEntry): N
   };
   // A protocol the normalized model cannot name is kept visible instead of silently read as "all".
   if (!FROM_PROTOCOL[rawProtocol]) rule.description = `protocol ${rawProtocol}`;
+  // 32767 (IPv4) and 32768 (IPv6) are the ACL's default "*" entries: AWS keeps them, nobody may change them.
+  if (ruleNumber >= DEFAULT_ENTRY_NUMBER) rule.builtIn = true;
   return rule;
 }
 

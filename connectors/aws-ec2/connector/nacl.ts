@@ -9,7 +9,8 @@ import type { NormalizedRule } from '../../../src/connectors/types.ts';
 import type { AwsEc2Target } from '../config.ts';
 import { type CallRecord, type Ec2Calls, connectorErrorInfo } from './calls.ts';
 import { planNaclCreates } from './nacl-capacity.ts';
-import { entryMatches, naclCloudId, naclEntryInput, parseNaclCloudId } from './nacl-mapping.ts';
+import { familyOfText } from '../../../src/net/index.ts';
+import { entryMatches, inBand, naclCloudId, naclEntryInput, parseNaclCloudId } from './nacl-mapping.ts';
 import { type ChangeOutcome, failed, type IndexedChange } from './outcome.ts';
 
 export async function describeNaclEntries(calls: Ec2Calls, target: AwsEc2Target, log: CallRecord[]): Promise<NetworkAclEntry[]> {
@@ -45,7 +46,31 @@ export async function applyNaclChanges(calls: Ec2Calls, target: AwsEc2Target, ch
     return !entries.some((e) => e.Egress === egress && e.RuleNumber === ruleNumber);
   };
 
-  for (const { index, change } of changes.filter((c) => c.change.op === 'delete')) {
+  // Heal in place: an owned entry to delete and a new entry of the same direction and family become one
+  // ReplaceNetworkAclEntry at the old number, so a block changed out of band is never briefly gone.
+  const replacements = pairReplacements(target, entries, changes);
+  const paired = new Set(replacements.flatMap((r) => [r.remove.index, r.put.index]));
+  for (const { remove, put, ruleNumber } of replacements) {
+    if (put.change.op !== 'create') continue;
+    const log = logFor(put.index);
+    const input = { NetworkAclId: target.networkAclId, ...naclEntryInput(put.change.rule, ruleNumber) };
+    let result = await calls.run('ReplaceNetworkAclEntry', (c) => c.send(new ReplaceNetworkAclEntryCommand(input)), log);
+    if (!result.ok && result.error.code === 'InvalidNetworkAclEntry.NotFound') {
+      // The old entry is gone already: the new one goes to the same number.
+      result = await calls.run('CreateNetworkAclEntry', (c) => c.send(new CreateNetworkAclEntryCommand(input)), log);
+    }
+    const cloudId = naclCloudId(input.Egress, ruleNumber);
+    if (result.ok) {
+      entries = entries.map((e) => (e.Egress === input.Egress && e.RuleNumber === ruleNumber ? { ...e, ...input } : e));
+      outcomes.set(put.index, { ok: true, calls: log, cloudId });
+      outcomes.set(remove.index, { ok: true, calls: logFor(remove.index), cloudId });
+    } else {
+      outcomes.set(put.index, failed(log, result.error));
+      outcomes.set(remove.index, failed(logFor(remove.index), result.error));
+    }
+  }
+
+  for (const { index, change } of changes.filter((c) => c.change.op === 'delete' && !paired.has(c.index))) {
     if (change.op !== 'delete') continue;
     const log = logFor(index);
     const egress = change.rule.direction === 'egress';
@@ -74,7 +99,7 @@ export async function applyNaclChanges(calls: Ec2Calls, target: AwsEc2Target, ch
     outcomes.set(index, result.ok ? { ok: true, calls: log, cloudId: naclCloudId(input.Egress, ruleNumber) } : failed(log, result.error));
   }
 
-  const creates = changes.filter((c) => c.change.op === 'create');
+  const creates = changes.filter((c) => c.change.op === 'create' && !paired.has(c.index));
   const plan = planNaclCreates(target, entries, creates);
   for (const [index, error] of plan.refused) outcomes.set(index, failed(logFor(index), error));
   for (const { index, ruleNumber } of plan.present) {
@@ -105,4 +130,31 @@ export async function applyNaclChanges(calls: Ec2Calls, target: AwsEc2Target, ch
     );
   }
   return outcomes;
+}
+
+/**
+ * Deletes of owned entries paired with creates of the same direction and address family (in the
+ * caller's order), skipping creates an identical owned entry already satisfies. Each pair is one
+ * ReplaceNetworkAclEntry at the deleted entry's number: the count per family does not change.
+ */
+function pairReplacements(target: AwsEc2Target, entries: NetworkAclEntry[], changes: IndexedChange[]) {
+  const creates = changes.filter(({ change }) => {
+    if (change.op !== 'create') return false;
+    const rule = change.rule;
+    const egress = rule.direction === 'egress';
+    return !entries.some((e) => e.Egress === egress && inBand(target, e.RuleNumber ?? 0) && entryMatches(e, rule, e.RuleNumber ?? 0));
+  });
+  const pairs: { remove: IndexedChange; put: IndexedChange; ruleNumber: number }[] = [];
+  for (const remove of changes) {
+    if (remove.change.op !== 'delete') continue;
+    const old = remove.change.rule;
+    const family = familyOfText(old.cidrs[0] ?? '');
+    const at = creates.findIndex(
+      ({ change }) => change.rule.direction === old.direction && familyOfText(change.rule.cidrs[0] ?? '') === family,
+    );
+    if (at < 0) continue;
+    const [put] = creates.splice(at, 1);
+    if (put) pairs.push({ remove, put, ruleNumber: numberOf(old) });
+  }
+  return pairs;
 }

@@ -18,6 +18,11 @@ export interface Ec2SimulatorOptions extends SimulatorOptions {
   deniedActions?: string[];
   /** Region whose default endpoint the simulator claims (default us-east-1). */
   region?: string;
+  /**
+   * Behave like an emulator that ignores `DryRun` (the call is carried out), to prove that `check()`
+   * can never change a live block even against such an endpoint.
+   */
+  ignoreDryRun?: boolean;
 }
 
 /** The EC2 simulator: the Simulator contract plus inspection hooks used by this connector's own tests. */
@@ -69,7 +74,7 @@ export function createEc2Simulator(options: Ec2SimulatorOptions = {}): Ec2Simula
   function answer(action: string, params: QueryParams, authorized: boolean): Record<string, unknown> {
     const handler = handlers[action];
     if (!handler) throw faults.invalidAction(action);
-    const dryRun = params.bool('DryRun');
+    const dryRun = params.bool('DryRun') && !options.ignoreDryRun;
     const mutating = isMutating(action);
     if (mutating && !dryRun) writes++;
     const failure = switches.takeFailure();

@@ -17,6 +17,8 @@ export interface SimContext {
   pageSize: number;
   /** Writes refused because another write held the NSG. */
   stats: { overlaps: number };
+  /** The role's Actions when the simulator checks authorization (undefined: every call is authorized). */
+  roleActions?: readonly string[];
 }
 
 export function operationUrls(ctx: SimContext, operationId: string): { asyncOperation: string; location: string } {

@@ -29,6 +29,8 @@ export class FaultInjector {
   private readonly writes: SlidingWindowLimiter;
   private readonly reads: SlidingWindowLimiter;
   throttled = 0;
+  /** Throttles with the given headers (e.g. retry-after-ms), answered before the generic ones. */
+  private readonly customThrottles: Record<string, string>[] = [];
 
   private readonly options: FaultOptions;
   constructor(options: FaultOptions) {
@@ -52,6 +54,10 @@ export class FaultInjector {
     this.switches.throttleNext(count, retryAfterSeconds);
   }
 
+  throttleNextWith(count: number, headers: Record<string, string>): void {
+    for (let i = 0; i < count; i++) this.customThrottles.push(headers);
+  }
+
   delay(): Promise<void> {
     return this.switches.delay(this.options.clock);
   }
@@ -73,6 +79,11 @@ export class FaultInjector {
         );
       }
     }
+    const custom = isWrite ? this.customThrottles.shift() : undefined;
+    if (custom) {
+      this.throttled++;
+      return armError(429, 'Throttled', 'The request is being throttled.', custom);
+    }
     const throttle = isWrite ? this.switches.takeThrottle() : undefined;
     if (throttle) {
       this.throttled++;
@@ -89,6 +100,11 @@ export class FaultInjector {
   /** Headers NRP adds to writes (remaining budget in the window). */
   remainingWrites(): Record<string, string> {
     return { 'x-ms-ratelimit-remaining-subscription-writes': String(this.writes.remaining()) };
+  }
+
+  /** The header ARM adds to reads (request-limits-and-throttling: x-ms-ratelimit-remaining-subscription-reads). */
+  remainingReads(): Record<string, string> {
+    return { 'x-ms-ratelimit-remaining-subscription-reads': String(this.reads.remaining()) };
   }
 }
 

@@ -21,13 +21,21 @@ export interface AzureSimulatorOptions extends Omit<SimulatorOptions, 'seedState
   /** Rules per list page before a nextLink (default 100). */
   listPageSize?: number;
   seedState?: AzureSeedState;
+  /**
+   * The Actions of the caller's role (e.g. the custom role in the README). When set, writes the role does
+   * not grant get 403 AuthorizationFailed, and rules naming an application security group without
+   * `applicationSecurityGroups/joinNetworkSecurityRule/action` get 403 LinkedAuthorizationFailed.
+   */
+  roleActions?: readonly string[];
 }
 
 export interface AzureSimulatorControls extends SimulatorControls {
   /** The next long-running operation ends Failed with this error (state rolled back). */
   failNextOperation(error: OperationError): void;
-  /** Writes refused with AnotherOperationInProgress because another write held the NSG. */
+  /** Writes refused (429 RetryableErrorDueToAnotherOperation) because another write held the NSG. */
   overlappingWrites(): number;
+  /** The next `count` writes get 429 Throttled with exactly these headers (e.g. `retry-after-ms`). */
+  throttleNextWith(count: number, headers: Record<string, string>): void;
   /** Every request received (method and path), for asserting that nothing was called. */
   requests(): { method: string; path: string }[];
 }
@@ -99,8 +107,11 @@ export function createAzureNsgSimulator(options: AzureSimulatorOptions = {}): Az
       quotas: { rulesPerNsg: quotas.rulesPerNsg ?? 1000, prefixesPerNsg: quotas.prefixesPerNsg ?? 4000 },
       pageSize: options.listPageSize ?? 100,
       stats,
+      ...(options.roleActions ? { roleActions: options.roleActions } : {}),
     };
-    return route(ctx, request, url);
+    const response = await route(ctx, request, url);
+    if (!isWrite) for (const [k, v] of Object.entries(faults.remainingReads())) response.headers.set(k, v);
+    return response;
   }
 
   const nsgNamed = (resource: string) => {
@@ -129,6 +140,7 @@ export function createAzureNsgSimulator(options: AzureSimulatorOptions = {}): Az
     hostState: (host) => hostState(state, host),
     failNextOperation: (error) => operations.failNextOperation(error),
     overlappingWrites: () => stats.overlaps,
+    throttleNextWith: (count, headers) => faults.throttleNextWith(count, headers),
     requests: () => [...requests],
   };
 

@@ -10,8 +10,11 @@ export interface RuleRefusal {
 
 const NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
 const PROTOCOLS = ['Tcp', 'Udp', 'Icmp', 'Esp', 'Ah', '*'];
-/** Service tags and default tags are words without '/', ':' or '.' (VirtualNetwork, Storage, AzureCloud...). */
-const TAG = /^[A-Za-z][A-Za-z0-9]*$/;
+/**
+ * Service tags and default tags: a word (VirtualNetwork, Storage, AzureCloud...), or a regional service
+ * tag `Tag.Region` (Storage.WestEurope, Sql.EastUS; see README), never '/' or ':'.
+ */
+const TAG = /^[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)?$/;
 
 export function checkRuleName(name: string): RuleRefusal | undefined {
   if (name.length <= 80 && NAME.test(name)) return undefined;
@@ -81,6 +84,13 @@ function checkSide(ruleId: string, side: 'source' | 'destination', p: RuleProper
   const single = p[`${side}AddressPrefix`];
   const many = p[`${side}AddressPrefixes`];
   const list = Array.isArray(many) ? many : [];
+  if (typeof single === 'string' && list.length > 0) {
+    // One or the other (azure-rest-api-specs#1591); NRP refuses a rule that sets both. Code UNVERIFIED.
+    return {
+      code: 'InvalidRequestFormat',
+      message: `Security rule ${ruleId} sets both ${side}AddressPrefix and ${side}AddressPrefixes; specify one of them.`,
+    };
+  }
   const families = new Set<string>();
   for (const value of list) {
     if (typeof value === 'string' && (value === '*' || TAG.test(value))) {

@@ -1,7 +1,7 @@
 import { armError, armResponse, ruleJson } from './arm-json.ts';
 import { operationUrls, type SimContext } from './context.ts';
 import { checkRule, checkRuleName, parseRuleProperties, prefixCount } from './rule-checks.ts';
-import { newEtag, type NsgRecord } from './state.ts';
+import { newEtag, type NsgRecord, type RuleProperties } from './state.ts';
 
 function ruleId(ctx: SimContext, nsg: NsgRecord, name: string): string {
   return `${ctx.state.nsgId(nsg)}/securityRules/${name}`;
@@ -11,17 +11,46 @@ function refuse(refusal: { code: string; message: string }): Response {
   return armError(400, refusal.code, refusal.message);
 }
 
-/** Two writes on one NSG overlap: NRP answers the second with AnotherOperationInProgress. */
-function overlap(ctx: SimContext, nsg: NsgRecord): Response | undefined {
+/**
+ * Two writes on one NSG overlap: NRP answers the second 429 RetryableError with the detail
+ * RetryableErrorDueToAnotherOperation and no Retry-After (Azure/azure-sdk-for-python#556; see README).
+ */
+function overlap(ctx: SimContext, nsg: NsgRecord, name: string): Response | undefined {
   const busy = ctx.operations.busy(nsg);
   if (!busy) return undefined;
   ctx.stats.overlaps++;
-  return armError(
-    409,
-    'AnotherOperationInProgress',
-    `Another operation on this or dependent resource is in progress. To retrieve status of the operation use uri: ${operationUrls(ctx, busy.id).asyncOperation}.`,
-  );
+  return armError(429, 'RetryableError', 'A retryable error occurred.', {}, [
+    {
+      code: 'RetryableErrorDueToAnotherOperation',
+      message: `Operation PutSecurityRuleOperation (${busy.id}) is updating resource ${ctx.state.nsgId(nsg)}. The call can be retried in 2 seconds. Request for ${name} was not applied.`,
+    },
+  ]);
 }
+
+/** With a role configured (`roleActions`), a write the role does not grant is refused as ARM refuses it. */
+function unauthorized(ctx: SimContext, nsg: NsgRecord, name: string, action: string, props?: RuleProperties): Response | undefined {
+  if (!ctx.roleActions) return undefined;
+  const scope = ruleId(ctx, nsg, name);
+  if (!ctx.roleActions.includes(action)) {
+    return armError(
+      403,
+      'AuthorizationFailed',
+      `The client 'portcullis-simulator' with object id 'portcullis-simulator' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid.`,
+    );
+  }
+  const groups = (v: unknown) => (Array.isArray(v) ? (v as { id?: string }[]) : []);
+  const asgs = [...groups(props?.sourceApplicationSecurityGroups), ...groups(props?.destinationApplicationSecurityGroups)];
+  if (asgs.length > 0 && !ctx.roleActions.includes(JOIN_ASG)) {
+    return armError(
+      403,
+      'LinkedAuthorizationFailed',
+      `The client 'portcullis-simulator' with object id 'portcullis-simulator' has permission to perform action '${action}' on scope '${scope}'; however, it does not have permission to perform action '${JOIN_ASG}' on the linked scope(s) '${asgs.map((a) => a.id ?? '').join(',')}' or the linked scope(s) are invalid.`,
+    );
+  }
+  return undefined;
+}
+
+const JOIN_ASG = 'Microsoft.Network/applicationSecurityGroups/joinNetworkSecurityRule/action';
 
 function preconditionFailed(request: Request, etag: string | undefined): Response | undefined {
   const ifMatch = request.headers.get('if-match');
@@ -48,7 +77,9 @@ export async function putRule(ctx: SimContext, request: Request, nsg: NsgRecord,
   const existing = ctx.state.rule(nsg, name);
   const stale = preconditionFailed(request, existing?.etag);
   if (stale) return stale;
-  const busy = overlap(ctx, nsg);
+  const denied = unauthorized(ctx, nsg, name, 'Microsoft.Network/networkSecurityGroups/securityRules/write', props);
+  if (denied) return denied;
+  const busy = overlap(ctx, nsg, name);
   if (busy) return busy;
 
   const others = [...nsg.rules.values()].filter((r) => r.name.toLowerCase() !== name.toLowerCase());
@@ -66,10 +97,10 @@ export async function putRule(ctx: SimContext, request: Request, nsg: NsgRecord,
   for (const side of ['source', 'destination'] as const) {
     const total = totals.reduce((sum, t) => sum + t[side], 0);
     if (total > ctx.quotas.prefixesPerNsg) {
-      // Code UNVERIFIED: the limit (4,000 per NSG, per side) is documented; no captured payload was found.
+      // The code is the one NRP answers (issue 9, item 21); the wording of the message is ours (see README).
       return refuse({
-        code: 'SecurityRuleAddressPrefixesLimitReached',
-        message: `Network security group ${ctx.state.nsgId(nsg)} has ${total} ${side} address prefixes; the limit is ${ctx.quotas.prefixesPerNsg}.`,
+        code: 'SecurityRuleAddressesOrPortsPerSecurityGroupLimitReached',
+        message: `Security rules of network security group ${ctx.state.nsgId(nsg)} would hold ${total} ${side} addresses or prefixes; the limit is ${ctx.quotas.prefixesPerNsg}.`,
       });
     }
   }
@@ -88,8 +119,10 @@ export function deleteRule(ctx: SimContext, request: Request, nsg: NsgRecord, na
   const existing = ctx.state.rule(nsg, name);
   const stale = preconditionFailed(request, existing?.etag);
   if (stale) return stale;
+  const denied = unauthorized(ctx, nsg, name, 'Microsoft.Network/networkSecurityGroups/securityRules/delete');
+  if (denied) return denied;
   if (!existing) return armResponse(204, undefined, ctx.faults.remainingWrites());
-  const busy = overlap(ctx, nsg);
+  const busy = overlap(ctx, nsg, name);
   if (busy) return busy;
   existing.provisioningState = 'Deleting';
   const operation = ctx.operations.start(nsg, 'delete', name, { ...existing, provisioningState: 'Succeeded' }, ctx.slowPolls);

@@ -58,13 +58,16 @@ describe('Azure NSG simulator: the wire protocol', () => {
     expect(conflict.message).toBe('Security rule b conflicts with rule a. Rules cannot have the same Priority and Direction. To learn more, see aka.ms/nsgrules.');
   });
 
-  it('overlapping writes on one NSG get 409 AnotherOperationInProgress until the operation ends', async () => {
+  it('overlapping writes on one NSG get 429 RetryableError (RetryableErrorDueToAnotherOperation) until the operation ends', async () => {
     const { send, finish, sim } = world();
     sim.controls.slowOperations(1);
     const first = await send('PUT', `${NSG}/securityRules/a`, rule(200));
     const second = await send('PUT', `${NSG}/securityRules/b`, rule(201));
-    expect(second.status).toBe(409);
-    expect((await errorOf(second)).code).toBe('AnotherOperationInProgress');
+    expect(second.status).toBe(429);
+    const overlap = (await second.json()) as { error: { code: string; details: { code: string }[] } };
+    expect(overlap.error.code).toBe('RetryableError');
+    expect(overlap.error.details[0]?.code).toBe('RetryableErrorDueToAnotherOperation');
+    expect(second.headers.get('retry-after')).toBeNull();
     const url = first.headers.get('azure-asyncoperation') ?? '';
     expect(await (await send('GET', url)).json()).toEqual({ status: 'InProgress' });
     expect(await (await send('GET', url)).json()).toEqual({ status: 'Succeeded' });
@@ -156,7 +159,7 @@ describe('Azure NSG simulator: the wire protocol', () => {
   it('quotas lower the rules-per-NSG and prefixes-per-NSG limits', async () => {
     const { send, finish } = world({ quotas: { rulesPerNsg: 1, prefixesPerNsg: 2 } });
     const many = rule(200, { sourceAddressPrefix: undefined, sourceAddressPrefixes: ['10.0.0.0/24', '10.0.1.0/24', '10.0.2.0/24'] });
-    expect((await errorOf(await send('PUT', `${NSG}/securityRules/a`, many))).code).toBe('SecurityRuleAddressPrefixesLimitReached');
+    expect((await errorOf(await send('PUT', `${NSG}/securityRules/a`, many))).code).toBe('SecurityRuleAddressesOrPortsPerSecurityGroupLimitReached');
     await finish(await send('PUT', `${NSG}/securityRules/a`, rule(200)));
     expect((await errorOf(await send('PUT', `${NSG}/securityRules/b`, rule(201)))).code).toBe('SecurityRuleCountLimitReached');
   });

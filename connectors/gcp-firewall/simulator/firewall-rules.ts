@@ -36,7 +36,12 @@ function checkEntries(field: 'allowed' | 'denied', entries: Firewall['allowed'])
 function checkRanges(field: string, ranges: string[] | null | undefined, max: number): void {
   if (!ranges) return;
   if (ranges.length > max) {
-    throw invalidField(`resource.${field}`, `${ranges.length} ranges`, `The number of ranges exceeds the maximum of ${max} per rule.`);
+    // The answer compute gives a too-long list (terraform-provider-google#1417 for sourceServiceAccounts).
+    throw new SimulatedApiError({
+      status: 413,
+      reason: 'fieldSizeTooLarge',
+      message: `Value for field 'resource.${field}' is too large: maximum size ${max} element(s); actual size ${ranges.length}.`,
+    });
   }
   const families = new Set<IpFamily>();
   ranges.forEach((range, i) => {
@@ -94,6 +99,6 @@ export function parseNetworkRef(ref: string | null | undefined, project: string)
   const match = /(?:^|\/)projects\/([^/]+)\/global\/networks\/([^/]+)$/.exec(ref);
   if (match) return { project: match[1] ?? project, name: match[2] ?? '' };
   if (/^global\/networks\/[^/]+$/.test(ref)) return { project, name: ref.split('/').at(-1) ?? '' };
-  if (NAME.test(ref)) return { project, name: ref };
-  throw invalidField('resource.network', ref, 'The network must be a name or a URL of a network.');
+  // A bare name is not a URL: compute refuses it (GoogleCloudPlatform/google-cloud-powershell#458).
+  throw invalidField('resource.network', ref, 'The URL is malformed.');
 }

@@ -95,24 +95,19 @@ export function insertFirewall(ctx: FirewallContext, project: ProjectState, para
   return mutation(ctx, project, params, 'insert', name, () => {
     checkFirewall(body, ctx.quotas);
     if (project.firewalls.has(name)) throw alreadyExists(path(project.id, name));
+    const network = parseNetworkRef(body.network, project.id);
+    // A missing network is refused at once, 404 on the insert itself (skyplane-project/skyplane#683).
+    if (network.project !== project.id || !project.networks.has(network.name)) {
+      throw notFound(`projects/${network.project}/global/networks/${network.name}`);
+    }
     if (project.firewalls.size >= ctx.quotas.firewalls) {
+      // "googleapi: Error 403: Quota 'FIREWALLS' exceeded. Limit: 500.0 globally., quotaExceeded" (kyma-project/test-infra#677).
       throw new SimulatedApiError({
         status: 403,
-        reason: 'QUOTA_EXCEEDED',
+        reason: 'quotaExceeded',
         domain: 'usageLimits',
         message: `Quota 'FIREWALLS' exceeded. Limit: ${ctx.quotas.firewalls.toFixed(1)} globally.`,
       });
-    }
-    const network = parseNetworkRef(body.network, project.id);
-    // A missing network is only found out while the operation runs: DONE with an error.
-    if (network.project !== project.id || !project.networks.has(network.name)) {
-      return {
-        failure: {
-          code: 'RESOURCE_NOT_FOUND',
-          message: `The resource 'projects/${network.project}/global/networks/${network.name}' was not found`,
-          httpStatus: 404,
-        },
-      };
     }
     const stored = ctx.state.firewallResource(project.id, { ...body, network: networkLink(project.id, network.name) });
     project.firewalls.set(name, stored);

@@ -63,11 +63,11 @@ describe('compute simulator: firewalls', () => {
     const quota = await call('POST', 'global/firewalls', rule('b'));
     expect([quota.status, quota.body.error?.errors[0]?.reason, quota.body.error?.message]).toEqual([
       403,
-      'QUOTA_EXCEEDED',
+      'quotaExceeded',
       "Quota 'FIREWALLS' exceeded. Limit: 3.0 globally.",
     ]);
     const ranges = await call('POST', 'global/firewalls', rule('c', { sourceRanges: ['10.0.0.0/8', '10.1.0.0/16', '10.2.0.0/16'] }));
-    expect([ranges.status, ranges.body.error?.errors[0]?.reason]).toEqual([400, 'invalid']);
+    expect([ranges.status, ranges.body.error?.errors[0]?.reason]).toEqual([413, 'fieldSizeTooLarge']);
     for (const bad of [{ name: 'Bad_Name' }, { priority: 70000 }, { allowed: [{ IPProtocol: 'tcp' }] }, { denied: [{ IPProtocol: 'icmp', ports: ['1'] }] }]) {
       expect((await call('POST', 'global/firewalls', rule('d', bad))).status).toBe(400);
     }
@@ -136,7 +136,8 @@ describe('compute simulator: operations, tags, faults', () => {
   it('ends a failed mutation DONE with error and leaves the state alone', async () => {
     const sim = createGcpSimulator();
     const call = client(sim);
-    const op = (await call('POST', 'global/firewalls', rule('a', { network: 'global/networks/missing' }))).body;
+    sim.controls.failNextOperations(1, { code: 'RESOURCE_NOT_FOUND', message: 'The resource was not found', httpStatus: 404 });
+    const op = (await call('POST', 'global/firewalls', rule('a'))).body;
     const done = (await call('POST', `global/operations/${op.name}/wait`)).body;
     expect(done).toMatchObject({
       status: 'DONE',

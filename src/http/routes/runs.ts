@@ -130,7 +130,23 @@ export const registerRuns: RouteModule = (app, signed) => {
 
     // Targets whose desired state this run changes: only they need a reconcile pass.
     let touched: { connector: string; target: string }[] = [];
-    const response = await runMutation(c, async () => {
+    // After the commit: schedule the passes and, with `Prefer: wait`, answer the settled run (which
+    // then is also what a redelivery of this call is answered with).
+    const settle = async (committed: { status: number; headers: Record<string, string> }) => {
+      if (committed.status !== 202) return undefined;
+      const passes = touched.map((t) => runtime.reconciler.schedule(t.connector, t.target));
+      const wait = preferWait(c.req.header('prefer'));
+      if (!wait) return undefined;
+      await Promise.race([Promise.all(passes), services.clock.sleep(wait * 1000)]);
+      const settled = await services.store.getRun(runId);
+      if (!settled || settled.status === 'pending') return undefined;
+      return {
+        status: 200,
+        headers: { ...committed.headers, 'preference-applied': `wait=${wait}` },
+        body: JSON.stringify(runJson(settled)),
+      };
+    };
+    return runMutation(c, async () => {
       const clientId = c.get('client')?.id ?? '';
       const decision = await decideApproval(playbook, runtime, { clientId, playbook: name, action: playbook.action, inputs: body.inputs });
       if (decision.decision === 'deny') {
@@ -180,16 +196,7 @@ export const registerRuns: RouteModule = (app, signed) => {
           ],
         },
       };
-    });
-
-    if (response.status !== 202 || response.headers.get('idempotency-replayed')) return response;
-    const passes = touched.map((t) => runtime.reconciler.schedule(t.connector, t.target));
-    const wait = preferWait(c.req.header('prefer'));
-    if (!wait) return response;
-    await Promise.race([Promise.all(passes), services.clock.sleep(wait * 1000)]);
-    const settled = await services.store.getRun(runId);
-    if (!settled || settled.status === 'pending') return response;
-    return c.json(runJson(settled), 200, { 'preference-applied': `wait=${wait}` });
+    }, { answer: settle });
   });
 };
 

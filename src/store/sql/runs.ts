@@ -14,6 +14,7 @@ interface IntentRow {
   expires_at: number | null;
   offenses: number;
   error: string | null;
+  error_retryable: number | null;
   cloud: string | null;
   created_at: number;
   updated_at: number;
@@ -45,6 +46,7 @@ export const toIntent = (r: IntentRow): Intent => ({
   ...(r.expires_at !== null ? { expiresAt: r.expires_at } : {}),
   offenses: r.offenses,
   ...(r.error !== null ? { error: r.error } : {}),
+  ...(r.error_retryable !== null && r.error_retryable !== undefined ? { errorRetryable: r.error_retryable === 1 } : {}),
   ...(r.cloud !== null ? { cloud: JSON.parse(r.cloud) } : {}),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -96,35 +98,50 @@ export function runWorkStatements(work: RunWork): SqlStatement[] {
          VALUES (?, ?, ?, ?, ?, ?, ?, 'present', 'pending', ?, ?, ?, ?)
          ON CONFLICT (connector_id, target_id, match_key) DO UPDATE SET
            run_id = excluded.run_id, spec = excluded.spec, desired = 'present', state = 'pending',
-           expires_at = excluded.expires_at, offenses = excluded.offenses, error = NULL, updated_at = excluded.updated_at`,
+           expires_at = excluded.expires_at, offenses = excluded.offenses, error = NULL, error_retryable = NULL,
+           updated_at = excluded.updated_at`,
         i.id, i.runId, i.kind, i.connectorId, i.targetId, i.matchKey, JSON.stringify(i.spec),
         i.expiresAt ?? null, i.offenses, i.createdAt, i.updatedAt,
       ),
       sql(
-        `INSERT INTO run_intents (run_id, intent_id, state)
-         SELECT ?, id, 'pending' FROM intents WHERE connector_id = ? AND target_id = ? AND match_key = ?
+        `INSERT INTO run_intents (run_id, intent_id, state, desired)
+         SELECT ?, id, 'pending', 'present' FROM intents WHERE connector_id = ? AND target_id = ? AND match_key = ?
          ON CONFLICT DO NOTHING`,
         i.runId, i.connectorId, i.targetId, i.matchKey,
       ),
     );
   }
   for (const r of work.retractIntents ?? []) {
-    out.push(sql(`UPDATE intents SET desired = 'absent', state = 'pending', updated_at = ? WHERE id = ?`, r.at, r.id));
+    out.push(sql(`UPDATE intents SET desired = 'absent', state = 'pending', error_retryable = NULL, updated_at = ? WHERE id = ?`, r.at, r.id));
     if (r.runId) {
-      out.push(sql(`INSERT INTO run_intents (run_id, intent_id, state) VALUES (?, ?, 'pending') ON CONFLICT DO NOTHING`, r.runId, r.id));
+      out.push(
+        sql(`INSERT INTO run_intents (run_id, intent_id, state, desired) VALUES (?, ?, 'pending', 'absent') ON CONFLICT DO NOTHING`, r.runId, r.id),
+      );
     }
   }
   for (const o of work.intentOutcomes ?? []) {
     // An intent retracted and removed is "removed"; otherwise its state is the pass's outcome.
     out.push(
       sql(
-        `UPDATE intents SET state = ?, error = ?, cloud = COALESCE(?, cloud), updated_at = ? WHERE id = ?`,
-        o.state, o.error ?? null, o.cloud === undefined ? null : JSON.stringify(o.cloud), o.at, o.id,
+        `UPDATE intents SET state = ?, error = ?, error_retryable = ?, cloud = COALESCE(?, cloud), updated_at = ? WHERE id = ?`,
+        o.state, o.error ?? null, o.retryable === undefined ? null : Number(o.retryable),
+        o.cloud === undefined ? null : JSON.stringify(o.cloud), o.at, o.id,
       ),
+    );
+    // The runs this outcome concerns: those still waiting on the intent, and those whose request it
+    // still carries out (the run that last asked for it present, or the runs that asked it absent), so
+    // a run refused for capacity follows its block when room is later freed. Other runs keep their end.
+    const runState = o.state === 'failed' ? 'failed' : 'applied';
+    const concerned = `intent_id = ? AND (state = 'pending' OR EXISTS (
+        SELECT 1 FROM intents i WHERE i.id = run_intents.intent_id AND i.desired = run_intents.desired
+        AND (i.desired = 'absent' OR (i.run_id = run_intents.run_id AND (i.expires_at IS NULL OR i.expires_at > ?)))))`;
+    out.push(
       sql(
-        `UPDATE run_intents SET state = ?, error = ? WHERE intent_id = ? AND state = 'pending'`,
-        o.state === 'failed' ? 'failed' : 'applied', o.error ?? null, o.id,
+        `UPDATE runs SET updated_at = ? WHERE id IN (SELECT run_id FROM run_intents WHERE ${concerned}
+           AND (state <> ? OR COALESCE(error, '') <> COALESCE(?, '')))`,
+        o.at, o.id, o.at, runState, o.error ?? null,
       ),
+      sql(`UPDATE run_intents SET state = ?, error = ? WHERE ${concerned}`, runState, o.error ?? null, o.id, o.at),
     );
   }
   return out;

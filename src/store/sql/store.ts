@@ -138,10 +138,10 @@ export class SqlStore implements Store {
         ),
       ]);
       if (taken === 1) return { kind: 'fresh' };
-      return { kind: 'in_flight' };
+      return { kind: 'in_flight', retryAfterMs: r.inFlightLockMs };
     }
     if (row.fingerprint !== r.fingerprint) return { kind: 'key_mismatch' };
-    if (row.state === 'in_flight') return { kind: 'in_flight' };
+    if (row.state === 'in_flight') return { kind: 'in_flight', retryAfterMs: Math.max(0, (row.locked_until ?? r.now) - r.now) };
     const response: StoredResponse = {
       status: row.status ?? 200,
       headers: row.headers ? (JSON.parse(row.headers) as Record<string, string>) : {},
@@ -176,6 +176,13 @@ export class SqlStore implements Store {
       );
     }
     return this.appender.commit(work.audit, statements);
+  }
+
+  async releaseInFlight(takenBefore: number): Promise<number> {
+    const [released = 0] = await this.driver.batch([
+      sql("DELETE FROM idempotency WHERE state = 'in_flight' AND created_at < ?", takenBefore),
+    ]);
+    return released;
   }
 
   async prune(now: number, replayWindowMs: number): Promise<{ replay: number; idempotency: number }> {
