@@ -54,7 +54,8 @@ export function analyzeRules(rules: readonly NormalizedRule[], options: Analysis
 
   // Rules the cloud keeps itself (AWS's default NACL entries) still cover traffic for the checks above,
   // but a finding about them alone is not actionable: it is left out. Quota counts them all the same.
-  const actionable = findings.filter((f) => f.kind === 'near_quota' || !f.rules.every((r) => isBuiltIn(rules[r.index])));
+  // Findings about no rule in particular (too little flow-log coverage) stay.
+  const actionable = findings.filter((f) => f.kind === 'near_quota' || f.rules.length === 0 || !f.rules.every((r) => isBuiltIn(rules[r.index])));
   findings.splice(0, findings.length, ...actionable);
   const rank = (s: Severity) => SEVERITY_ORDER.indexOf(s);
   findings.sort((a, b) => rank(a.severity) - rank(b.severity) || (a.rules[0]?.index ?? 0) - (b.rules[0]?.index ?? 0));
