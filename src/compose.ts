@@ -13,6 +13,14 @@ import type { SecretSource } from './config/secret.ts';
 import { buildConnectors } from './connectors/build.ts';
 import type { ConnectorRegistry } from './connectors/registry.ts';
 import type { Connector } from './connectors/types.ts';
+import { lookup } from 'node:dns/promises';
+import { swaggerUiAssets } from './docs/swagger-ui.ts';
+import { registerNotifications } from './http/routes/notifications.ts';
+import { buildNotifier } from './notify/build.ts';
+import type { Notifier } from './notify/index.ts';
+import { Outbox } from './notify/outbox.ts';
+import { buildSiemExporter } from './siem/build.ts';
+import type { SiemExporter } from './siem/index.ts';
 import { ClientRegistry } from './http/clients.ts';
 import { instrumentConnector, instrumentStore } from './metrics/instrument.ts';
 import { ServiceMetrics } from './metrics/registry.ts';
@@ -47,7 +55,14 @@ export interface Composed {
   connectors: Map<string, Connector>;
   sqlite: { close(): void };
   metrics: ServiceMetrics;
+  /** Started by the entry point once it listens (absent without `notifications:`). */
+  notifier?: Notifier;
+  /** Started by the entry point once it listens (absent without `siem:`). */
+  siem?: SiemExporter;
 }
+
+/** Every address a host name resolves to (the SSRF check looks at all of them). */
+const resolveAll = async (host: string): Promise<string[]> => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 export async function composeServices(o: ComposeOptions): Promise<Composed> {
   const { config, clock, log } = o;
@@ -93,8 +108,38 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       reconciler,
       approvalTtlMs: config.approvals.expireAfterHours * 3_600_000,
     },
+    apiReference: swaggerUiAssets(),
   };
-  const { app } = buildApp(services, [metricsRoutes(metrics)]);
+  const outbox = new Outbox(sqlite.driver);
+  services.exports = { cursors: () => outbox.cursors() };
+  const notifier = config.notifications
+    ? await buildNotifier({
+        config: config.notifications,
+        sandbox: config.sandbox,
+        secrets: o.secrets,
+        store: sqlite.store,
+        driver: sqlite.driver,
+        clock,
+        log,
+        resolve: resolveAll,
+        verifier: () => services.audit?.signer?.verifier,
+      })
+    : undefined;
+  const siem = config.siem
+    ? await buildSiemExporter({
+        config: config.siem,
+        sandbox: config.sandbox,
+        secrets: o.secrets,
+        store: sqlite.store,
+        driver: sqlite.driver,
+        clock,
+        log,
+        resolve: resolveAll,
+        version: VERSION,
+      })
+    : undefined;
+  if (notifier) services.notifications = { outbox: notifier.outbox, kick: () => notifier.kick() };
+  const { app } = buildApp(services, [registerNotifications, metricsRoutes(metrics)]);
   await services.store.commit({
     audit: [
       {
@@ -111,5 +156,5 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       },
     ],
   });
-  return { services, app, reconciler, connectors, sqlite, metrics };
+  return { services, app, reconciler, connectors, sqlite, metrics, ...(notifier ? { notifier } : {}), ...(siem ? { siem } : {}) };
 }

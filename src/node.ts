@@ -64,7 +64,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     endpoints: simulators.endpoints,
     registry,
   });
-  const { services, app, reconciler, sqlite } = composed;
+  const { services, app, reconciler, sqlite, notifier, siem } = composed;
   // One server per data directory: an in-flight idempotency record already there belongs to a process
   // that died mid-request, so a redelivery of that call is run now, not refused until its lock expires.
   const released = await services.store.releaseInFlight(clock.now());
@@ -134,6 +134,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   reconciler.resume().catch((e: unknown) => log.error({ error: String(e) }, 'resume failed'));
   void armExpiry();
 
+  notifier?.start();
+  siem?.start();
   log.info({ url, sandbox: config.sandbox, data: config.dataDir }, 'portcullis listening');
   return {
     url,
@@ -146,6 +148,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       clearInterval(driftTimer);
       clearTimeout(expiryTimer);
       await new Promise<void>((r) => server.close(() => r()));
+      await notifier?.stop();
+      await siem?.stop();
       // Summaries of refusal windows still open (src/http/refusals.ts).
       const summaries = services.refusals?.drain(clock.now(), true) ?? [];
       if (summaries.length) await services.store.commit({ audit: summaries }).catch(() => undefined);

@@ -3,6 +3,7 @@ import type { AuditRuntime } from './audit/runtime.ts';
 import type { Config } from './config/schema.ts';
 import type { Connector } from './connectors/types.ts';
 import type { ClientRegistry } from './http/clients.ts';
+import type { Outbox } from './notify/outbox.ts';
 import type { RefusalTracker } from './http/refusals.ts';
 import type { TargetCatalog } from './playbooks/load.ts';
 import type { Playbook } from './playbooks/schema.ts';
@@ -51,6 +52,12 @@ export interface Services {
   runtime?: Runtime;
   /** The audit checkpoint signer, when `audit.signingKey` is configured. */
   audit?: AuditRuntime;
+  /** The API reference's static files (Swagger UI) for /docs; absent: /docs is a plain built-in page. */
+  apiReference?: { read(file: string): Promise<string | undefined> };
+  /** Outbound notifications (src/notify/): the outbox the API lists and redelivers from. */
+  notifications?: { outbox: Outbox; kick(): void };
+  /** Audit exports' durable cursors (notifier, SIEM sinks), for /metrics. */
+  exports?: { cursors(): Promise<{ name: string; seq: number }[]> };
   /** The caller's address as the runtime saw the connection (src/http/source.ts); "unknown" when absent. */
   sourceAddress?: (c: Context) => string | undefined;
   /** Refusal counters per source (built by buildApp when absent; the entry point flushes them at close). */

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { notificationsSchema } from '../notify/config.ts';
+import { siemSchema } from '../siem/config.ts';
 import { identitiesSchema } from '../apprepo/identities.ts';
 import { secretRefSchema } from './secret.ts';
 
@@ -128,6 +130,10 @@ export const configSchema = z
       })
       .strict()
       .default({ driftIntervalSeconds: 300 }),
+    /** Signed notifications out (src/notify/): subscriptions, retries, dead letters. */
+    notifications: notificationsSchema.optional(),
+    /** The audit stream pushed to Splunk HEC and syslog (src/siem/). */
+    siem: siemSchema.optional(),
   })
   .strict();
 

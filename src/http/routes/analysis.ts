@@ -6,6 +6,7 @@ import type { Connector, NormalizedRule } from '../../connectors/types.ts';
 import { PLACEMENTS, ruleExpiry } from '../../reconcile/desired.ts';
 import { authenticate } from '../auth.ts';
 import { Problem } from '../problem.ts';
+import { problems, readErrors } from './openapi-meta.ts';
 import { signedSecurity } from './security.ts';
 
 
@@ -31,6 +32,7 @@ const findingSchema = z.object({
 const analysisRoute = createRoute({
   method: 'get',
   path: '/v1/connectors/{id}/analysis',
+  operationId: 'analyzeConnector',
   tags: ['analysis'],
   summary: "Rule hygiene of a target's current rules (owned and not owned)",
   description:
@@ -55,11 +57,28 @@ const analysisRoute = createRoute({
             summary: z.record(z.string(), z.unknown()),
             findings: z.array(findingSchema),
           }),
+          example: {
+            connector: 'aws-sandbox',
+            target: 'edge',
+            cloud: 'aws-ec2',
+            analyzed_at: '2026-01-01T00:00:00.000Z',
+            rules: 2,
+            summary: { duplicate: 1 },
+            findings: [
+              {
+                kind: 'duplicate',
+                severity: 'low',
+                rules: [{ index: 1, cloud_id: 'sgr-0b1c2d3e4f5a60002', placement: 'security-group', direction: 'ingress', action: 'allow', priority: 0, owned: false }],
+                related: [{ index: 0, cloud_id: 'sgr-0b1c2d3e4f5a60001', placement: 'security-group', direction: 'ingress', action: 'allow', priority: 0, owned: false }],
+                message: 'rule 1 repeats rule 0',
+                fix: { action: 'delete', detail: 'delete rule 1', retract_intents: [] },
+              },
+            ],
+          },
         },
       },
     },
-    400: { description: 'The connector has several targets and none was named' },
-    404: { description: 'No such connector or target' },
+    ...problems([...readErrors(), 404], { 400: 'The connector has several targets and none was named, or a bad query', 404: 'No such connector or target' }),
   },
 });
 

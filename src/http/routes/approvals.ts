@@ -7,7 +7,8 @@ import { runMutation } from '../admission.ts';
 import { authenticate } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
 import { Problem } from '../problem.ts';
-import { runJson, runSchema } from './run-view.ts';
+import { RUN_EXAMPLE, runJson, runSchema } from './run-view.ts';
+import { mutationErrors, problems } from './openapi-meta.ts';
 import { signedOnlySecurity } from './security.ts';
 
 const decisionBody = z
@@ -24,6 +25,7 @@ const route = (verb: 'approve' | 'reject') =>
   createRoute({
     method: 'post',
     path: `/v1/runs/{id}/${verb}`,
+    operationId: verb === 'approve' ? 'approveRun' : 'rejectRun',
     tags: ['approvals'],
     summary: verb === 'approve' ? 'Approve a run waiting for a second person' : 'Reject a run waiting for approval',
     description:
@@ -31,13 +33,24 @@ const route = (verb: 'approve' | 'reject') =>
     security: signedOnlySecurity,
     request: {
       params: z.object({ id: z.string().max(80) }),
-      body: { content: { 'application/json': { schema: decisionBody } }, required: true },
+      body: {
+        content: {
+          'application/json': {
+            schema: decisionBody,
+            example: { run: 'run_5d9c2f64-3b1e-4a7a-9f0e-8c1d2b3a4e5f', decision: verb, comment: 'change ticket CHG-1234' },
+          },
+        },
+        required: true,
+      },
     },
     middleware: [authenticate({ scope: 'approve', mutating: true })] as const,
     responses: {
-      200: { description: 'The decided run', content: { 'application/json': { schema: runSchema } } },
-      403: { description: 'Four eyes: the requester cannot decide its own run' },
-      409: { description: 'Not pending, or the approval window passed' },
+      200: { description: 'The decided run', content: { 'application/json': { schema: runSchema, example: RUN_EXAMPLE } } },
+      ...problems([...mutationErrors(), 404], {
+        403: 'Scope denied, or four eyes: the requester cannot decide its own run',
+        404: 'No such run',
+        409: 'Not pending, the approval window passed, or a reused webhook-id',
+      }),
     },
   });
 

@@ -18,6 +18,7 @@ import { verifyStore } from '../../audit/verify-store.ts';
 import { edgeEvent, runMutation } from '../admission.ts';
 import { authenticate } from '../auth.ts';
 import { Problem } from '../problem.ts';
+import { mutationErrors, problems, readErrors } from './openapi-meta.ts';
 import { signedOnlySecurity, signedSecurity } from './security.ts';
 
 const READ = { scope: 'audit:read', mutating: false } as const;
@@ -43,9 +44,38 @@ const eventsQuery = z
   })
   .strict();
 
+const auditEventSchema = z
+  .object({
+    seq: z.number().int(),
+    id: z.string().openapi({ description: 'Stable UUID: dedupe on it.' }),
+    time: z.string(),
+    action: z.string().openapi({ description: 'Dotted verb, e.g. run.accepted, request.refused, cloud.operation.' }),
+    outcome: z.enum(OUTCOMES),
+    detail: z.record(z.string(), z.unknown()).optional(),
+    hash: z.string(),
+  })
+  .catchall(z.unknown())
+  .openapi('AuditEvent', { description: 'One hash-chained event; also the client, run, playbook and target it concerns and the previous hash.' });
+
+const EVENT_EXAMPLE = {
+  seq: 42,
+  id: '0f8e7a52-1c4b-4d0e-9a55-3c2b1d0e9f81',
+  time: '2026-01-01T00:00:00.000Z',
+  action: 'run.accepted',
+  outcome: 'success',
+  detail: { action: 'block', intents: 1 },
+  hash: '9b1f…',
+};
+
+const checkpointSchema = z
+  .object({ seq: z.number().int(), hash: z.string(), time: z.string(), kind: z.string(), key_id: z.string(), signature: z.string() })
+  .openapi('Checkpoint');
+const CHECKPOINT_EXAMPLE = { seq: 42, hash: '9b1f…', time: '2026-01-01T00:05:00.000Z', kind: 'on_demand', key_id: 'audit-2026', signature: 'mN3p…' };
+
 const listEvents = createRoute({
   method: 'get',
   path: '/v1/audit/events',
+  operationId: 'listAuditEvents',
   tags: ['audit'],
   summary: 'Pull audit events after a cursor (JSON, NDJSON export, OCSF 1.3.0, CEF)',
   description:
@@ -54,43 +84,105 @@ const listEvents = createRoute({
   middleware: [authenticate(READ)] as const,
   request: { query: eventsQuery },
   responses: {
-    200: { description: 'A page (or the whole export); the next cursor is in Link rel="next" and, for JSON and OCSF, next_cursor' },
-    400: { description: 'A bad cursor, filter or limit (problem+json, code invalid_query)' },
+    200: {
+      description: 'A page (or the whole export); the next cursor is in Link rel="next" and, for JSON and OCSF, next_cursor',
+      headers: { link: { description: '<…?after=CURSOR>; rel="next", on every page, also an empty one', schema: { type: 'string' } } },
+      content: {
+        'application/json': {
+          schema: z.object({ events: z.array(auditEventSchema), next_cursor: z.string() }),
+          example: { events: [EVENT_EXAMPLE], next_cursor: 'c_42' },
+        },
+        'application/x-ndjson': { schema: z.string().openapi({ description: 'One AuditEvent JSON object per line.' }), example: `${JSON.stringify(EVENT_EXAMPLE)}\n` },
+        'application/ocsf+json': {
+          schema: z.object({ ocsf_version: z.literal('1.3.0'), events: z.array(z.record(z.string(), z.unknown())), next_cursor: z.string() }),
+          example: { ocsf_version: '1.3.0', events: [{ class_uid: 6003, activity_id: 1, time: 1767225600000 }], next_cursor: 'c_42' },
+        },
+        'text/x-cef': {
+          schema: z.string().openapi({ description: 'One CEF:0 line per event.' }),
+          example: 'CEF:0|portcullis|portcullis|0.1.0|run.accepted|run.accepted|3|rt=1767225600000 outcome=success\n',
+        },
+      },
+    },
+    ...problems(readErrors(), { 400: 'A bad cursor, filter or limit' }),
   },
 });
 
 const verify = createRoute({
   method: 'get',
   path: '/v1/audit/verify',
+  operationId: 'verifyAudit',
   tags: ['audit'],
   summary: 'Verify the hash chain and the signed checkpoints; name the first bad seq',
   security: signedSecurity,
   middleware: [authenticate(READ)] as const,
-  responses: { 200: { description: 'The report: ok, or the first bad seq with the reason (missing, out_of_order, hash_mismatch...)' } },
+  responses: {
+    200: {
+      description: 'The report: ok, or the first bad seq with the reason (missing, out_of_order, hash_mismatch...)',
+      content: {
+        'application/json': {
+          schema: z.object({
+            ok: z.boolean(),
+            checked: z.number().int(),
+            first_seq: z.number().int().nullable(),
+            last_seq: z.number().int().nullable(),
+            checkpoints_matched: z.number().int(),
+            signatures: z.enum(['verified', 'unchecked']),
+            fault: z.object({ seq: z.number().int(), reason: z.string(), detail: z.string() }).nullable(),
+          }),
+          example: { ok: true, checked: 42, first_seq: 1, last_seq: 42, checkpoints_matched: 3, signatures: 'verified', fault: null },
+        },
+      },
+    },
+    ...problems(readErrors()),
+  },
 });
 
 const listCheckpoints = createRoute({
   method: 'get',
   path: '/v1/audit/checkpoints',
+  operationId: 'listAuditCheckpoints',
   tags: ['audit'],
   summary: 'Signed checkpoints and the public key (pin it out of band before trusting it)',
   security: signedSecurity,
   middleware: [authenticate(READ)] as const,
   request: { query: z.object({ after_seq: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(10_000).default(10_000) }).strict() },
-  responses: { 200: { description: 'Checkpoints in seq order' } },
+  responses: {
+    200: {
+      description: 'Checkpoints in seq order',
+      content: {
+        'application/json': {
+          schema: z.object({
+            public_key: z.object({ key_id: z.string(), jwk: z.record(z.string(), z.unknown()) }).nullable(),
+            checkpoints: z.array(checkpointSchema),
+          }),
+          example: { public_key: { key_id: 'audit-2026', jwk: { kty: 'OKP', crv: 'Ed25519', x: '11qY…' } }, checkpoints: [CHECKPOINT_EXAMPLE] },
+        },
+      },
+    },
+    ...problems(readErrors()),
+  },
 });
 
 const createCheckpoint = createRoute({
   method: 'post',
   path: '/v1/audit/checkpoints',
+  operationId: 'createAuditCheckpoint',
   tags: ['audit'],
   summary: 'Sign a checkpoint of the current head now',
   security: signedOnlySecurity,
   middleware: [authenticate(WRITE)] as const,
-  request: { body: { content: { 'application/json': { schema: z.object({ type: z.literal('audit.checkpoint') }).strict() } }, required: true } },
+  request: {
+    body: {
+      content: { 'application/json': { schema: z.object({ type: z.literal('audit.checkpoint') }).strict(), example: { type: 'audit.checkpoint' } } },
+      required: true,
+    },
+  },
   responses: {
-    201: { description: 'The checkpoint covering the head (an existing one when the head has not moved)' },
-    503: { description: 'No audit.signingKey is configured' },
+    201: {
+      description: 'The checkpoint covering the head (an existing one when the head has not moved)',
+      content: { 'application/json': { schema: checkpointSchema, example: CHECKPOINT_EXAMPLE } },
+    },
+    ...problems([...mutationErrors(), 404], { 404: 'The audit log is empty', 503: 'No audit.signingKey is configured' }),
   },
 });
 

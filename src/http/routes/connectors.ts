@@ -3,6 +3,7 @@ import type { RouteModule } from '../../app.ts';
 import { runMutation } from '../admission.ts';
 import { authenticate } from '../auth.ts';
 import { Problem } from '../problem.ts';
+import { mutationErrors, problems, readErrors } from './openapi-meta.ts';
 import { signedOnlySecurity, signedSecurity } from './security.ts';
 
 const connectorSchema = z.object({ id: z.string(), type: z.string(), targets: z.array(z.string()) });
@@ -10,27 +11,57 @@ const connectorSchema = z.object({ id: z.string(), type: z.string(), targets: z.
 const listConnectors = createRoute({
   method: 'get',
   path: '/v1/connectors',
+  operationId: 'listConnectors',
   tags: ['connectors'],
   summary: 'Configured connectors and their targets',
   security: signedSecurity,
   middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
-  responses: { 200: { description: 'Connectors', content: { 'application/json': { schema: z.object({ connectors: z.array(connectorSchema) }) } } } },
+  responses: {
+    200: {
+      description: 'Connectors',
+      content: {
+        'application/json': {
+          schema: z.object({ connectors: z.array(connectorSchema) }),
+          example: { connectors: [{ id: 'aws-sandbox', type: 'aws-ec2', targets: ['edge'] }] },
+        },
+      },
+    },
+    ...problems(readErrors()),
+  },
 });
 
 const checkConnector = createRoute({
   method: 'post',
   path: '/v1/connectors/{id}/check',
+  operationId: 'checkConnector',
   tags: ['connectors'],
   summary: "Checks a connector's credentials and permissions on each target (e.g. EC2 DryRun)",
   description: 'Calls the cloud (reads and dry runs only, nothing changes); audited. Body: {"connector": "<id>"}.',
   security: signedOnlySecurity,
   request: {
     params: z.object({ id: z.string().max(63) }),
-    body: { content: { 'application/json': { schema: z.object({ connector: z.string() }).strict() } }, required: true },
+    body: { content: { 'application/json': { schema: z.object({ connector: z.string() }).strict(), example: { connector: 'aws-sandbox' } } }, required: true },
   },
   middleware: [authenticate({ scope: 'admin', mutating: true })] as const,
   responses: {
-    200: { description: 'Per target: ok and each check ({connector, ok, targets: [{target, ok, checks: [{name, ok, detail}]}]})' },
+    200: {
+      description: 'Per target: ok and each check',
+      content: {
+        'application/json': {
+          schema: z.object({
+            connector: z.string(),
+            ok: z.boolean(),
+            targets: z.array(z.object({ target: z.string(), ok: z.boolean(), checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() })) })),
+          }),
+          example: {
+            connector: 'aws-sandbox',
+            ok: true,
+            targets: [{ target: 'edge', ok: true, checks: [{ name: 'ec2:AuthorizeSecurityGroupIngress', ok: true, detail: 'DryRunOperation' }] }],
+          },
+        },
+      },
+    },
+    ...problems([...mutationErrors(), 404], { 404: 'No such connector' }),
   },
 });
 

@@ -3,11 +3,13 @@ import type { RouteModule } from '../../app.ts';
 import { actionInputs } from '../../playbooks/inputs.ts';
 import { DEFAULT_SCOPE } from '../../playbooks/schema.ts';
 import { authenticate } from '../auth.ts';
+import { problems, readErrors } from './openapi-meta.ts';
 import { signedSecurity } from './security.ts';
 
 const listPlaybooks = createRoute({
   method: 'get',
   path: '/v1/playbooks',
+  operationId: 'listPlaybooks',
   tags: ['runs'],
   summary: 'The playbooks this service runs: action, inputs, targets, approval mode and scope',
   security: signedSecurity,
@@ -30,9 +32,23 @@ const listPlaybooks = createRoute({
               }),
             ),
           }),
+          example: {
+            playbooks: [
+              {
+                name: 'block-ip',
+                description: 'Deny traffic from (and/or to) the given addresses on every edge target until the ttl ends.',
+                action: 'block',
+                scope: 'block',
+                approval: 'auto',
+                inputs: ['indicators', 'ttl', 'direction', 'protocol', 'reason', 'incident_id'],
+                targets: [{ connector: 'aws-sandbox', target: 'edge' }],
+              },
+            ],
+          },
         },
       },
     },
+    ...problems(readErrors()),
   },
 });
 

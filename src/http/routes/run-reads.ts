@@ -2,19 +2,24 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { RouteModule } from '../../app.ts';
 import { authenticate } from '../auth.ts';
 import { Problem } from '../problem.ts';
-import { runJson, runSchema } from './run-view.ts';
+import { problems, readErrors } from './openapi-meta.ts';
+import { RUN_EXAMPLE, runJson, runSchema } from './run-view.ts';
 import { signedSecurity } from './security.ts';
 
 
 const getRun = createRoute({
   method: 'get',
   path: '/v1/runs/{id}',
+  operationId: 'getRun',
   tags: ['runs'],
   summary: 'One run with its per-target state',
   security: signedSecurity,
   middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
   request: { params: z.object({ id: z.string().max(80) }) },
-  responses: { 200: { description: 'The run', content: { 'application/json': { schema: runSchema } } }, 404: { description: 'No such run' } },
+  responses: {
+    200: { description: 'The run', content: { 'application/json': { schema: runSchema, example: RUN_EXAMPLE } } },
+    ...problems([...readErrors(), 404], { 404: 'No such run' }),
+  },
 });
 
 const STATUSES = ['pending', 'applied', 'partially_applied', 'failed', 'pending_approval', 'rejected', 'approval_expired'] as const;
@@ -22,6 +27,7 @@ const STATUSES = ['pending', 'applied', 'partially_applied', 'failed', 'pending_
 const listRuns = createRoute({
   method: 'get',
   path: '/v1/runs',
+  operationId: 'listRuns',
   tags: ['runs'],
   summary: 'Runs, newest first, with filters and a cursor',
   security: signedSecurity,
@@ -38,14 +44,21 @@ const listRuns = createRoute({
   responses: {
     200: {
       description: 'A page of runs; `next_cursor` when more exist',
-      content: { 'application/json': { schema: z.object({ runs: z.array(runSchema), next_cursor: z.string().nullable() }) } },
+      content: {
+        'application/json': {
+          schema: z.object({ runs: z.array(runSchema), next_cursor: z.string().nullable() }),
+          example: { runs: [RUN_EXAMPLE], next_cursor: null },
+        },
+      },
     },
+    ...problems(readErrors()),
   },
 });
 
 const blocks = createRoute({
   method: 'get',
   path: '/v1/blocks',
+  operationId: 'listBlocks',
   tags: ['runs'],
   summary: 'Active blocks with expiry and per-target state',
   security: signedSecurity,
@@ -66,9 +79,21 @@ const blocks = createRoute({
               }),
             ),
           }),
+          example: {
+            blocks: [
+              {
+                cidr: '203.0.113.7/32',
+                direction: 'ingress',
+                expires_at: '2026-01-02T00:00:00.000Z',
+                offenses: 1,
+                targets: [{ connector: 'aws-sandbox', target: 'edge', state: 'applied', error: null }],
+              },
+            ],
+          },
         },
       },
     },
+    ...problems(readErrors()),
   },
 });
 

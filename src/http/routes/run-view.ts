@@ -25,6 +25,21 @@ export const runSchema = z
   })
   .openapi('Run');
 
+/** A run as GET /v1/runs/{id} answers it (the documentation's example). */
+export const RUN_EXAMPLE: z.infer<typeof runSchema> = {
+  id: 'run_5d9c2f64-3b1e-4a7a-9f0e-8c1d2b3a4e5f',
+  playbook: 'block-ip',
+  action: 'block',
+  client: 'soar',
+  status: 'applied',
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:01.250Z',
+  inputs: { indicators: ['203.0.113.7'], ttl: '24h', reason: 'phishing C2' },
+  targets: [{ connector: 'aws-sandbox', target: 'edge', state: 'applied', intents: 1, errors: [] }],
+  decision: { decision: 'approve', reasons: ['blocks auto-approve within guardrails'], policies: [] },
+  links: { self: '/v1/runs/run_5d9c2f64-3b1e-4a7a-9f0e-8c1d2b3a4e5f' },
+};
+
 export type RunJson = z.infer<typeof runSchema>;
 
 export function runJson(v: RunView): RunJson {

@@ -12,7 +12,8 @@ import { authenticate } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
 import { Problem } from '../problem.ts';
 import { describeIssues } from '../validation.ts';
-import { runJson, runSchema } from './run-view.ts';
+import { RUN_EXAMPLE, runJson, runSchema } from './run-view.ts';
+import { mutationErrors, problems } from './openapi-meta.ts';
 import { signedOnlySecurity } from './security.ts';
 
 const runBody = z
@@ -26,9 +27,26 @@ const runBody = z
   })
   .strict();
 
+const dryRunSchema = z
+  .object({
+    dry_run: z.literal(true),
+    playbook: z.string(),
+    targets: z.array(
+      z.object({
+        connector: z.string(),
+        target: z.string(),
+        operations: z.array(z.object({ op: z.string(), rule: z.record(z.string(), z.unknown()) })),
+        rejected: z.array(z.object({ op: z.string(), problems: z.array(z.unknown()) })),
+        overflow: z.array(z.unknown()),
+      }),
+    ),
+  })
+  .openapi('DryRun');
+
 const createRun = createRoute({
   method: 'post',
   path: '/v1/playbooks/{name}/runs',
+  operationId: 'createRun',
   tags: ['runs'],
   summary: 'Run a playbook (block, unblock, allow, revoke, quarantine, release)',
   description:
@@ -41,14 +59,35 @@ const createRun = createRoute({
       'idempotency-key': z.string().optional().openapi({ description: 'Optional; the webhook-id is the key when absent. Kept 24 h.' }),
       prefer: z.string().optional().openapi({ description: 'wait=N (RFC 7240)' }),
     }),
-    body: { content: { 'application/json': { schema: runBody } }, required: true },
+    body: {
+      content: {
+        'application/json': {
+          schema: runBody,
+          examples: {
+            block: { summary: 'Block an address for 24 h', value: { playbook: 'block-ip', inputs: { indicators: ['203.0.113.7'], ttl: '24h', reason: 'phishing C2' } } },
+            dryRun: { summary: 'Dry run (also ?dry_run=true)', value: { playbook: 'block-ip', inputs: { indicators: '203.0.113.0/28' }, dry_run: true } },
+          },
+        },
+      },
+      required: true,
+    },
   },
   middleware: [authenticate({ scope: playbookScope, mutating: true })] as const,
   responses: {
-    200: { description: 'The run, settled within the Prefer: wait time (or a dry run)', content: { 'application/json': { schema: runSchema } } },
-    202: { description: 'Accepted; poll Location', content: { 'application/json': { schema: runSchema } } },
-    404: { description: 'Unknown playbook (problem+json)' },
-    422: { description: 'Inputs, guardrail, tier or target refused (problem+json naming which)' },
+    200: {
+      description: 'The run, settled within the Prefer: wait time (or a dry run)',
+      headers: { 'preference-applied': { description: 'wait=N when Prefer: wait was honoured', schema: { type: 'string' } } },
+      content: { 'application/json': { schema: z.union([runSchema, dryRunSchema]), example: RUN_EXAMPLE } },
+    },
+    202: {
+      description: 'Accepted; poll Location',
+      headers: {
+        location: { description: 'The run: /v1/runs/{id}', schema: { type: 'string' } },
+        'idempotency-replayed': { description: 'true when this is the stored answer of an earlier call with the same key', schema: { type: 'string' } },
+      },
+      content: { 'application/json': { schema: runSchema, example: { ...RUN_EXAMPLE, status: 'pending', targets: [{ ...RUN_EXAMPLE.targets[0], state: 'pending' }] } } },
+    },
+    ...problems([...mutationErrors(), 404], { 404: 'Unknown playbook', 422: 'Inputs, guardrail, tier, target or policy refused (the code and detail name which)' }),
   },
 });
 

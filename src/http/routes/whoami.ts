@@ -1,11 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { RouteModule } from '../../app.ts';
 import { authenticate } from '../auth.ts';
+import { problems, readErrors } from './openapi-meta.ts';
 import { signedSecurity } from './security.ts';
 
 const whoami = createRoute({
   method: 'get',
   path: '/v1/whoami',
+  operationId: 'whoami',
   tags: ['operations'],
   summary: 'The calling client and its scopes (to check a signer or a token)',
   security: signedSecurity,
@@ -16,9 +18,11 @@ const whoami = createRoute({
       content: {
         'application/json': {
           schema: z.object({ client: z.string(), scopes: z.array(z.string()), auth: z.enum(['signature', 'token']) }),
+          example: { client: 'soar', scopes: ['block', 'unblock', 'runs:read'], auth: 'signature' },
         },
       },
     },
+    ...problems(readErrors()),
   },
 });
 

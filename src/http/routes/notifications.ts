@@ -1,0 +1,173 @@
+/**
+ * Outbound notifications: the outbox (GET /v1/notifications, dead letters with ?state=dead), the
+ * redeliver endpoint, and /metrics (Prometheus text: outbox counts, export cursors and lag).
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { RouteModule } from '../../app.ts';
+import type { OutboxRow } from '../../notify/index.ts';
+import { edgeEvent, runMutation } from '../admission.ts';
+import { authenticate } from '../auth.ts';
+import { Problem } from '../problem.ts';
+import { mutationErrors, problems, readErrors } from './openapi-meta.ts';
+import { signedOnlySecurity, signedSecurity } from './security.ts';
+
+const READ = { scope: 'runs:read', mutating: false } as const;
+const ADMIN = { scope: 'admin', mutating: true } as const;
+
+const notificationSchema = z
+  .object({
+    id: z.string().openapi({ description: 'The webhook-id every delivery attempt of this notification carries.' }),
+    subscription: z.string(),
+    type: z.string(),
+    state: z.enum(['pending', 'delivered', 'dead']),
+    attempts: z.number().int(),
+    next_attempt_at: z.string().nullable(),
+    last_status: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    created_at: z.string(),
+    delivered_at: z.string().nullable(),
+  })
+  .openapi('Notification');
+
+const EXAMPLE = {
+  id: 'msg_3f9a0c1e-7b2d-4e8f-a6c5-1d2e3f4a5b6c',
+  subscription: 'soc-approvals',
+  type: 'run.pending_approval',
+  state: 'dead' as const,
+  attempts: 8,
+  next_attempt_at: null,
+  last_status: 503,
+  last_error: 'the receiver answered 503',
+  created_at: '2026-01-01T00:00:00.000Z',
+  delivered_at: null,
+};
+
+const notificationJson = (r: OutboxRow) => ({
+  id: r.id,
+  subscription: r.subscription,
+  type: r.eventType,
+  state: r.state,
+  attempts: r.attempts,
+  next_attempt_at: r.state === 'pending' ? new Date(r.nextAttemptAt).toISOString() : null,
+  last_status: r.lastStatus,
+  last_error: r.lastError,
+  created_at: new Date(r.createdAt).toISOString(),
+  delivered_at: r.deliveredAt === null ? null : new Date(r.deliveredAt).toISOString(),
+});
+
+const listNotifications = createRoute({
+  method: 'get',
+  path: '/v1/notifications',
+  operationId: 'listNotifications',
+  tags: ['notifications'],
+  summary: 'Outbound notifications, newest first; ?state=dead lists the dead letters',
+  security: signedSecurity,
+  middleware: [authenticate(READ)] as const,
+  request: {
+    query: z
+      .object({ state: z.enum(['pending', 'delivered', 'dead']).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) })
+      .strict(),
+  },
+  responses: {
+    200: {
+      description: 'Notifications',
+      content: { 'application/json': { schema: z.object({ notifications: z.array(notificationSchema) }), example: { notifications: [EXAMPLE] } } },
+    },
+    ...problems(readErrors(), { 503: 'No notifications are configured' }),
+  },
+});
+
+const redeliver = createRoute({
+  method: 'post',
+  path: '/v1/notifications/{id}/redeliver',
+  operationId: 'redeliverNotification',
+  tags: ['notifications'],
+  summary: 'Send a dead-lettered (or delivered) notification again, with the same webhook-id and a fresh attempt budget',
+  security: signedOnlySecurity,
+  middleware: [authenticate(ADMIN)] as const,
+  request: {
+    params: z.object({ id: z.string().max(80) }),
+    body: { content: { 'application/json': { schema: z.object({ id: z.string() }).strict(), example: { id: EXAMPLE.id } } }, required: true },
+  },
+  responses: {
+    200: {
+      description: 'Queued again',
+      content: { 'application/json': { schema: notificationSchema, example: { ...EXAMPLE, state: 'pending', attempts: 0 } } },
+    },
+    ...problems([...mutationErrors(), 404], { 404: 'No such notification', 409: 'Already pending, or a reused webhook-id', 503: 'No notifications are configured' }),
+  },
+});
+
+const metrics = createRoute({
+  method: 'get',
+  path: '/metrics',
+  operationId: 'getMetrics',
+  tags: ['operations'],
+  summary: 'Prometheus text: notification outbox by state (dead letters included), export cursors and their lag',
+  security: signedSecurity,
+  middleware: [authenticate(READ)] as const,
+  responses: {
+    200: {
+      description: 'Prometheus exposition format 0.0.4',
+      content: {
+        'text/plain': {
+          schema: z.string(),
+          example: '# TYPE portcullis_notifications gauge\nportcullis_notifications{state="dead"} 1\n',
+        },
+      },
+    },
+    ...problems(readErrors()),
+  },
+});
+
+export const registerNotifications: RouteModule = (app, signed) => {
+  signed.push({ method: 'get', path: '/v1/notifications', requirement: READ });
+  signed.push({ method: 'post', path: '/v1/notifications/{id}/redeliver', requirement: ADMIN });
+  signed.push({ method: 'get', path: '/metrics', requirement: READ });
+
+  app.openapi(listNotifications, async (c) => {
+    const outbox = c.get('services').notifications?.outbox;
+    if (!outbox) throw new Problem('unavailable', 'no notifications are configured (notifications: in the config)');
+    const { state, limit } = c.req.valid('query');
+    return c.json({ notifications: (await outbox.list(state, limit)).map(notificationJson) }, 200);
+  });
+
+  app.openapi(redeliver, async (c) => {
+    const services = c.get('services');
+    const outbox = services.notifications?.outbox;
+    if (!outbox) throw new Problem('unavailable', 'no notifications are configured (notifications: in the config)');
+    const { id } = c.req.valid('param');
+    if (c.req.valid('json').id !== id) throw new Problem('validation_failed', `id: the body names "${c.req.valid('json').id}" but the path names "${id}"; they must match`);
+    return runMutation(c, async () => {
+      const row = await outbox.get(id);
+      if (!row) throw new Problem('not_found', `no notification ${id}`);
+      if (!(await outbox.redeliver(id, services.clock.now()))) throw new Problem('run_not_pending', `notification ${id} is already pending`);
+      const again = (await outbox.get(id)) ?? row;
+      services.notifications?.kick();
+      return {
+        status: 200,
+        body: notificationJson(again),
+        work: { audit: [edgeEvent(c, 'notification.redeliver', 'success', { id, subscription: row.subscription, previous_state: row.state })] },
+      };
+    });
+  });
+
+  app.openapi(metrics, async (c) => {
+    const services = c.get('services');
+    const lines: string[] = [];
+    const head = await services.store.auditHeadSeq();
+    lines.push('# HELP portcullis_audit_head_seq The last audit event seq.', '# TYPE portcullis_audit_head_seq gauge', `portcullis_audit_head_seq ${head}`);
+    const n = services.notifications;
+    if (n) {
+      const counts = await n.outbox.counts();
+      lines.push('# HELP portcullis_notifications Outbound notifications by state (dead = dead letters).', '# TYPE portcullis_notifications gauge');
+      for (const [state, count] of Object.entries(counts)) lines.push(`portcullis_notifications{state="${state}"} ${count}`);
+    }
+    const cursors = (await services.exports?.cursors()) ?? [];
+    if (cursors.length) {
+      lines.push('# HELP portcullis_export_lag_events Audit events not yet read by an export (notifier, SIEM sinks).', '# TYPE portcullis_export_lag_events gauge');
+      for (const cursor of cursors) lines.push(`portcullis_export_lag_events{export="${cursor.name}"} ${Math.max(0, head - cursor.seq)}`);
+    }
+    return c.text(`${lines.join('\n')}\n`, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+  });
+};
