@@ -78,7 +78,13 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
   });
   const { catalog } = built;
   // Metrics are fed by the audit events each commit appends, and by the start of each target listing.
-  const metrics = new ServiceMetrics({ store: sqlite.store, connectors: built.connectors, now: () => clock.now() });
+  const metrics = new ServiceMetrics({
+    store: sqlite.store,
+    connectors: built.connectors,
+    now: () => clock.now(),
+    notificationCounts: () => services.notifications?.outbox.counts(),
+    exportCursors: () => services.exports?.cursors(),
+  });
   const store = instrumentStore(sqlite.store, metrics);
   const connectors = new Map([...built.connectors].map(([id, c]) => [id, instrumentConnector(c, metrics, () => clock.now())]));
   const playbooks = loadPlaybooks(resolve(config.playbooksDir), catalog);

@@ -13,6 +13,10 @@ export interface MetricsSources {
   store: Store;
   connectors: Map<string, Connector>;
   now(): number;
+  /** Outbound notifications by state (dead = dead letters), when notifications are configured. */
+  notificationCounts?(): Promise<Record<string, number>> | undefined;
+  /** Export cursors (notifier, SIEM sinks): how far each has read the audit log. */
+  exportCursors?(): Promise<{ name: string; seq: number }[]> | undefined;
 }
 
 /**
@@ -160,6 +164,27 @@ export class ServiceMetrics {
       registers: [this.registry],
       async collect() {
         this.set(await store.auditHeadSeq());
+      },
+    });
+    new Gauge({
+      name: 'portcullis_notifications',
+      help: 'Outbound notifications by state (dead = dead letters)',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [state, n] of Object.entries((await sources.notificationCounts?.()) ?? {})) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'portcullis_export_lag_events',
+      help: 'Audit events not yet read by an export (notifier, SIEM sinks)',
+      labelNames: ['export'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const head = await store.auditHeadSeq();
+        for (const cursor of (await sources.exportCursors?.()) ?? []) this.set({ export: cursor.name }, Math.max(0, head - cursor.seq));
       },
     });
     new Gauge({

@@ -65,8 +65,8 @@ describe('GET /metrics', () => {
     expect(sample('portcullis_pending_approvals')).toBe(0);
   });
 
-  it('needs the metrics:read scope', async () => {
-    const denied = await e.call('GET', '/metrics', undefined, { client: 'approver' });
+  it('needs the runs:read scope', async () => {
+    const denied = await e.call('GET', '/metrics', undefined, { client: 'detector' });
     expect(denied.status).toBe(403);
     expect(((await denied.json()) as { code: string }).code).toBe('scope_denied');
   });

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { RouteModule } from '../../app.ts';
 import { changesReport } from '../../metrics/report.ts';
 import { authenticate } from '../auth.ts';
+import { problems, readErrors } from './openapi-meta.ts';
 import { signedSecurity } from './security.ts';
 
 const quantiles = z.object({ count: z.number(), p50: z.number().nullable(), p95: z.number().nullable(), max: z.number().nullable() });
@@ -9,6 +10,7 @@ const quantiles = z.object({ count: z.number(), p50: z.number().nullable(), p95:
 const changesRoute = createRoute({
   method: 'get',
   path: '/v1/reports/changes',
+  operationId: 'getChangesReport',
   tags: ['reports'],
   summary: 'Time to secure deployment: lead time p50/p95 per week, auto-approved share, approval backlog',
   description:
@@ -42,9 +44,18 @@ const changesRoute = createRoute({
             by_connector: z.array(z.object({ connector: z.string(), lead_time_seconds: quantiles })),
             backlog: z.object({ pending_approvals: z.number(), oldest_age_seconds: z.number(), median_age_seconds: z.number() }),
           }),
+          example: {
+            generated_at: '2026-12-02T18:00:00.000Z',
+            window: { since: '2026-11-30T00:00:00.000Z', until: '2026-12-02T18:00:00.000Z', weeks: 1 },
+            weeks: [{ week: '2026-W49', starts: '2026-11-30T00:00:00.000Z', runs_received: 4, runs_applied: 4, auto_approved_share: 0.75, lead_time_seconds: { count: 4, p50: 2, p95: 120, max: 120 } }],
+            totals: { runs_received: 4, runs_applied: 4, auto_approved_share: 0.75, lead_time_seconds: { count: 4, p50: 2, p95: 120, max: 120 }, approval_wait_seconds: { count: 1, p50: 118, p95: 118, max: 118 } },
+            by_connector: [{ connector: 'aws-sandbox', lead_time_seconds: { count: 4, p50: 2, p95: 120, max: 120 } }],
+            backlog: { pending_approvals: 0, oldest_age_seconds: 0, median_age_seconds: 0 },
+          },
         },
       },
     },
+    ...problems([...readErrors(), 400]),
   },
 });
 
