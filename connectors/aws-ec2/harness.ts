@@ -31,7 +31,7 @@ export function testContext(clock: FakeClock): ConnectorContext {
   };
 }
 
-/** A simulator behind msw (onUnhandledRequest: 'error') and a connector on the fake clock, wired to it. */
+/** A simulator behind msw (onUnhandledFrame: 'error') and a connector on the fake clock, wired to it. */
 export function startAws(
   options: {
     quotas?: Record<string, number>;
@@ -45,9 +45,9 @@ export function startAws(
   const quotas = Object.fromEntries(Object.entries(options.quotas ?? {}).filter(([name]) => name in defaultQuotas));
   const sim: Ec2Simulator = createEc2Simulator({ ...options.sim, clock, quotas });
   const server = setupServer(...mswHandlers(sim));
-  server.listen({ onUnhandledRequest: 'error' });
+  server.listen({ onUnhandledFrame: 'error' });
   const connector = new AwsEc2Connector('aws', testConfig(options.target), testContext(clock));
-  return { clock, sim, connector, stop: () => server.close() };
+  return { clock, sim, connector, stop: onceOnly(() => server.close()) };
 }
 
 /** A block as the reconciler would ask for it: one CIDR, connector-chosen rule number. */
@@ -106,3 +106,14 @@ export const awsHarness: ConnectorHarness = {
     return instance;
   },
 };
+
+/** msw 3 refuses a second close(); afterEach hooks may close a harness a test never replaced. */
+function onceOnly(f: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) {
+      done = true;
+      f();
+    }
+  };
+}

@@ -28,7 +28,7 @@ export function startAzureSandbox(
   const clock = new FakeClock();
   const sim = createAzureNsgSimulator({ clock, ...options.sim });
   const server = setupServer(...mswHandlers(sim));
-  server.listen({ onUnhandledRequest: 'error' });
+  server.listen({ onUnhandledFrame: 'error' });
   const config = azureNsgConfigSchema.parse({
     subscriptionId: SIM_SUBSCRIPTION_ID,
     credentials: { source: 'simulator' },
@@ -44,7 +44,7 @@ export function startAzureSandbox(
     },
   };
   const make = () => createAzureNsgConnector('azure-test', config, ctx, { random: () => 1 });
-  return { connector: make(), sim, clock, config, secondConnector: make, close: () => server.close() };
+  return { connector: make(), sim, clock, config, secondConnector: make, close: onceOnly(() => server.close()) };
 }
 
 /** A deny rule in the test band. */
@@ -88,3 +88,14 @@ export const azureHarness: ConnectorHarness = {
     };
   },
 };
+
+/** msw 3 refuses a second close(); afterEach hooks may close a harness a test never replaced. */
+function onceOnly(f: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) {
+      done = true;
+      f();
+    }
+  };
+}

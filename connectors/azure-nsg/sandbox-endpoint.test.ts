@@ -17,7 +17,7 @@ const server = setupServer(
     return sim.fetch(request);
   }),
 );
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 afterAll(() => server.close());
 
 describe('sandbox endpoint over http://127.0.0.1', () => {

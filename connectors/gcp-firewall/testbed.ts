@@ -1,6 +1,6 @@
 /**
  * Test wiring: a simulator on a fake clock, msw routing the real compute client into it
- * (`onUnhandledRequest: 'error'`), and a connector built from a parsed config.
+ * (`onUnhandledFrame: 'error'`), and a connector built from a parsed config.
  */
 
 import { setupServer } from 'msw/node';
@@ -46,7 +46,7 @@ export function startTestbed(options: TestbedOptions = {}): Testbed {
   const clock = new FakeClock();
   const sim = createGcpSimulator({ ...options.sim, clock });
   const server = setupServer(...mswHandlers(sim));
-  server.listen({ onUnhandledRequest: 'error' });
+  server.listen({ onUnhandledFrame: 'error' });
   const config = gcpFirewallConfigSchema.parse({ ...defaultTestConfig(), ...options.config });
   const ctx: ConnectorContext = {
     clock,
@@ -62,5 +62,16 @@ export function startTestbed(options: TestbedOptions = {}): Testbed {
     ctx,
     options.newRequestId ? { newRequestId: options.newRequestId } : {},
   );
-  return { clock, sim, connector, close: () => server.close() };
+  return { clock, sim, connector, close: onceOnly(() => server.close()) };
+}
+
+/** msw 3 refuses a second close(); afterEach hooks may close a harness a test never replaced. */
+function onceOnly(f: () => void): () => void {
+  let done = false;
+  return () => {
+    if (!done) {
+      done = true;
+      f();
+    }
+  };
 }

@@ -2,7 +2,7 @@ import type { NormalizedRule } from './types.ts';
 
 /**
  * A stateful fake of one cloud's HTTP API, faithful to the wire protocol. One fake, two uses:
- * tests mount `fetch` through msw (`onUnhandledRequest: 'error'`) so the real SDK's HTTP reaches it;
+ * tests mount `fetch` through msw (`onUnhandledFrame: 'error'`) so the real SDK's HTTP reaches it;
  * the sandbox serves it on loopback and points the SDK endpoint at it.
  */
 export interface Simulator {

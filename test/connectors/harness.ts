@@ -5,7 +5,7 @@ import type { FakeClock } from '../support/fake-clock.ts';
 /**
  * What each cloud provides (in `connectors/<cloud>/harness.ts`) so the one connector contract suite
  * (`test/connectors/contract.ts`) runs against it. The connector talks to its simulator through the
- * real SDK; msw routes the SDK's HTTP into the simulator's fetch handler with `onUnhandledRequest: 'error'`.
+ * real SDK; msw routes the SDK's HTTP into the simulator's fetch handler with `onUnhandledFrame: 'error'`.
  */
 export interface ConnectorHarness {
   name: string;

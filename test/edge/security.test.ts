@@ -35,7 +35,7 @@ import { type PreparedCall, type RouteSample, SAMPLES, fillPath, prepare } from 
 const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /openapi.json', 'GET /docs'];
 
 const msw = setupServer();
-beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
+beforeAll(() => msw.listen({ onUnhandledFrame: 'error' }));
 afterAll(() => msw.close());
 
 const { signer } = await testSigner();

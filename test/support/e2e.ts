@@ -25,7 +25,7 @@ export const DETECTOR_SECRET = 'whsec_ZGV0ZWN0b3Itc2VjcmV0LWZvci1lbmQtdG8tZW5kLX
 
 /**
  * The whole service in-process, exactly as `portcullis serve` composes it (src/compose.ts), with the
- * three clouds' simulators answering the real SDKs through msw (`onUnhandledRequest: 'error'`) and a
+ * three clouds' simulators answering the real SDKs through msw (`onUnhandledFrame: 'error'`) and a
  * fake clock everywhere. Config: the repo's sandbox config with a temp data directory and test clients.
  */
 export interface E2E extends Composed {
@@ -98,7 +98,7 @@ export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: 
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
   const sims = createSimulators({ clock, ...options.simulator });
   const msw = setupServer(...simulatorHandlers(sims));
-  msw.listen({ onUnhandledRequest: 'error' });
+  msw.listen({ onUnhandledFrame: 'error' });
 
   const configText = e2eConfigText(dir, options.tiers);
   const config = parseConfig(configText, 'e2e.config.yaml');

@@ -29,6 +29,9 @@ const afterPendingIo: (fn: () => void) => void =
  * never leaves a gap in the chain). Another process or Worker isolate appending to the same database
  * is caught by the seq primary key: the batch fails, the head is re-read and the commit retried.
  */
+/** Lost races for the next seq a commit retries (other processes or isolates appending to the same log). */
+const MAX_APPEND_ATTEMPTS = 100;
+
 export class AuditAppender {
   private head: Head | undefined;
   private pending: Pending[] = [];
@@ -111,7 +114,9 @@ export class AuditAppender {
       } catch (error) {
         this.head = undefined;
         // Only a lost race for the next seq is worth retrying; any other constraint is the caller's.
-        if (!this.driver.isUniqueViolation(error) || !/audit_events/.test(String(error)) || attempt >= 20) throw error;
+        if (!this.driver.isUniqueViolation(error) || !/audit_events/.test(String(error)) || attempt >= MAX_APPEND_ATTEMPTS) throw error;
+        // Writers that lost the same race back off by a random few ms, so they do not collide again in step.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * attempt)));
       }
     }
   }
