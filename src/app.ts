@@ -16,6 +16,7 @@ import { registerAudit } from './http/routes/audit.ts';
 import { registerDocs } from './http/routes/docs.ts';
 import { registerHealth } from './http/routes/health.ts';
 import { registerPlaybooks } from './http/routes/playbooks.ts';
+import { registerReports } from './http/routes/reports.ts';
 import { registerRunPreview } from './http/routes/run-preview.ts';
 import { registerRunReads } from './http/routes/run-reads.ts';
 import { registerRuns } from './http/routes/runs.ts';
@@ -74,6 +75,7 @@ export function buildApp(services: Services, modules: RouteModule[] = []): { app
   registerApprovals(app, signedRoutes);
   registerAnalysis(app, signedRoutes);
   registerConnectors(app, signedRoutes);
+  registerReports(app, signedRoutes);
   for (const register of modules) register(app, signedRoutes);
   registerDocs(app, services);
   return { app, signedRoutes };

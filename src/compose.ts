@@ -24,6 +24,9 @@ import { Outbox } from './notify/outbox.ts';
 import { buildSiemExporter } from './siem/build.ts';
 import type { SiemExporter } from './siem/index.ts';
 import { ClientRegistry } from './http/clients.ts';
+import { instrumentConnector, instrumentStore } from './metrics/instrument.ts';
+import { ServiceMetrics } from './metrics/registry.ts';
+import { metricsRoutes } from './metrics/route.ts';
 import { loadPlaybooks } from './playbooks/load.ts';
 import { loadApprovalPolicy } from './policy/index.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
@@ -55,6 +58,7 @@ export interface Composed {
   sqlite: { close(): void };
   /** The operator console, when `console:` is configured; the entry point configures its endpoint once listening. */
   console?: OperatorConsole;
+  metrics: ServiceMetrics;
   /** Started by the entry point once it listens (absent without `notifications:`). */
   notifier?: Notifier;
   /** Started by the entry point once it listens (absent without `siem:`). */
@@ -70,18 +74,29 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
   mkdirSync(dataDir, { recursive: true });
   const sqlite = createSqliteStore(join(dataDir, 'portcullis.db'), () => clock.now());
   const clients = await ClientRegistry.build(config.clients, o.secrets);
-  const { connectors, catalog } = buildConnectors(config, o.registry, {
+  const built = buildConnectors(config, o.registry, {
     clock,
     log,
     secrets: o.secrets,
     ...(o.endpoints ? { endpoints: o.endpoints } : {}),
   });
+  const { catalog } = built;
+  // Metrics are fed by the audit events each commit appends, and by the start of each target listing.
+  const metrics = new ServiceMetrics({
+    store: sqlite.store,
+    connectors: built.connectors,
+    now: () => clock.now(),
+    notificationCounts: () => services.notifications?.outbox.counts(),
+    exportCursors: () => services.exports?.cursors(),
+  });
+  const store = instrumentStore(sqlite.store, metrics);
+  const connectors = new Map([...built.connectors].map(([id, c]) => [id, instrumentConnector(c, metrics, () => clock.now())]));
   const playbooks = loadPlaybooks(resolve(config.playbooksDir), catalog);
   // Policies (playbooks/policies/) are validated here: a bad one stops start-up with the file and error.
   const policy = loadApprovalPolicy(resolve(config.playbooksDir), config.tiers, playbooks);
-  const reconciler = new Reconciler({ store: sqlite.store, connectors, clock, log });
+  const reconciler = new Reconciler({ store, connectors, clock, log });
   const services: Services = {
-    store: sqlite.store,
+    store,
     clients,
     clock,
     log,
@@ -141,7 +156,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       })
     : undefined;
   if (notifier) services.notifications = { outbox: notifier.outbox, kick: () => notifier.kick() };
-  const { app } = buildApp(services, [registerNotifications, ...(operatorConsole ? [operatorConsole.module] : [])]);
+  const { app } = buildApp(services, [registerNotifications, metricsRoutes(metrics), ...(operatorConsole ? [operatorConsole.module] : [])]);
   await services.store.commit({
     audit: [
       {
@@ -164,6 +179,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
     reconciler,
     connectors,
     sqlite,
+    metrics,
     ...(notifier ? { notifier } : {}),
     ...(siem ? { siem } : {}),
     ...(operatorConsole ? { console: operatorConsole } : {}),

@@ -5,6 +5,7 @@ import { findExpired } from './expiry.ts';
 import { findMergeable } from './merge.ts';
 import { findOverlyPermissive } from './permissive.ts';
 import { findNearQuota } from './quota.ts';
+import { findTrafficFindings } from './traffic.ts';
 import { type AnalysisOptions, type AnalysisReport, type Finding, type FindingKind, SEVERITY_ORDER, type Severity } from './types.ts';
 
 const KINDS: FindingKind[] = [
@@ -17,6 +18,12 @@ const KINDS: FindingKind[] = [
   'near_quota',
   'expired',
   'mergeable',
+  'unused',
+  'narrowable',
+  'block_effective',
+  'block_idle',
+  'deny_hits',
+  'insufficient_coverage',
 ];
 
 /**
@@ -43,10 +50,12 @@ export function analyzeRules(rules: readonly NormalizedRule[], options: Analysis
   findings.push(...findOverlyPermissive(rules));
   findings.push(...findNearQuota(rules, options.limits ?? {}, options.quotaWarnAt ?? 0.8));
   if (options.expiryOf) findings.push(...findExpired(rules, options.expiryOf, options.now ?? Date.now()));
+  if (options.traffic) findings.push(...findTrafficFindings(rules, options.traffic));
 
   // Rules the cloud keeps itself (AWS's default NACL entries) still cover traffic for the checks above,
   // but a finding about them alone is not actionable: it is left out. Quota counts them all the same.
-  const actionable = findings.filter((f) => f.kind === 'near_quota' || !f.rules.every((r) => isBuiltIn(rules[r.index])));
+  // Findings about no rule in particular (too little flow-log coverage) stay.
+  const actionable = findings.filter((f) => f.kind === 'near_quota' || f.rules.length === 0 || !f.rules.every((r) => isBuiltIn(rules[r.index])));
   findings.splice(0, findings.length, ...actionable);
   const rank = (s: Severity) => SEVERITY_ORDER.indexOf(s);
   findings.sort((a, b) => rank(a.severity) - rank(b.severity) || (a.rules[0]?.index ?? 0) - (b.rules[0]?.index ?? 0));

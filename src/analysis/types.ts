@@ -1,4 +1,5 @@
 import type { ConnectorLimits, ConnectorType, NormalizedRule, RuleChange } from '../connectors/types.ts';
+import type { UsageModel } from '../flowlogs/usage.ts';
 
 export type FindingKind =
   | 'duplicate'
@@ -9,7 +10,14 @@ export type FindingKind =
   | 'overly_permissive'
   | 'near_quota'
   | 'expired'
-  | 'mergeable';
+  | 'mergeable'
+  // From flow logs (traffic.ts): only when `--flow-logs` / a usage model is given.
+  | 'unused'
+  | 'narrowable'
+  | 'block_effective'
+  | 'block_idle'
+  | 'deny_hits'
+  | 'insufficient_coverage';
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
@@ -49,6 +57,26 @@ export interface Finding {
   related: RuleRef[];
   message: string;
   fix: SuggestedFix;
+  /** Traffic findings: the counts, first/last seen and the coverage they rest on. */
+  evidence?: TrafficEvidence;
+}
+
+/** What the flow logs showed for one rule, and over which window. */
+export interface TrafficEvidence {
+  hits: number;
+  records: number;
+  bytes: number;
+  packets: number;
+  firstSeen?: string;
+  lastSeen?: string;
+  /** Records this rule shared with other matching security-group rules (counted for each). */
+  ambiguousRecords: number;
+  /** Remote prefixes (IPv4 /24, IPv6 /64) and destination ports seen, most used first (at most 10). */
+  topRemotes?: { prefix: string; records: number }[];
+  topPorts?: { port: number; records: number }[];
+  distinctRemotes?: number;
+  distinctPorts?: number;
+  coverage: { from?: string; to?: string; days: number; gapDays: number; gaps: string[]; minDays: number };
 }
 
 export interface AnalysisOptions {
@@ -63,6 +91,17 @@ export interface AnalysisOptions {
   quotaWarnAt?: number;
   /** Most related rules listed per finding (default 10); keeps output linear in the rule count. */
   maxRelated?: number;
+  /** Observed traffic (from flow logs): adds unused, narrowable and block findings with evidence. */
+  traffic?: TrafficInput;
+}
+
+/** A usage model from src/flowlogs, and how much coverage a verdict needs. */
+export interface TrafficInput {
+  usage: UsageModel;
+  /** Rules that cannot be judged from addresses (security-group references, tags). */
+  unevaluable?: number[];
+  /** Days of logs needed before a rule may be called unused (default 14). */
+  minCoverageDays?: number;
 }
 
 export interface AnalysisReport {

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { loadConnectorRegistry } from '../../connectors/index.ts';
 import { type AnalysisOptions, type AnalysisReport, type Severity, analyzeRules, normalizedRulesSchema } from '../analysis/index.ts';
+import { formatEvidence, formatIngest } from '../analysis/traffic-format.ts';
 import { SEVERITY_ORDER } from '../analysis/types.ts';
+import { type FlowFormat, FlowLogRefused, type IngestResult, ingestFlowLogs, type TargetScope } from '../flowlogs/index.ts';
+import { targetScopeSchema } from '../flowlogs/scope-schema.ts';
 import { configPath, loadConfig, nodeSecretSource } from '../config/load.ts';
 import { ConfigError } from '../config/parse.ts';
 import { buildConnectors } from '../connectors/build.ts';
@@ -10,6 +13,7 @@ import { systemClock } from '../services.ts';
 import { UsageError, defineCommand, oneOf } from './command.ts';
 
 export const ANALYZE_USAGE = `portcullis analyze (--rules FILE | --connector ID --target T [--config FILE]) [--format text|json] [--fail-on SEVERITY]
+                  [--flow-logs FILE|- ...] [--flow-format aws|azure|gcp] [--min-coverage-days N]
 
   Rule hygiene of one target: duplicates, shadowed and redundant rules (also covered by several rules
   together), correlated rules, overly permissive rules, rules near a quota, expired owned rules, and
@@ -17,6 +21,13 @@ export const ANALYZE_USAGE = `portcullis analyze (--rules FILE | --connector ID 
   --rules      a JSON file: an array of NormalizedRule (or { "rules": [...] })
   --connector  read the target's current rules live through a configured (non-simulated) connector
   --fail-on    exit 3 when a finding is at least this severe (critical, high, medium, low, info)
+  --flow-logs  flow logs of the target (repeatable; gzip or plain; "-" reads stdin): AWS VPC Flow Logs
+               (v2 or a custom format with its header line), Azure VNet / NSG flow logs and the
+               NetworkSecurityGroupRuleCounter log, GCP Firewall Rules Logging entries. Adds unused,
+               narrowable, block and deny-hit findings with evidence. The rules file may carry
+               "scope" (accountId, vpcId, localCidrs, subscriptionId, nsgName, project, network...):
+               logs of another account/VPC/NSG/network are refused.
+  --min-coverage-days  days of logs needed before "unused" verdicts (default 14)
   exit codes: 0 done, 1 bad input, 2 usage, 3 findings at or above --fail-on
 `;
 
@@ -31,6 +42,9 @@ export const analyzeCommand = defineCommand(
       config: { type: 'string' },
       format: { type: 'string', default: 'text' },
       'fail-on': { type: 'string' },
+      'flow-logs': { type: 'string', multiple: true },
+      'flow-format': { type: 'string' },
+      'min-coverage-days': { type: 'string' },
     },
   },
   async ({ values }, io) => {
@@ -39,26 +53,57 @@ export const analyzeCommand = defineCommand(
   const live = values.connector !== undefined || values.target !== undefined;
   if ((values.rules === undefined) === !live) throw new UsageError('give --rules FILE, or --connector ID with --target T');
   if (live && (!values.connector || !values.target)) throw new UsageError('--connector and --target go together');
+  const traffic = trafficArgs(values);
+  if (traffic === 'usage') throw new UsageError('--flow-format and --min-coverage-days need --flow-logs; --flow-format is aws, azure or gcp; --min-coverage-days a whole number of days >= 1');
   let rules: NormalizedRule[];
   let options: AnalysisOptions = {};
+  let ingest: IngestResult | undefined;
   try {
-    if (values.rules) rules = readRulesFile(values.rules);
+    let scope: TargetScope | undefined;
+    if (values.rules) ({ rules, scope } = readTargetFile(values.rules));
     else ({ rules, options } = await readLive(values.connector as string, values.target as string, configPath(values.config, io.env), io.env));
+    if (traffic) {
+      ingest = await ingestFlowLogs(traffic.files, rules, { ...(traffic.format ? { format: traffic.format } : {}), ...(scope ? { scope } : {}) });
+      options = { ...options, traffic: { usage: ingest.usage, unevaluable: ingest.unevaluable, minCoverageDays: traffic.minDays } };
+    }
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof AnalyzeInputError) {
-      io.err(error.message);
+    if (error instanceof ConfigError || error instanceof AnalyzeInputError || error instanceof FlowLogRefused || isFileError(error)) {
+      io.err((error as Error).message);
       return 1;
     }
     throw error;
   }
   const report = analyzeRules(rules, options);
-  io.out(values.format === 'json' ? JSON.stringify(report, null, 2) : formatReport(report));
+  if (values.format === 'json') io.out(JSON.stringify(ingest ? { ...report, flowLogs: { format: ingest.format, ...ingest.usage.stats, coverage: ingest.usage.coverage() } } : report, null, 2));
+  else io.out(`${ingest ? `${formatIngest(ingest.usage.stats)}\n` : ''}${formatReport(report)}`);
   if (failOn && report.findings.some((f) => SEVERITY_ORDER.indexOf(f.severity) <= SEVERITY_ORDER.indexOf(failOn))) return 3;
   return 0;
   },
 );
 
 class AnalyzeInputError extends Error {}
+
+const isFileError = (e: unknown) => e instanceof Error && /^(ENOENT|EACCES|EISDIR)/.test((e as NodeJS.ErrnoException).code ?? '') || (e instanceof Error && /gzip/.test(e.message));
+
+function trafficArgs(values: { 'flow-logs'?: string[]; 'flow-format'?: string; 'min-coverage-days'?: string }) {
+  const files = values['flow-logs'];
+  if (!files?.length) return values['flow-format'] || values['min-coverage-days'] ? 'usage' : undefined;
+  const format = values['flow-format'];
+  if (format !== undefined && !['aws', 'azure', 'gcp'].includes(format)) return 'usage';
+  const minDays = values['min-coverage-days'] === undefined ? 14 : Number(values['min-coverage-days']);
+  if (!Number.isInteger(minDays) || minDays < 1) return 'usage';
+  return { files, format: format as FlowFormat | undefined, minDays };
+}
+
+/** A rules file, and the target's scope when it carries one (`{ "rules": [...], "scope": {...} }`). */
+export function readTargetFile(file: string): { rules: NormalizedRule[]; scope?: TargetScope } {
+  const rules = readRulesFile(file);
+  const json = JSON.parse(readFileSync(file, 'utf8')) as { scope?: unknown };
+  if (Array.isArray(json) || json.scope === undefined) return { rules };
+  const scope = targetScopeSchema.safeParse(json.scope);
+  if (!scope.success) throw new AnalyzeInputError(`${file}: scope: ${scope.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return { rules, scope: scope.data };
+}
 
 export function readRulesFile(file: string): NormalizedRule[] {
   let json: unknown;
@@ -99,6 +144,7 @@ export function formatReport(report: AnalysisReport): string {
   for (const s of SEVERITY_ORDER) if (report.summary.bySeverity[s]) lines.push(`  ${s}: ${report.summary.bySeverity[s]}`);
   for (const f of report.findings) {
     lines.push(`[${f.severity}] ${f.kind}: ${f.message}`);
+    if (f.evidence) lines.push(`    evidence: ${formatEvidence(f.evidence)}`);
     lines.push(`    fix (${f.fix.action}): ${f.fix.detail}`);
   }
   return lines.join('\n');

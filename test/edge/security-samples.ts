@@ -103,6 +103,7 @@ export const SAMPLES: Record<string, RouteSample> = {
   'GET /v1/runs/{id}': { setup: blockRun },
   'GET /v1/runs/{id}/preview': { setup: async (t) => ({ params: { id: await pendingRun(t) } }) },
   'GET /v1/connectors/{id}/analysis': { path: '/v1/connectors/aws-sandbox/analysis' },
+  'GET /v1/reports/changes': {},
   'GET /v1/audit/events': { clientId: 'auditor' },
   'GET /v1/audit/verify': { clientId: 'auditor' },
   'GET /v1/audit/checkpoints': { clientId: 'auditor' },

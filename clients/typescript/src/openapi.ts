@@ -315,6 +315,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Time to secure deployment: lead time p50/p95 per week, auto-approved share, approval backlog
+         * @description From the audit log: for runs received in the window, the time from the call to its changes applied on every target (approval wait included), p50/p95 (nearest rank) per ISO week and per connector; the share of runs applied without a person; and the runs waiting for approval now with their age.
+         */
+        get: operations["getChangesReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/notifications": {
         parameters: {
             query?: never;
@@ -356,7 +376,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus text: notification outbox by state (dead letters included), export cursors and their lag */
+        /**
+         * Prometheus metrics (text exposition format)
+         * @description Lead time per playbook, action and connector, approval wait, the approval backlog, auto-approved share (portcullis_runs_total by approval), cloud calls, throttles and errors per connector, reconcile pass duration and queue depth, intents by state, capacity used per target, audit head seq and last checkpoint age. Scope runs:read: point Prometheus at it with a bearer token (authorization.credentials_file).
+         */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -4261,6 +4284,271 @@ export interface operations {
             };
         };
     };
+    getChangesReport: {
+        parameters: {
+            query?: {
+                /** @description Weeks back, this week included (1-52, default 12) */
+                weeks?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "generated_at": "2026-12-02T18:00:00.000Z",
+                     *       "window": {
+                     *         "since": "2026-11-30T00:00:00.000Z",
+                     *         "until": "2026-12-02T18:00:00.000Z",
+                     *         "weeks": 1
+                     *       },
+                     *       "weeks": [
+                     *         {
+                     *           "week": "2026-W49",
+                     *           "starts": "2026-11-30T00:00:00.000Z",
+                     *           "runs_received": 4,
+                     *           "runs_applied": 4,
+                     *           "auto_approved_share": 0.75,
+                     *           "lead_time_seconds": {
+                     *             "count": 4,
+                     *             "p50": 2,
+                     *             "p95": 120,
+                     *             "max": 120
+                     *           }
+                     *         }
+                     *       ],
+                     *       "totals": {
+                     *         "runs_received": 4,
+                     *         "runs_applied": 4,
+                     *         "auto_approved_share": 0.75,
+                     *         "lead_time_seconds": {
+                     *           "count": 4,
+                     *           "p50": 2,
+                     *           "p95": 120,
+                     *           "max": 120
+                     *         },
+                     *         "approval_wait_seconds": {
+                     *           "count": 1,
+                     *           "p50": 118,
+                     *           "p95": 118,
+                     *           "max": 118
+                     *         }
+                     *       },
+                     *       "by_connector": [
+                     *         {
+                     *           "connector": "aws-sandbox",
+                     *           "lead_time_seconds": {
+                     *             "count": 4,
+                     *             "p50": 2,
+                     *             "p95": 120,
+                     *             "max": 120
+                     *           }
+                     *         }
+                     *       ],
+                     *       "backlog": {
+                     *         "pending_approvals": 0,
+                     *         "oldest_age_seconds": 0,
+                     *         "median_age_seconds": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        generated_at: string;
+                        window: {
+                            since: string;
+                            until: string;
+                            weeks: number;
+                        };
+                        weeks: {
+                            week: string;
+                            starts: string;
+                            runs_received: number;
+                            runs_applied: number;
+                            auto_approved_share: number | null;
+                            lead_time_seconds: {
+                                count: number;
+                                p50: number | null;
+                                p95: number | null;
+                                max: number | null;
+                            };
+                        }[];
+                        totals: {
+                            runs_received: number;
+                            runs_applied: number;
+                            auto_approved_share: number | null;
+                            lead_time_seconds: {
+                                count: number;
+                                p50: number | null;
+                                p95: number | null;
+                                max: number | null;
+                            };
+                            approval_wait_seconds: {
+                                count: number;
+                                p50: number | null;
+                                p95: number | null;
+                                max: number | null;
+                            };
+                        };
+                        by_connector: {
+                            connector: string;
+                            lead_time_seconds: {
+                                count: number;
+                                p50: number | null;
+                                p95: number | null;
+                                max: number | null;
+                            };
+                        }[];
+                        backlog: {
+                            pending_approvals: number;
+                            oldest_age_seconds: number;
+                            median_age_seconds: number;
+                        };
+                    };
+                };
+            };
+            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/malformed_json",
+                     *       "title": "Body is not valid JSON",
+                     *       "status": 400,
+                     *       "code": "malformed_json",
+                     *       "detail": "the body is not valid JSON: Unexpected end of JSON input",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signature does not match (problem+json; code: signature_missing, signature_malformed, signature_invalid, timestamp_out_of_tolerance, unknown_client, token_invalid, session_required, session_expired, session_invalid, login_failed) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/signature_invalid",
+                     *       "title": "Signature does not match",
+                     *       "status": 401,
+                     *       "code": "signature_invalid",
+                     *       "detail": "no v1 signature matches: sign \"{webhook-id}.{webhook-timestamp}.{exact body}\" with HMAC-SHA256 and the client secret",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Scope not granted (problem+json; code: scope_denied, no_console_role, csrf_failed, four_eyes) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/scope_denied",
+                     *       "title": "Scope not granted",
+                     *       "status": 403,
+                     *       "code": "scope_denied",
+                     *       "detail": "client \"soar\" lacks the \"approve\" scope this call needs",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description webhook-id already used for another request (problem+json; code: webhook_id_reused, idempotency_in_flight, run_not_pending, approval_expired) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/webhook_id_reused",
+                     *       "title": "webhook-id already used for another request",
+                     *       "status": 409,
+                     *       "code": "webhook_id_reused",
+                     *       "detail": "webhook-id msg_2Lq… was already used at 2026-01-01T00:00:00.000Z for a different request; every message needs a fresh id",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many refused requests from this address (problem+json; code: too_many_refusals) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/too_many_refusals",
+                     *       "title": "Too many refused requests from this address",
+                     *       "status": 429,
+                     *       "code": "too_many_refusals",
+                     *       "detail": "too many refused requests from 192.0.2.10 in the last minute; retry after the Retry-After seconds, with valid credentials",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (problem+json; code: internal) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/internal",
+                     *       "title": "Internal error",
+                     *       "status": 500,
+                     *       "code": "internal",
+                     *       "detail": "an internal error occurred; the request id names it in the logs",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable (problem+json; code: unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://portcullis.dev/problems/unavailable",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "code": "unavailable",
+                     *       "detail": "the store did not answer a ping",
+                     *       "request_id": "req_7f3c2a9e"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listNotifications: {
         parameters: {
             query?: {
@@ -4709,8 +4997,8 @@ export interface operations {
                 };
                 content: {
                     /**
-                     * @example # TYPE portcullis_notifications gauge
-                     *     portcullis_notifications{state="dead"} 1
+                     * @example # TYPE portcullis_pending_approvals gauge
+                     *     portcullis_pending_approvals 1
                      */
                     "text/plain": string;
                 };

@@ -98,32 +98,11 @@ const redeliver = createRoute({
   },
 });
 
-const metrics = createRoute({
-  method: 'get',
-  path: '/metrics',
-  operationId: 'getMetrics',
-  tags: ['operations'],
-  summary: 'Prometheus text: notification outbox by state (dead letters included), export cursors and their lag',
-  security: signedSecurity,
-  middleware: [authenticate(READ)] as const,
-  responses: {
-    200: {
-      description: 'Prometheus exposition format 0.0.4',
-      content: {
-        'text/plain': {
-          schema: z.string(),
-          example: '# TYPE portcullis_notifications gauge\nportcullis_notifications{state="dead"} 1\n',
-        },
-      },
-    },
-    ...problems(readErrors()),
-  },
-});
+// GET /metrics (with the notification and export-lag gauges that were here) is src/metrics/route.ts.
 
 export const registerNotifications: RouteModule = (app, signed) => {
   signed.push({ method: 'get', path: '/v1/notifications', requirement: READ });
   signed.push({ method: 'post', path: '/v1/notifications/{id}/redeliver', requirement: ADMIN });
-  signed.push({ method: 'get', path: '/metrics', requirement: READ });
 
   app.openapi(listNotifications, async (c) => {
     const outbox = c.get('services').notifications?.outbox;
@@ -152,22 +131,4 @@ export const registerNotifications: RouteModule = (app, signed) => {
     });
   });
 
-  app.openapi(metrics, async (c) => {
-    const services = c.get('services');
-    const lines: string[] = [];
-    const head = await services.store.auditHeadSeq();
-    lines.push('# HELP portcullis_audit_head_seq The last audit event seq.', '# TYPE portcullis_audit_head_seq gauge', `portcullis_audit_head_seq ${head}`);
-    const n = services.notifications;
-    if (n) {
-      const counts = await n.outbox.counts();
-      lines.push('# HELP portcullis_notifications Outbound notifications by state (dead = dead letters).', '# TYPE portcullis_notifications gauge');
-      for (const [state, count] of Object.entries(counts)) lines.push(`portcullis_notifications{state="${state}"} ${count}`);
-    }
-    const cursors = (await services.exports?.cursors()) ?? [];
-    if (cursors.length) {
-      lines.push('# HELP portcullis_export_lag_events Audit events not yet read by an export (notifier, SIEM sinks).', '# TYPE portcullis_export_lag_events gauge');
-      for (const cursor of cursors) lines.push(`portcullis_export_lag_events{export="${cursor.name}"} ${Math.max(0, head - cursor.seq)}`);
-    }
-    return c.text(`${lines.join('\n')}\n`, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-  });
 };

@@ -1,0 +1,107 @@
+/**
+ * Flow-log ingestion (issue 15): records/s of `ingestFlowLogs` beside a bare line-splitting loop over
+ * the same file in the same run, and the peak RSS of each, at two sizes (memory must stay flat).
+ *
+ *   node bin/run-ts.mjs bench/flowlogs.ts [--sizes 1000000,10000000] [--azure 1000000] [--gcp 300000] [--dir D]
+ *
+ * AWS: generated default-format (v2) records against a target of 1,000 rules (40 NACL entries, 960
+ * security-group rules), attributed by evaluation. Each measurement runs in a fresh child process
+ * (so peak RSS is its own); baseline and ingestion alternate, twice each, and the better run counts.
+ * Azure (VNet flow log tuples) and GCP (firewall log entries): ingestion rates.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ingestFlowLogs } from '../src/flowlogs/index.ts';
+import { forEachLine, openInput } from '../src/flowlogs/source.ts';
+import { awsTarget, azureRules, LOCAL, writeAwsLog, writeAzureLog, writeGcpLog } from './flowlogs/generate.ts';
+
+const { values } = parseArgs({
+  options: {
+    child: { type: 'string' },
+    file: { type: 'string' },
+    sizes: { type: 'string', default: '1000000,10000000' },
+    azure: { type: 'string', default: '1000000' },
+    gcp: { type: 'string', default: '300000' },
+    dir: { type: 'string' },
+  },
+});
+
+interface Result {
+  records: number;
+  ms: number;
+  peakRssMb: number;
+}
+
+async function child(kind: string, file: string): Promise<Result> {
+  const t0 = performance.now();
+  let records = 0;
+  if (kind === 'lines') {
+    const input = await openInput(file);
+    await forEachLine(input.stream, (line) => {
+      if (line.length) records++;
+    });
+  } else {
+    const rules = kind === 'aws' ? awsTarget() : kind === 'azure' ? azureRules() : azureRules().map((r) => ({ ...r, placement: 'firewall' as const }));
+    const { usage } = await ingestFlowLogs([file], rules, { scope: { localCidrs: [LOCAL] } });
+    records = usage.stats.records + usage.stats.unattributed.direction_unknown * 0;
+  }
+  return { records, ms: performance.now() - t0, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+}
+
+function spawn(kind: string, file: string): Result {
+  const out = execFileSync(process.execPath, ['bin/run-ts.mjs', 'bench/flowlogs.ts', '--child', kind, '--file', file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').pop() as string) as Result;
+}
+
+const rate = (r: Result) => Math.round(r.records / (r.ms / 1000));
+const best = (a: Result, b: Result) => (rate(a) >= rate(b) ? a : b);
+
+if (values.child) {
+  process.stdout.write(`${JSON.stringify(await child(values.child, values.file as string))}\n`);
+} else {
+  const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'portcullis-flowbench-'));
+  const lines: string[] = [];
+  try {
+    for (const size of values.sizes.split(',').map(Number)) {
+      const file = join(dir, `aws-${size}.log`);
+      const g0 = performance.now();
+      await writeAwsLog(file, size);
+      const mb = statSync(file).size / 1e6;
+      process.stderr.write(`generated ${size} AWS records (${mb.toFixed(0)} MB) in ${((performance.now() - g0) / 1000).toFixed(0)} s\n`);
+      let base = spawn('lines', file);
+      let ingest = spawn('aws', file);
+      base = best(base, spawn('lines', file));
+      ingest = best(ingest, spawn('aws', file));
+      lines.push(
+        `| AWS v2, ${size.toLocaleString('en')} records (${mb.toFixed(0)} MB) | ${rate(base).toLocaleString('en')} | ${rate(ingest).toLocaleString('en')} | ${(rate(ingest) / rate(base)).toFixed(2)} | ${base.peakRssMb.toFixed(0)} MB | ${ingest.peakRssMb.toFixed(0)} MB | ${ingest.records.toLocaleString('en')} |`,
+      );
+      process.stderr.write(`${lines[lines.length - 1]}\n`);
+      rmSync(file);
+    }
+    const azure = Number(values.azure);
+    if (azure) {
+      const file = join(dir, 'azure.json');
+      await writeAzureLog(file, azure);
+      const r = spawn('azure', file);
+      lines.push(`| Azure VNet flow logs, ${azure.toLocaleString('en')} tuples (${(statSync(file).size / 1e6).toFixed(0)} MB, one document) | | ${rate(r).toLocaleString('en')} | | | ${r.peakRssMb.toFixed(0)} MB | ${r.records.toLocaleString('en')} |`);
+      rmSync(file);
+    }
+    const gcp = Number(values.gcp);
+    if (gcp) {
+      const file = join(dir, 'gcp.ndjson');
+      await writeGcpLog(file, gcp);
+      const base = spawn('lines', file);
+      const r = spawn('gcp', file);
+      lines.push(`| GCP firewall log entries, ${gcp.toLocaleString('en')} (${(statSync(file).size / 1e6).toFixed(0)} MB NDJSON) | ${rate(base).toLocaleString('en')} | ${rate(r).toLocaleString('en')} | ${(rate(r) / rate(base)).toFixed(2)} | ${base.peakRssMb.toFixed(0)} MB | ${r.peakRssMb.toFixed(0)} MB | ${r.records.toLocaleString('en')} |`);
+      rmSync(file);
+    }
+  } finally {
+    if (!values.dir) rmSync(dir, { recursive: true, force: true });
+  }
+  console.log('| input | bare line loop (lines/s) | ingestion (records/s) | ratio | peak RSS, line loop | peak RSS, ingestion | records counted |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const l of lines) console.log(l);
+}

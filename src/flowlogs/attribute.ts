@@ -1,0 +1,238 @@
+import type { NormalizedRule } from '../connectors/types.ts';
+import { parseCidr } from '../net/cidr.ts';
+import { tryParseIp } from '../net/ip.ts';
+import type { FlowRecord, TargetScope } from './types.ts';
+
+/** Which rules one record counts for, and why when none. */
+export interface Attribution {
+  rules: number[];
+  /** More than one rule counted the record (security groups: every matching allow rule). */
+  ambiguous: boolean;
+  /** When `rules` is empty: why. */
+  unattributed?: 'direction_unknown' | 'no_matching_rule' | 'default_rule' | 'unlisted_rule';
+  /** The cloud's own rule name when it is not among the listed rules (Azure default rules...). */
+  unlisted?: string;
+  /** The evaluation disagrees with what the log says the cloud did (rules changed during the window?). */
+  mismatch?: boolean;
+  /** The direction used (the record's, or the one inferred from the target's ranges). */
+  direction?: 'ingress' | 'egress';
+  /** Probably the return leg of a connection (the far side on an ephemeral port, ours on a service port). */
+  response?: boolean;
+}
+
+export interface Attributor {
+  attribute(record: FlowRecord): Attribution;
+}
+
+/** Linux starts its ephemeral range at 32768, Windows at 49152; service ports sit below. */
+const EPHEMERAL = 32_768;
+
+const PROTO: Record<NormalizedRule['protocol'], number> = { tcp: 6, udp: 17, icmp: 1, all: -1 };
+
+interface Entry {
+  index: number;
+  protocol: number;
+  ports: NormalizedRule['ports'];
+  priority: number;
+  action: NormalizedRule['action'];
+}
+
+/** IPv4 dotted quad to an unsigned int, or -1. Hand-rolled: it runs for every record. */
+export function ipv4ToInt(text: string): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part > 255) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48);
+      digits++;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0 || part > 255) return -1;
+  return value * 256 + part;
+}
+
+const entryMatches = (e: Entry, protocol: number, port: number) => {
+  if (e.protocol !== -1 && e.protocol !== protocol && !(e.protocol === 1 && protocol === 58)) return false;
+  if (e.ports.length === 0 || (protocol !== 6 && protocol !== 17)) return true;
+  for (const p of e.ports) if (port >= p.from && port <= p.to) return true;
+  return false;
+};
+
+/**
+ * Rules of one placement and direction indexed by prefix: IPv4 prefixes in a map per prefix length
+ * (a lookup is at most 33 map probes, whatever the rule count); IPv6 in a short list.
+ */
+class PrefixIndex {
+  /** Per prefix length: the map from the address's top `length` bits to the rules of that prefix. */
+  private levels: { shift: number; byTop: Map<number, Entry[]> }[] = [];
+  private readonly v6: { value: bigint; mask: bigint; entry: Entry }[] = [];
+
+  add(entry: Entry, cidr: string) {
+    const c = parseCidr(cidr, { hostBits: 'mask' });
+    if (c.family === 'ipv6') {
+      const mask = c.prefix === 0 ? 0n : ((1n << BigInt(c.prefix)) - 1n) << BigInt(128 - c.prefix);
+      this.v6.push({ value: c.network, mask, entry });
+      return;
+    }
+    const shift = 32 - c.prefix;
+    const top = topBits(Number(c.network), shift);
+    let level = this.levels.find((l) => l.shift === shift);
+    if (!level) {
+      level = { shift, byTop: new Map() };
+      this.levels.push(level);
+      this.levels.sort((a, b) => b.shift - a.shift);
+    }
+    const list = level.byTop.get(top);
+    if (list) list.push(entry);
+    else level.byTop.set(top, [entry]);
+  }
+
+  /** Every entry whose prefix holds the address and whose protocol and ports match. `ip` is ipv4ToInt's (-1: not IPv4). */
+  lookup(address: string, ip: number, protocol: number, port: number, out: Entry[]) {
+    if (ip >= 0) {
+      for (const level of this.levels) {
+        const list = level.byTop.get(topBits(ip, level.shift));
+        if (list) for (const e of list) if (entryMatches(e, protocol, port)) out.push(e);
+      }
+      return;
+    }
+    if (!this.v6.length) return;
+    const parsed = tryParseIp(address);
+    if (!parsed.ok || parsed.address.family !== 'ipv6') return;
+    const v = parsed.address.value;
+    for (const x of this.v6) if ((v & x.mask) === x.value && entryMatches(x.entry, protocol, port)) out.push(x.entry);
+  }
+
+  /** Whether any prefix holds the address (protocol and ports ignored). */
+  holds(address: string, ip: number): boolean {
+    if (ip >= 0) return this.levels.some((level) => level.byTop.has(topBits(ip, level.shift)));
+    const scratch: Entry[] = [];
+    this.lookup(address, ip, -1, -1, scratch);
+    return scratch.length > 0;
+  }
+}
+
+/** The top (32 - shift) bits of an unsigned 32-bit address, as a small integer key. */
+const topBits = (ip: number, shift: number) => (shift === 32 ? 0 : ip >>> shift);
+
+/** Ingress or egress for a record that does not say: from the target's own ranges, else private vs public. */
+function directionGuesser(scope: TargetScope): (r: FlowRecord, src: number, dst: number) => 'ingress' | 'egress' | undefined {
+  const local = new PrefixIndex();
+  const marker: Entry = { index: 0, protocol: -1, ports: [], priority: 0, action: 'allow' };
+  const ranges = scope.localCidrs?.length ? scope.localCidrs : ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7'];
+  for (const c of ranges) local.add(marker, c);
+  return (r, srcIp, dstIp) => {
+    const src = local.holds(r.src, srcIp);
+    const dst = local.holds(r.dst, dstIp);
+    if (dst && !src) return 'ingress';
+    if (src && !dst) return 'egress';
+    return undefined;
+  };
+}
+
+/**
+ * AWS: flow logs name no rule, so each record is evaluated against the target's rules.
+ * Network ACL entries: the first match in rule-number order, per direction (deterministic, as AWS
+ * evaluates them). Security groups: rules are unordered and every matching allow rule permits the flow,
+ * so the record counts once for **each** and is flagged ambiguous. It is never attributed to a single
+ * "least permissive" rule (that method is patented, US 12,438,880, and would hide the other rules' use).
+ */
+export function awsAttributor(rules: readonly NormalizedRule[], scope: TargetScope = {}): Attributor & { unevaluable: number[] } {
+  const index: Record<'nacl' | 'sg', Record<'ingress' | 'egress', PrefixIndex>> = {
+    nacl: { ingress: new PrefixIndex(), egress: new PrefixIndex() },
+    sg: { ingress: new PrefixIndex(), egress: new PrefixIndex() },
+  };
+  const present = { nacl: false, sg: false };
+  const unevaluable: number[] = [];
+  rules.forEach((rule, i) => {
+    if (rule.placement !== 'nacl' && rule.placement !== 'sg') return;
+    present[rule.placement] = true;
+    if (rule.sourceGroup || rule.cidrs.length === 0) {
+      unevaluable.push(i);
+      return;
+    }
+    const entry: Entry = { index: i, protocol: PROTO[rule.protocol], ports: rule.ports, priority: rule.priority, action: rule.action };
+    for (const cidr of rule.cidrs) index[rule.placement][rule.direction].add(entry, cidr);
+  });
+  const guess = directionGuesser(scope);
+  const scratch: Entry[] = [];
+  return {
+    unevaluable,
+    attribute(r) {
+      const srcIp = ipv4ToInt(r.src);
+      const dstIp = ipv4ToInt(r.dst);
+      const direction = r.direction ?? guess(r, srcIp, dstIp);
+      if (!direction) return { rules: [], ambiguous: false, unattributed: 'direction_unknown' };
+      const remote = direction === 'ingress' ? r.src : r.dst;
+      const remoteIp = direction === 'ingress' ? srcIp : dstIp;
+      // Return legs: security groups are stateful (connection tracking lets them through without a rule),
+      // network ACLs are not (their entries do carry them, typically on the ephemeral range).
+      const response = (r.protocol === 6 || r.protocol === 17) && r.dstPort >= EPHEMERAL && r.srcPort >= 0 && r.srcPort < EPHEMERAL;
+      const out: number[] = [];
+      let naclDenied = false;
+      if (present.nacl) {
+        scratch.length = 0;
+        index.nacl[direction].lookup(remote, remoteIp, r.protocol, r.dstPort, scratch);
+        let first: Entry | undefined;
+        for (const e of scratch) if (!first || e.priority < first.priority) first = e;
+        if (first) {
+          out.push(first.index);
+          naclDenied = first.action === 'deny';
+        } else naclDenied = true; // the default "*" entry denies
+      }
+      let sgMatches = 0;
+      if (present.sg && !naclDenied && !response) {
+        scratch.length = 0;
+        index.sg[direction].lookup(remote, remoteIp, r.protocol, r.dstPort, scratch);
+        for (const e of scratch) {
+          if (e.action === 'allow' && !out.includes(e.index)) {
+            out.push(e.index);
+            sgMatches++;
+          }
+        }
+      }
+      const evaluatedAllow = !naclDenied && (!present.sg || response || sgMatches > 0);
+      const mismatch = r.action !== undefined && (r.action === 'allow') !== evaluatedAllow;
+      if (!out.length) return { rules: out, ambiguous: false, unattributed: naclDenied && present.nacl ? 'default_rule' : 'no_matching_rule', mismatch, direction, response };
+      return { rules: out, ambiguous: sgMatches > 1, mismatch, direction, response };
+    },
+  };
+}
+
+/**
+ * Azure and GCP logs name the rule: the record counts for the listed rule of that name (cloudId; GCP
+ * rules with several allow entries are listed as `name#k` and matched by protocol and port).
+ */
+export function namedAttributor(rules: readonly NormalizedRule[]): Attributor {
+  const byName = new Map<string, number[]>();
+  rules.forEach((rule, i) => {
+    if (!rule.cloudId) return;
+    const base = rule.cloudId.replace(/#\d+$/, '');
+    const list = byName.get(base) ?? byName.set(base, []).get(base);
+    list?.push(i);
+  });
+  return {
+    attribute(r) {
+      const name = r.rule ?? '';
+      const candidates = byName.get(name);
+      if (!candidates) {
+        return { rules: [], ambiguous: false, unattributed: name.startsWith('DefaultRule_') ? 'default_rule' : 'unlisted_rule', unlisted: name };
+      }
+      if (candidates.length === 1 || r.protocol < 0) return { rules: candidates, ambiguous: false };
+      const matching = candidates.filter((i) => {
+        const rule = rules[i] as NormalizedRule;
+        return entryMatches({ index: i, protocol: PROTO[rule.protocol], ports: rule.ports, priority: 0, action: rule.action }, r.protocol, r.dstPort);
+      });
+      return { rules: matching.length ? matching : candidates, ambiguous: matching.length !== 1 };
+    },
+  };
+}
