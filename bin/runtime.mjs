@@ -24,3 +24,16 @@ export function ensureRuntime(script) {
   if (result.signal) process.kill(process.pid, result.signal);
   process.exit(result.status ?? 1);
 }
+
+/**
+ * node:sqlite announces itself with an ExperimentalWarning on stderr (Node 24), which would corrupt the
+ * CLI's clean output (`audit tail | …`, `submit`). Only that one warning is dropped; all others print.
+ */
+export function quietSqliteWarning() {
+  const emit = process.emitWarning;
+  process.emitWarning = function (warning, ...args) {
+    const type = typeof args[0] === 'string' ? args[0] : args[0]?.type;
+    if (type === 'ExperimentalWarning' && String(warning).startsWith('SQLite is an experimental')) return;
+    return emit.call(process, warning, ...args);
+  };
+}
