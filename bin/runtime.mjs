@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
-export const supported = major >= 24 || (major === 22 && minor >= 18) || major === 23;
+export const supported = major >= 24 || (major === 22 && minor >= 18);
 
 /** Returns when this Node can run the sources; otherwise runs `script` on the bundled runtime and exits. */
 export function ensureRuntime(script) {
