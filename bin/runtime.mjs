@@ -31,7 +31,7 @@ export function ensureRuntime(script) {
  */
 export function quietSqliteWarning() {
   const emit = process.emitWarning;
-  process.emitWarning = function (warning, ...args) {
+  process.emitWarning = (warning, ...args) => {
     const type = typeof args[0] === 'string' ? args[0] : args[0]?.type;
     if (type === 'ExperimentalWarning' && String(warning).startsWith('SQLite is an experimental')) return;
     return emit.call(process, warning, ...args);
