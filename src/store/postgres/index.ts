@@ -231,6 +231,13 @@ export class PgDriver implements SqlDriver {
       throw this.translate(error);
     }
     let broken: Error | undefined;
+    // A connection that drops between two queries (while the appender hashes, say) emits 'error' on
+    // the checked-out client, which the pool does not listen to: without this the process would end.
+    // The next query on it fails, and the client is discarded on release.
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const value = await fn(client);
@@ -241,6 +248,7 @@ export class PgDriver implements SqlDriver {
       else await client.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw this.translate(error);
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
@@ -280,6 +288,11 @@ export async function applyPostgresMigrations(driver: PgDriver, dir = migrations
     throw driver.translate(error);
   });
   const key = advisoryKey(MIGRATIONS_LOCK);
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     await client.query('SELECT pg_advisory_lock($1, $2)', key);
     try {
@@ -307,7 +320,8 @@ export async function applyPostgresMigrations(driver: PgDriver, dir = migrations
       await client.query('SELECT pg_advisory_unlock($1, $2)', key).catch(() => undefined);
     }
   } finally {
-    client.release();
+    client.off('error', onError);
+    client.release(broken);
   }
 }
 

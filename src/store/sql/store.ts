@@ -35,11 +35,18 @@ export class SqlStore implements Store {
   private readonly driver: SqlDriver;
   private readonly shared: boolean;
   /**
-   * Idempotency keys whose completion or release could not be written because the database was
-   * unreachable: they are released before the next admission, so a retry of that call runs
-   * instead of meeting 409 in_flight until the lock expires.
+   * Idempotency keys this process claimed (admitted fresh) and has not yet completed or released,
+   * with the claim's time, so that a release never deletes a later claim of the same key.
    */
-  private readonly unreleased = new Map<string, { clientId: string; key: string }>();
+  private readonly claims = new Map<string, number>();
+  /**
+   * Claims whose completion or release could not be written because the database was unreachable,
+   * or whose admission failed with the outcome unknown (the connection dropped around COMMIT): they
+   * are released once the database answers again (before the next admission, or at the next ping),
+   * so a retry of that call runs instead of meeting 409 in_flight until the lock expires. A claim
+   * that did complete is kept (only an in-flight record with this claim's time goes).
+   */
+  private readonly unreleased = new Map<string, { clientId: string; key: string; claimedAt: number | undefined }>();
   constructor(
     driver: SqlDriver,
     now: () => number = Date.now,
@@ -72,6 +79,19 @@ export class SqlStore implements Store {
 
   async admit(r: AdmitRequest): Promise<AdmitResult> {
     if (this.unreleased.size) await this.releaseUnreleased();
+    const id = r.idempotencyKey === undefined ? undefined : `${r.clientId}\n${r.idempotencyKey}`;
+    let admitted: AdmitResult;
+    try {
+      admitted = await this.admitOnce(r);
+    } catch (error) {
+      if (id && isStoreUnavailable(error)) this.unreleased.set(id, { clientId: r.clientId, key: r.idempotencyKey as string, claimedAt: r.now });
+      throw error;
+    }
+    if (id && admitted.kind === 'fresh') this.claims.set(id, r.now);
+    return admitted;
+  }
+
+  private async admitOnce(r: AdmitRequest): Promise<AdmitResult> {
     // A webhook-id is bound to the exact request AND the idempotency key it first came with, so a
     // captured message resent under another (unsigned) Idempotency-Key is refused, never run again.
     const bound = `${r.fingerprint}|${r.idempotencyKey ?? ''}`;
@@ -138,7 +158,7 @@ export class SqlStore implements Store {
     );
     if (!row) {
       // Released between our insert and this read (the first attempt was refused): try once more.
-      return this.admit({ ...r, webhookId: undefined });
+      return this.admitOnce({ ...r, webhookId: undefined });
     }
     const expired = row.expires_at <= r.now;
     const abandoned = row.state === 'in_flight' && (row.locked_until ?? 0) <= r.now;
@@ -197,18 +217,31 @@ export class SqlStore implements Store {
         ),
       );
     }
-    return this.appender.commit(work.audit, statements).catch((error: unknown) => {
-      const held = work.complete ?? work.release;
-      if (held && isStoreUnavailable(error)) this.unreleased.set(`${held.clientId}\n${held.key}`, { clientId: held.clientId, key: held.key });
-      throw error;
-    });
+    const held = work.complete ?? work.release;
+    const id = held ? `${held.clientId}\n${held.key}` : undefined;
+    return this.appender.commit(work.audit, statements).then(
+      (events) => {
+        if (id) this.claims.delete(id);
+        return events;
+      },
+      (error: unknown) => {
+        if (held && id && isStoreUnavailable(error)) {
+          this.unreleased.set(id, { clientId: held.clientId, key: held.key, claimedAt: this.claims.get(id) });
+          this.claims.delete(id);
+        }
+        throw error;
+      },
+    );
   }
 
   private async releaseUnreleased(): Promise<void> {
     const keys = [...this.unreleased.entries()];
-    // Only an in-flight record goes: a completion that did commit after all is kept.
     await this.driver.batch(
-      keys.map(([, k]) => sql("DELETE FROM idempotency WHERE client_id = ? AND key = ? AND state = 'in_flight'", k.clientId, k.key)),
+      keys.map(([, k]) =>
+        k.claimedAt === undefined
+          ? sql("DELETE FROM idempotency WHERE client_id = ? AND key = ? AND state = 'in_flight'", k.clientId, k.key)
+          : sql("DELETE FROM idempotency WHERE client_id = ? AND key = ? AND state = 'in_flight' AND created_at = ?", k.clientId, k.key, k.claimedAt),
+      ),
     );
     for (const [id] of keys) this.unreleased.delete(id);
   }
@@ -244,5 +277,6 @@ export class SqlStore implements Store {
 
   async ping(): Promise<void> {
     await this.driver.all('SELECT 1');
+    if (this.unreleased.size) await this.releaseUnreleased();
   }
 }
