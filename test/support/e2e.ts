@@ -7,6 +7,8 @@ import { awsEc2 } from '../../connectors/aws-ec2/index.ts';
 import { mswHandlers as awsMsw } from '../../connectors/aws-ec2/simulator/msw.ts';
 import { azureNsg } from '../../connectors/azure-nsg/index.ts';
 import { mswHandlers as azureMsw } from '../../connectors/azure-nsg/msw.ts';
+import { cloudflare } from '../../connectors/cloudflare/index.ts';
+import { mswHandlers as cloudflareMsw } from '../../connectors/cloudflare/simulator/msw.ts';
 import { gcpFirewall } from '../../connectors/gcp-firewall/index.ts';
 import { mswHandlers as gcpMsw } from '../../connectors/gcp-firewall/simulator/msw.ts';
 import { loadConnectorRegistry } from '../../connectors/index.ts';
@@ -52,6 +54,7 @@ export function createSimulators(options: SimulatorOptions): Sims {
     aws: awsEc2.createSimulator(options),
     azure: azureNsg.createSimulator(options),
     gcp: gcpFirewall.createSimulator(options),
+    cloudflare: cloudflare.createSimulator(options),
   };
 }
 
@@ -59,10 +62,11 @@ export interface Sims {
   aws: Simulator;
   azure: Simulator;
   gcp: Simulator;
+  cloudflare: Simulator;
 }
 
 /** msw handlers that answer the real SDKs' HTTP with the simulators. */
-export const simulatorHandlers = (sims: Sims) => [...awsMsw(sims.aws), ...azureMsw(sims.azure), ...gcpMsw(sims.gcp)];
+export const simulatorHandlers = (sims: Sims) => [...awsMsw(sims.aws), ...azureMsw(sims.azure), ...gcpMsw(sims.gcp), ...cloudflareMsw(sims.cloudflare)];
 
 /**
  * The repo's sandbox config with a data directory, the e2e clients (soar, approver, operator) and
@@ -93,14 +97,21 @@ export function e2eConfigText(dir: string, tiers?: string): string {
     .replace(/ {4}simulator: true\n/g, '    simulator: false\n');
 }
 
-export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: string } = {}): Promise<E2E> {
+export async function startE2E(
+  options: {
+    simulator?: SimulatorOptions;
+    tiers?: string;
+    /** Rewrites the config text (e.g. adds a connector or points playbooksDir elsewhere). */
+    config?: (text: string) => string;
+  } = {},
+): Promise<E2E> {
   const clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
   const sims = createSimulators({ clock, ...options.simulator });
   const msw = setupServer(...simulatorHandlers(sims));
   msw.listen({ onUnhandledFrame: 'error' });
 
-  const configText = e2eConfigText(dir, options.tiers);
+  const configText = (options.config ?? ((t: string) => t))(e2eConfigText(dir, options.tiers));
   const config = parseConfig(configText, 'e2e.config.yaml');
   const logs: string[] = [];
   const sink = new Writable({
