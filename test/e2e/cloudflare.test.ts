@@ -83,4 +83,32 @@ describe('block-ip and unblock-ip on a Cloudflare list', () => {
     expect(items()).toEqual([]);
     expect(sim().controls.writeCalls()).toBe(0);
   });
+
+  it('heals a list emptied out of band on the drift pass, and records it', async () => {
+    await e.run('block-ip', { indicators: ['203.0.113.7', '203.0.113.9'] });
+    const [owned] = ((await e.connectors.get('cf-sandbox')?.list('edge')) ?? []).filter((r) => r.owned);
+    // Someone empties the list in the dashboard.
+    await sim().controls.deleteOutOfBand('', owned?.cloudId ?? '');
+    expect(items()).toEqual([]);
+    await e.reconciler.healAll();
+    expect(items()).toEqual(['203.0.113.7', '203.0.113.9']);
+    const healed = (await e.services.store.auditAfter(0, 10_000)).filter((a) => a.action === 'drift.healed' && a.target === 'cf-sandbox/edge');
+    expect(healed).toMatchObject([{ outcome: 'success', detail: { restored: 2, removed: 0 } }]);
+  });
+
+  it('POST /v1/connectors/cf-sandbox/check reports the list, its items and the enforcing rule, audited', async () => {
+    const res = await e.call('POST', '/v1/connectors/cf-sandbox/check', { connector: 'cf-sandbox' }, { client: 'operator' });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { ok: boolean; targets: { target: string; ok: boolean; checks: { name: string; ok: boolean }[] }[] };
+    expect(body.ok).toBe(true);
+    expect(body.targets[0]?.checks.map((c) => c.name)).toEqual([
+      'list $portcullis_blocks exists, is an IP list and is owned ("managed-by:portcullis" in its description) (lists-get-lists)',
+      'list items can be read (lists-get-list-items)',
+      'a block rule "ip.src in $portcullis_blocks" is enabled in the zone ruleset (getZoneEntrypointRuleset)',
+      'item writes (Account Filter Lists Edit)',
+    ]);
+    expect(sim().controls.writeCalls()).toBe(0);
+    const checked = (await e.services.store.auditAfter(0, 10_000)).filter((a) => a.action === 'connector.checked');
+    expect(checked).toHaveLength(1);
+  });
 });
