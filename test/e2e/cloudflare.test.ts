@@ -111,4 +111,24 @@ describe('block-ip and unblock-ip on a Cloudflare list', () => {
     const checked = (await e.services.store.auditAfter(0, 10_000)).filter((a) => a.action === 'connector.checked');
     expect(checked).toHaveLength(1);
   });
+
+  it('analyses the target: owned blocks and a dashboard block of the same address, read-only', async () => {
+    await e.run('block-ip', { indicators: ['203.0.113.7'] });
+    await sim().controls.addForeignRule('2f2feab2026849078ba485f918791bdc', {
+      direction: 'ingress',
+      action: 'deny',
+      protocol: 'all',
+      ports: [],
+      cidrs: ['203.0.113.7/32'],
+      priority: 0,
+      placement: 'cf-list',
+      owned: false,
+    });
+    const res = await e.call('GET', '/v1/connectors/cf-sandbox/analysis?target=edge');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { findings: { kind: string; rules: { owned: boolean }[] }[] };
+    // The two blocks of one address are a duplicate; nothing about the operator's rules is actionable for the service.
+    expect(body.findings.map((f) => f.kind)).toContain('duplicate');
+    expect(sim().controls.writeCalls()).toBe(1);
+  });
 });
