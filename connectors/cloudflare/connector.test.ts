@@ -206,3 +206,10 @@ describe('quarantine', () => {
     expect(result.error?.message).toMatch(/quarantine the host on the connector of the cloud it runs in/);
   });
 });
+
+describe('capabilities', () => {
+  it('declares blocks only, so allow and quarantine playbooks aimed at it are refused at start', () => {
+    bed = startTestbed();
+    expect(bed.connector.capabilities).toEqual({ allows: false, quarantine: false });
+  });
+});

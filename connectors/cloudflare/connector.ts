@@ -72,6 +72,7 @@ export function createCloudflareConnector(id: string, config: CloudflareConfig, 
   return {
     type: 'cloudflare',
     id,
+    capabilities: { allows: false, quarantine: false },
     targets: () => config.targets.map((t) => t.id),
 
     limits(targetId): ConnectorLimits {

@@ -175,6 +175,12 @@ export interface QuarantineResult {
 export interface Connector {
   readonly type: ConnectorType;
   readonly id: string;
+  /**
+   * What the connector can do at all (absent: everything). A blocks-only connector (a Cloudflare list
+   * a block rule enforces) has `allows: false, quarantine: false`: playbooks that would need them are
+   * refused at start (src/playbooks/capabilities.ts), not on every run.
+   */
+  readonly capabilities?: { allows: boolean; quarantine: boolean };
   /** Target ids this instance knows (from config). */
   targets(): string[];
   /** Limits for one placement of a target (AWS: NACL entries and SG rules differ). */
