@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyStore } from '../../src/audit/verify-store.ts';
 import { createPostgresStore } from '../../src/store/postgres/index.ts';
 import { type TestDatabase, createTestDatabase, pgUrl } from '../support/postgres.ts';
-import { cleanUp, freePort, runCliToExit, sleep, startServer, tempDir } from '../support/process.ts';
+import { cleanUp, freePort, runCliToExit, sleep, startServer, tempDir, waitFor } from '../support/process.ts';
 import { signedInit } from '../support/sign.ts';
 import { type TcpProxy, startTcpProxy } from '../support/tcp-proxy.ts';
 import { DEMO_SECRET, DEMO_TOKEN, sandboxConfig } from './sandbox-config.ts';
@@ -42,6 +42,28 @@ describe('the database unreachable at start', () => {
     expect(exit.output).toMatch(new RegExp(`cannot connect to the PostgreSQL store at 127\\.0\\.0\\.1:${dead} \\(database portcullis, user portcullis\\): .*ECONNREFUSED`));
     expect(exit.output).not.toContain(canary);
     expect(exit.output).not.toContain('portcullis listening');
+  }, 30_000);
+});
+
+describe('a database with a newer schema', () => {
+  it('is refused at start, naming the migration this build does not know', async () => {
+    const newer = await createTestDatabase();
+    try {
+      await (await createPostgresStore({ url: newer.url })).close();
+      const client = new pg.Client({ connectionString: newer.url });
+      await client.connect();
+      await client.query("INSERT INTO portcullis_migrations (name, applied_at) VALUES ('0999_from_a_newer_release.sql', 'now')");
+      await client.end();
+      const dir = tempDir();
+      const configPath = join(dir, 'portcullis.config.yaml');
+      writeFileSync(configPath, withPostgres(sandboxConfig(join(dir, 'data'), await freePort())));
+      const exit = await runCliToExit(['serve', '--config', configPath], { PC_TEST_PG_URL: newer.url }, 25_000);
+      expect(exit.code, exit.output).toBe(1);
+      expect(exit.output).toMatch(/newer schema than this build of portcullis knows: it applied migration 0999_from_a_newer_release\.sql/);
+      expect(exit.output).not.toContain('portcullis listening');
+    } finally {
+      await newer.drop();
+    }
   }, 30_000);
 });
 
@@ -139,6 +161,16 @@ describe('the database unreachable while running', () => {
       expect(Number(inFlight.rows[0]?.n)).toBe(0);
       const accepted = await client.query("SELECT count(DISTINCT run_id) AS n FROM audit_events WHERE action = 'run.accepted'");
       expect(Number(accepted.rows[0]?.n)).toBe(N);
+      // And every block holds: the reconciler's passes that met the outage left their intents pending,
+      // and later passes applied them.
+      const settled = await waitFor(
+        async () => {
+          const { rows: states } = await client.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM intents GROUP BY state');
+          return states.length === 1 && states[0]?.state === 'applied' ? states : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 250, describe: () => `intents not all applied:\n${serve.output().slice(-2000)}` },
+      );
+      expect(settled[0]?.n).toBeGreaterThanOrEqual(N);
     } finally {
       await client.end();
     }
