@@ -87,51 +87,50 @@ export class AuditAppender {
   /**
    * Engines with concurrent writers (PostgreSQL): the group's transaction takes the audit lock first,
    * reads the head under it and commits before the next writer (in any process) can read it, so seq
-   * order is commit order and a poller's cursor never passes an event that commits later. Each commit
-   * of the group runs in its own savepoint: one that fails is undone alone and the chain continues
-   * from the last one kept.
+   * order is commit order and a poller's cursor never passes an event that commits later. The group
+   * goes in one transaction (its events in one multi-row insert: few round trips while the lock is
+   * held); if one of its commits fails (a decision that lost its race), each is retried on its own,
+   * so one failure never takes the others down and the chain has no gap.
    */
   private async commitSerialized(group: Pending[]): Promise<void> {
+    if (group.length > 1) {
+      try {
+        const chained = await this.appendSerialized(group);
+        for (const [i, one] of group.entries()) one.resolve(chained[i] ?? []);
+        return;
+      } catch (error) {
+        // The database went away: nothing of the group committed, and retrying now would not help.
+        if (isStoreUnavailable(error)) {
+          for (const one of group) one.reject(error);
+          return;
+        }
+      }
+    }
+    for (const one of group) {
+      try {
+        one.resolve((await this.appendSerialized([one]))[0] ?? []);
+      } catch (error) {
+        one.reject(error);
+      }
+    }
+  }
+
+  private appendSerialized(group: Pending[]): Promise<AuditEvent[][]> {
     const serialized = this.driver.serialized?.bind(this.driver);
     if (!serialized) throw new Error('the driver has no serialized transactions');
-    const single = group.length === 1;
-    let outcomes: ({ ok: true; events: AuditEvent[] } | { ok: false; error: unknown })[];
-    try {
-      outcomes = await serialized('portcullis.audit_events', async (tx) => {
-        let head = await this.readHead((q, p) => tx.all(q, p));
-        const out: typeof outcomes = [];
-        for (const one of group) {
-          const appended = await this.chain(head, one.events);
-          const write = async () => {
-            for (const statement of [...one.statements, ...appended.map(insertEvent)]) await tx.run(statement);
-          };
-          // A lone commit needs no savepoint: its failure rolls the whole transaction back.
-          if (single) await write();
-          else {
-            try {
-              await tx.savepoint(write);
-            } catch (error) {
-              // The transaction itself is gone (the database went away): nothing of the group can commit.
-              if (isStoreUnavailable(error)) throw error;
-              out.push({ ok: false, error });
-              continue;
-            }
-          }
-          out.push({ ok: true, events: appended });
-          const last = appended.at(-1);
-          if (last) head = { seq: last.seq, hash: last.hash };
-        }
-        return out;
-      });
-    } catch (error) {
-      for (const one of group) one.reject(error);
-      return;
-    }
-    for (const [i, one] of group.entries()) {
-      const outcome = outcomes[i];
-      if (outcome?.ok) one.resolve(outcome.events);
-      else one.reject(outcome?.error);
-    }
+    return serialized('portcullis.audit_events', async (tx) => {
+      let head = await this.readHead((q, p) => tx.all(q, p));
+      const chained: AuditEvent[][] = [];
+      for (const one of group) {
+        for (const statement of one.statements) await tx.run(statement);
+        const appended = await this.chain(head, one.events);
+        chained.push(appended);
+        const last = appended.at(-1);
+        if (last) head = { seq: last.seq, hash: last.hash };
+      }
+      for (const statement of insertEvents(chained.flat())) await tx.run(statement);
+      return chained;
+    });
   }
 
   /** All of a group in one transaction; false (nothing applied) when it fails. */
@@ -189,10 +188,27 @@ export class AuditAppender {
   }
 }
 
+const EVENT_COLUMNS = 'seq, id, time, action, outcome, client_id, run_id, playbook, target, prev_hash, hash, event';
+/** Events per multi-row insert (12 parameters each, well under PostgreSQL's 65,535). */
+const EVENTS_PER_INSERT = 400;
+
+/** The events as multi-row inserts, in seq order. */
+function insertEvents(events: AuditEvent[]): SqlStatement[] {
+  const out: SqlStatement[] = [];
+  for (let i = 0; i < events.length; i += EVENTS_PER_INSERT) {
+    const chunk = events.slice(i, i + EVENTS_PER_INSERT);
+    out.push({
+      sql: `INSERT INTO audit_events (${EVENT_COLUMNS}) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      params: chunk.flatMap((e) => insertEvent(e).params),
+    });
+  }
+  return out;
+}
+
 function insertEvent(e: AuditEvent): SqlStatement {
   const { prev_hash: prevHash, hash, ...body } = e;
   return sql(
-    `INSERT INTO audit_events (seq, id, time, action, outcome, client_id, run_id, playbook, target, prev_hash, hash, event)
+    `INSERT INTO audit_events (${EVENT_COLUMNS})
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     e.seq,
     e.id,
