@@ -1,6 +1,7 @@
 /**
  * Durable state behind async interfaces. One implementation over SQL (`src/store/sql/`) runs on
- * node:sqlite (Node) and D1 (Workers); the contract suite in test/store/ runs against both.
+ * node:sqlite (Node), D1 (Workers) and PostgreSQL (Node replicas sharing one database); the contract
+ * suite in test/store/ runs against all three.
  */
 import type { AuditPage, AuditPageQuery, Checkpoint } from '../audit/pull-types.ts';
 import type { AuditEvent, AuditEventInput } from '../audit/types.ts';

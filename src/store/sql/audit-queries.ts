@@ -7,10 +7,12 @@
  * (its own last append, or a read of the table), and inserts it in the same transaction as the state
  * change, with seq as the primary key. So a transaction can only insert seq N when N - 1 is already
  * committed and visible; a writer with a stale head hits the primary key and retries with a fresh one
- * (SQLite and D1 have one writer at a time; on Postgres the unique index makes the second insert wait,
- * then fail). Hence at every instant the visible seqs form a prefix 1..H (minus what retention pruned),
- * and anything committed later gets a seq above H. A poller whose cursor is at most H therefore sees
- * every later event. test/audit/concurrency.test.ts runs concurrent writer processes against pollers.
+ * (SQLite and D1 have one writer at a time; on PostgreSQL every append also takes a transaction-scoped
+ * advisory lock before it reads the head, so writers in any process take turns and never race at all).
+ * Hence at every instant the visible seqs form a prefix 1..H (minus what retention pruned), and anything
+ * committed later gets a seq above H. A poller whose cursor is at most H therefore sees
+ * every later event. test/audit/concurrency.test.ts runs concurrent writer processes against pollers,
+ * on SQLite and on PostgreSQL.
  */
 import type { AuditFilter, AuditPage, AuditPageQuery, AuditRow, Checkpoint } from '../../audit/pull-types.ts';
 import { type SqlDriver, dialectOf, sql } from './driver.ts';
