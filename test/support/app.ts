@@ -22,6 +22,8 @@ import type { SqlStore } from '../../src/store/sql/store.ts';
 import type { SqlDriver } from '../../src/store/sql/driver.ts';
 import type { Store } from '../../src/store/types.ts';
 import { createSqliteStore } from '../../src/store/sqlite/index.ts';
+import { createPostgresStore } from '../../src/store/postgres/index.ts';
+import { type TestDatabase, createTestDatabase, testsOnPostgres } from './postgres.ts';
 import { FakeClock } from './fake-clock.ts';
 import { testSecret } from './sign.ts';
 
@@ -194,6 +196,8 @@ export interface TestAppOptions {
   audit?: AuditRuntime;
   /** Another store than SQLite under `dir` (the PostgreSQL tests); the app closes it. */
   store?: { store: SqlStore; driver: SqlDriver; close(): void | Promise<void> };
+  /** With PORTCULLIS_TEST_STORE=postgres: the database to reopen (restart); a fresh one otherwise. */
+  database?: TestDatabase;
 }
 
 export interface TestApp {
@@ -217,6 +221,11 @@ export interface TestApp {
   dispose(): void;
 }
 
+/** A PostgreSQL store (PORTCULLIS_TEST_STORE=postgres) on the app's database; `dispose` drops it. */
+async function postgresForTest(db: TestDatabase, now: () => number): Promise<{ store: SqlStore; driver: SqlDriver; close(): Promise<void> }> {
+  return createPostgresStore({ url: db.url, now });
+}
+
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'portcullis-edge-'));
   const clock = options.clock ?? new FakeClock();
@@ -224,7 +233,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const things = options.things ?? new ThingsState();
   const env = options.env ?? DEFAULT_ENV;
   const clientConfigs = options.clients ?? DEFAULT_CLIENTS;
-  const sqlite = options.store ?? createSqliteStore(join(dir, 'portcullis.db'), () => clock.now());
+  const database = options.store || !testsOnPostgres() ? undefined : (options.database ?? (await createTestDatabase('pc_test_app')));
+  const sqlite = options.store ?? (database ? await postgresForTest(database, () => clock.now()) : createSqliteStore(join(dir, 'portcullis.db'), () => clock.now()));
   const clients = await ClientRegistry.build(clientConfigs, { env: (name) => env[name] });
   const services: Services = {
     store: sqlite.store,
@@ -254,13 +264,14 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       return { replay: await count('replay_guard'), idempotency: await count('idempotency') };
     },
     restart: async () => {
-      sqlite.close();
-      return createTestApp({ ...options, dir, clock, logs, things });
+      await sqlite.close();
+      return createTestApp({ ...options, dir, clock, logs, things, ...(database ? { database } : {}) });
     },
     close: () => sqlite.close(),
     dispose: () => {
-      sqlite.close();
+      const closed = sqlite.close();
       rmSync(dir, { recursive: true, force: true });
+      if (database) void Promise.resolve(closed).finally(() => database.drop());
     },
   };
   return self;

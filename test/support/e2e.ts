@@ -15,6 +15,7 @@ import { mswHandlers as gcpMsw } from '../../connectors/gcp-firewall/simulator/m
 import { loadConnectorRegistry } from '../../connectors/index.ts';
 import { type Composed, composeServices } from '../../src/compose.ts';
 import { parseConfig } from '../../src/config/parse.ts';
+import { createTestDatabase, testsOnPostgres } from './postgres.ts';
 import type { Simulator, SimulatorOptions } from '../../src/connectors/simulator.ts';
 import { CLIENT_HEADER } from '../../src/http/auth.ts';
 import { signHeaders } from '../../src/http/signature.ts';
@@ -127,7 +128,10 @@ export async function startE2E(
   const msw = setupServer(...simulatorHandlers(sims), ...extraSims.flatMap((sim) => sim.origins.map((origin) => http.all(`${origin}/*`, ({ request }) => sim.fetch(request)))));
   msw.listen({ onUnhandledFrame: 'error' });
 
-  const configText = (options.config ?? ((t: string) => t))(e2eConfigText(dir, options.tiers, options.extra));
+  let configText = (options.config ?? ((t: string) => t))(e2eConfigText(dir, options.tiers, options.extra));
+  // PORTCULLIS_TEST_STORE=postgres: the same services on a fresh PostgreSQL database (test/support/postgres.ts).
+  const database = testsOnPostgres() ? await createTestDatabase('pc_test_e2e') : undefined;
+  if (database) configText += '\nstore:\n  postgres:\n    url: { env: E2E_DATABASE_URL }\n';
   const config = parseConfig(configText, 'e2e.config.yaml');
   const logs: string[] = [];
   const sink = new Writable({
@@ -136,7 +140,7 @@ export async function startE2E(
       done();
     },
   });
-  const env: Record<string, string> = { E2E_SOAR_SECRET: REQUESTER_SECRET, E2E_APPROVER_SECRET: APPROVER_SECRET, E2E_OPERATOR_SECRET: OPERATOR_SECRET, E2E_DETECTOR_SECRET: DETECTOR_SECRET };
+  const env: Record<string, string> = { ...(database ? { E2E_DATABASE_URL: database.url } : {}), E2E_SOAR_SECRET: REQUESTER_SECRET, E2E_APPROVER_SECRET: APPROVER_SECRET, E2E_OPERATOR_SECRET: OPERATOR_SECRET, E2E_DETECTOR_SECRET: DETECTOR_SECRET };
   const composed = await composeServices({
     registry: await loadConnectorRegistry(),
     config,
@@ -176,7 +180,8 @@ export async function startE2E(
     async close() {
       await composed.reconciler.idle();
       msw.close();
-      composed.sqlite.close();
+      await composed.sqlite.close();
+      await database?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -58,3 +58,10 @@ export async function truncateAll(url: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * PORTCULLIS_TEST_STORE=postgres runs the in-process suites that build their app with createTestApp
+ * or createE2E (test/edge, test/e2e, ...) on PostgreSQL: each app gets a fresh database, dropped when
+ * the app is disposed (a test that only closes its app leaves its pc_test_app_* database behind). Not the default: CI runs them on SQLite, and the store contract suite on every engine.
+ */
+export const testsOnPostgres = (): boolean => process.env.PORTCULLIS_TEST_STORE === 'postgres';
