@@ -30,7 +30,11 @@ import { metricsRoutes } from './metrics/route.ts';
 import { loadPlaybooks } from './playbooks/load.ts';
 import { loadApprovalPolicy } from './policy/index.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
-import type { Clock, Logger, Services } from './services.ts';
+import { ReplicaLeases } from './reconcile/leases.ts';
+import { SqlLeaseStore } from './store/sql/leases.ts';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { type Clock, type Logger, type Services, systemClock } from './services.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 
 export const VERSION: string = (
@@ -54,6 +58,8 @@ export interface Composed {
   services: Services;
   app: App;
   reconciler: Reconciler;
+  /** This replica's leases (targets, cluster tasks) on the shared database. */
+  leases: ReplicaLeases;
   connectors: Map<string, Connector>;
   sqlite: { close(): void };
   /** The operator console, when `console:` is configured; the entry point configures its endpoint once listening. */
@@ -94,7 +100,16 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
   const playbooks = loadPlaybooks(resolve(config.playbooksDir), catalog);
   // Policies (playbooks/policies/) are validated here: a bad one stops start-up with the file and error.
   const policy = loadApprovalPolicy(resolve(config.playbooksDir), config.tiers, playbooks);
-  const reconciler = new Reconciler({ store, connectors, clock, log });
+  // Lease times are wall time compared across replicas, so they use the system clock, never a test's
+  // fake service clock; the owner id is unique per process.
+  const leases = new ReplicaLeases({
+    store: new SqlLeaseStore(sqlite.driver),
+    clock: systemClock,
+    log,
+    owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    ttlMs: config.reconcile.leaseTtlSeconds * 1000,
+  });
+  const reconciler = new Reconciler({ store, connectors, clock, log, leases });
   const services: Services = {
     store,
     clients,
@@ -109,6 +124,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       refusalsPerMinute: config.limits.refusalsPerMinute,
     },
     sourceAddress: nodeSourceAddress,
+    replica: leases,
     runtime: {
       playbooks,
       connectors,
@@ -177,6 +193,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
     services,
     app,
     reconciler,
+    leases,
     connectors,
     sqlite,
     metrics,

@@ -63,6 +63,8 @@ export interface Services {
   exports?: { cursors(): Promise<{ name: string; seq: number }[]> };
   /** The caller's address as the runtime saw the connection (src/http/source.ts); "unknown" when absent. */
   sourceAddress?: (c: Context) => string | undefined;
+  /** This replica's leases on a shared database (src/reconcile/leases.ts), for /readyz; absent on Workers. */
+  replica?: { status(): { owner: string; leases: string[]; lastContact: number | undefined } };
   /** Refusal counters per source (built by buildApp when absent; the entry point flushes them at close). */
   refusals?: RefusalTracker;
 }

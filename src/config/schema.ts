@@ -127,9 +127,13 @@ export const configSchema = z
       .object({
         /** How often every target is re-read to find and heal drift. */
         driftIntervalSeconds: z.number().int().min(10).max(86_400).default(300),
+        /** Replicas on one database: how long a target's lease lasts unrenewed (a dead replica's targets move after this). */
+        leaseTtlSeconds: z.number().int().min(2).max(300).default(10),
+        /** How often a replica looks for pending work on targets whose lease is free or its own (the hand-over). */
+        handoverPollMs: z.number().int().min(50).max(60_000).default(500),
       })
       .strict()
-      .default({ driftIntervalSeconds: 300 }),
+      .default({ driftIntervalSeconds: 300, leaseTtlSeconds: 10, handoverPollMs: 500 }),
     /** Signed notifications out (src/notify/): subscriptions, retries, dead letters. */
     notifications: notificationsSchema.optional(),
     /** The audit stream pushed to Splunk HEC and syslog (src/siem/). */

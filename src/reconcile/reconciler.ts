@@ -2,8 +2,9 @@ import type { AuditEventInput } from '../audit/types.ts';
 import type { Connector } from '../connectors/types.ts';
 import type { Intent, RunWork } from '../runs/types.ts';
 import type { Clock, Logger } from '../services.ts';
-import type { Store } from '../store/types.ts';
+import type { Fence, Store } from '../store/types.ts';
 import { PLACEMENTS } from './desired.ts';
+import { LeaseLost, type ReplicaLeases, targetLease } from './leases.ts';
 import { type PassPlan, applyPass, describeRule, planPass } from './pass.ts';
 
 export interface ReconcilerDeps {
@@ -11,6 +12,12 @@ export interface ReconcilerDeps {
   connectors: Map<string, Connector>;
   clock: Clock;
   log: Logger;
+  /**
+   * Replicas sharing one database: a pass runs only on the replica holding the target's lease, and
+   * each cloud write and the commit of its outcomes check the lease's fencing token. Absent: this
+   * process is the only reconciler (Workers serialize per target with a Durable Object).
+   */
+  leases?: ReplicaLeases;
 }
 
 interface TargetState {
@@ -64,6 +71,16 @@ export class Reconciler {
     try {
       await this.pass(connectorId, targetId);
     } catch (error) {
+      if (error instanceof LeaseLost) {
+        // Another replica holds the target now and runs its passes; nothing of this one was committed.
+        this.deps.log.warn({ connector: connectorId, target: targetId }, 'reconcile pass stopped: the target lease was lost');
+        await this.deps.store
+          .commit({
+            audit: [{ action: 'reconcile.fenced', outcome: 'failure', target: `${connectorId}/${targetId}`, detail: { replica: this.deps.leases?.owner ?? null } }],
+          })
+          .catch(() => undefined);
+        return;
+      }
       this.deps.log.error({ error: String(error), connector: connectorId, target: targetId }, 'reconcile pass failed');
       await this.deps.store
         .commit({
@@ -92,9 +109,34 @@ export class Reconciler {
     return connector;
   }
 
+  /**
+   * The target's lease for this pass: `null` when another replica holds it (it runs the pass),
+   * undefined when there are no leases (a single reconciler).
+   */
+  private async claimTarget(connectorId: string, targetId: string): Promise<Fence | null | undefined> {
+    const leases = this.deps.leases;
+    if (!leases) return undefined;
+    return (await leases.claim(targetLease(connectorId, targetId))) ?? null;
+  }
+
+  /** Schedules a pass for every target with pending work whose lease is free or ours (the hand-over poll). */
+  async adoptPending(): Promise<number> {
+    const leases = this.deps.leases;
+    const pending = (await this.deps.store.targetsWithPendingWork()).filter((t) => this.deps.connectors.has(t.connectorId));
+    const others = leases ? await leases.heldByOthers() : new Set<string>();
+    const mine = pending.filter((t) => !others.has(targetLease(t.connectorId, t.targetId)));
+    for (const t of mine) void this.schedule(t.connectorId, t.targetId);
+    return mine.length;
+  }
+
   private async pass(connectorId: string, targetId: string): Promise<void> {
     const { store, clock } = this.deps;
-    const connector = this.connector(connectorId);
+    const fence = await this.claimTarget(connectorId, targetId);
+    if (fence === null) return;
+    const leases = this.deps.leases;
+    // With a lease, every cloud write first checks the token, and every commit carries it.
+    const connector = fence && leases ? fencedConnector(this.connector(connectorId), () => leases.assertHeld(fence)) : this.connector(connectorId);
+    const fenced = () => (fence && leases ? { fence: leases.fenceFor(fence) } : {});
     const target = `${connectorId}/${targetId}`;
     const intents = await store.intentsForTarget(connectorId, targetId);
     const now = clock.now();
@@ -108,6 +150,7 @@ export class Reconciler {
       const reason = `could not read the target: ${error instanceof Error ? error.message : String(error)}`;
       const pending = intents.filter((i) => i.state === 'pending');
       await store.commit({
+        ...fenced(),
         intentOutcomes: pending.map((i) => ({ id: i.id, state: 'failed' as const, error: reason, at: now })),
         audit: [{ action: 'reconcile.pass', outcome: 'failure', target, detail: { intents: intents.length, error: reason } }],
       });
@@ -117,6 +160,7 @@ export class Reconciler {
       // Recorded before the cloud is called: if the process dies (or the store fails) after the cloud
       // calls and before their results commit, the log still says what was about to change, and why.
       await store.commit({
+        ...fenced(),
         audit: [
           {
             action: 'reconcile.planned',
@@ -157,7 +201,7 @@ export class Reconciler {
         runs: runsDetail,
       },
     };
-    await store.commit({ ...work, audit: [...linked, ...quarantine.audit, summary] });
+    await store.commit({ ...work, ...fenced(), audit: [...linked, ...quarantine.audit, summary] });
   }
 
   private async quarantines(connector: Connector, targetId: string, intents: Intent[], target: string): Promise<{ work: RunWork; audit: AuditEventInput[] }> {
@@ -246,6 +290,23 @@ export class Reconciler {
       await Promise.all([...this.targets.values()].map((s) => s.running));
     }
   }
+}
+
+/** The connector with a check before each write (apply, quarantine, release): reads pass straight through. */
+function fencedConnector(connector: Connector, check: () => Promise<void>): Connector {
+  const writes = new Set<PropertyKey>(['apply', 'quarantine', 'release']);
+  return new Proxy(connector, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown;
+      if (typeof value !== 'function') return value;
+      const bound = (value as (...args: unknown[]) => unknown).bind(target);
+      if (!writes.has(property)) return bound;
+      return async (...args: unknown[]) => {
+        await check();
+        return bound(...args);
+      };
+    },
+  });
 }
 
 function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {

@@ -28,7 +28,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the store is reachable */
+        /**
+         * Readiness: the store is reachable; which leases this replica holds
+         * @description Ready (200) when the database answers. Every replica accepts signed calls, so a replica holding no lease is ready too: `replica.leases` says which targets it reconciles (`target:<connector>/<target>`) and `replica.cluster_tasks` whether it runs the cluster-wide timers (expiry, checkpoints, retention).
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -578,12 +581,24 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "status": "ready"
+                     *       "status": "ready",
+                     *       "replica": {
+                     *         "id": "node-a:4121:9f2c1e0d",
+                     *         "leases": [
+                     *           "target:aws-sandbox/edge"
+                     *         ],
+                     *         "cluster_tasks": true
+                     *       }
                      *     }
                      */
                     "application/json": {
                         /** @enum {string} */
                         status: "ready";
+                        replica?: {
+                            id: string;
+                            leases: string[];
+                            cluster_tasks: boolean;
+                        };
                     };
                 };
             };

@@ -3,6 +3,8 @@ import type { AdmitRequest, AdmitResult, Store, StoredResponse, UnitOfWork } fro
 import { AuditAppender } from './audit-append.ts';
 import { AuditQueries } from './audit-queries.ts';
 import { type SqlDriver, type SqlStatement, sql } from './driver.ts';
+import { LeaseLost } from '../lease-lost.ts';
+import { fenceStatement, isFenceViolation } from './leases.ts';
 import { RunQueries, runWorkStatements } from './runs.ts';
 
 interface IdempotencyRow {
@@ -152,6 +154,8 @@ export class SqlStore implements Store {
 
   commit(work: UnitOfWork): Promise<AuditEvent[]> {
     const statements: SqlStatement[] = runWorkStatements(work);
+    // First, so a lost lease fails the transaction before anything else is written.
+    if (work.fence) statements.unshift(fenceStatement(work.fence.held, work.fence.at));
     if (work.complete) {
       const { clientId, key, response } = work.complete;
       statements.push(
@@ -175,7 +179,12 @@ export class SqlStore implements Store {
         ),
       );
     }
-    return this.appender.commit(work.audit, statements);
+    const committed = this.appender.commit(work.audit, statements);
+    const fence = work.fence;
+    if (!fence) return committed;
+    return committed.catch((error: unknown) => {
+      throw isFenceViolation(error) ? new LeaseLost(fence.held.lease) : error;
+    });
   }
 
   async releaseInFlight(takenBefore: number): Promise<number> {
