@@ -56,10 +56,10 @@ export class ReplicaLeases {
     }
     const before = this.held.get(name);
     if (fence) {
-      if (!before || before.token !== fence.token) this.o.log.info({ lease: name, token: fence.token, owner: this.owner }, 'lease taken');
+      if (!before || before.token !== fence.token) this.o.log.info({ lease: name, fence: fence.token, owner: this.owner }, 'lease taken');
       this.held.set(name, fence);
     } else if (before) {
-      this.o.log.warn({ lease: name, token: before.token }, 'lease lost to another replica');
+      this.o.log.warn({ lease: name, fence: before.token }, 'lease lost to another replica');
       this.held.delete(name);
     }
     return fence;
