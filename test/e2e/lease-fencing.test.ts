@@ -68,7 +68,11 @@ function cluster(): { a: Replica; b: Replica; close(): void } {
   const file = join(dir, `shared-${++fileNo}.db`);
   const a = replica(file, 'replica-a');
   const b = replica(file, 'replica-b');
-  return { a, b, close: () => [a, b].forEach((r) => r.close()) };
+  return { a, b, close: () => {
+      a.close();
+      b.close();
+    },
+  };
 }
 
 async function acceptBlock(r: Replica, cidr: string): Promise<Intent> {
