@@ -197,7 +197,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       await leases.releaseAll();
       await simulators.close();
       await idp?.close();
-      sqlite.close();
+      await sqlite.close();
     },
   };
 }

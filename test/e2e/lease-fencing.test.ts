@@ -34,7 +34,7 @@ const dir = mkdtempSync(join(tmpdir(), 'portcullis-fencing-'));
 let clock: FakeClock;
 let sims: Sims;
 const msw = setupServer();
-beforeAll(() => msw.listen({ onUnhandledRequest: 'error' }));
+beforeAll(() => msw.listen({ onUnhandledFrame: 'error' }));
 afterAll(() => {
   msw.close();
   rmSync(dir, { recursive: true, force: true });
