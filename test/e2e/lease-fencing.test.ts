@@ -3,6 +3,7 @@
  * whose target lease lapsed mid-pass (and was taken by the other) must not write to the cloud after
  * it lost the lease, nor commit the pass's outcomes; the new holder converges the target, each rule
  * once. The lease rows themselves: take, renew, refuse, lapse, release, with the token growing.
+ * Both engines: two connections to one SQLite file, and two pools on one real PostgreSQL database.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +21,11 @@ import type { Intent } from '../../src/runs/types.ts';
 import { matchKeyOf } from '../../src/runs/planner.ts';
 import type { Logger } from '../../src/services.ts';
 import { SqlLeaseStore } from '../../src/store/sql/leases.ts';
+import { createPostgresStore } from '../../src/store/postgres/index.ts';
+import type { SqlDriver } from '../../src/store/sql/driver.ts';
+import type { SqlStore } from '../../src/store/sql/store.ts';
 import { createSqliteStore } from '../../src/store/sqlite/index.ts';
+import { type TestDatabase, createTestDatabase, truncateAll } from '../support/postgres.ts';
 import { type Sims, createSimulators, e2eConfigText, simulatorHandlers } from '../support/e2e.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 
@@ -34,45 +39,73 @@ const dir = mkdtempSync(join(tmpdir(), 'portcullis-fencing-'));
 let clock: FakeClock;
 let sims: Sims;
 const msw = setupServer();
-beforeAll(() => msw.listen({ onUnhandledFrame: 'error' }));
-afterAll(() => {
+let pgDb: TestDatabase;
+beforeAll(async () => {
+  msw.listen({ onUnhandledFrame: 'error' });
+  pgDb = await createTestDatabase('pc_i13_ha_fencing');
+});
+afterAll(async () => {
   msw.close();
   rmSync(dir, { recursive: true, force: true });
+  await pgDb?.drop();
 });
+
+type Opened = { store: SqlStore; driver: SqlDriver; close(): void | Promise<void> };
+interface Engine {
+  name: string;
+  /** A fresh shared database; `open` gives each replica its own connection to it. */
+  fresh(): Promise<() => Promise<Opened>>;
+}
+let fileNo = 0;
+const ENGINES: Engine[] = [
+  {
+    name: 'SQLite (two connections to one file)',
+    async fresh() {
+      const file = join(dir, `shared-${++fileNo}.db`);
+      return async () => createSqliteStore(file, () => clock.now());
+    },
+  },
+  {
+    name: 'PostgreSQL (two pools on one database)',
+    async fresh() {
+      await truncateAll(pgDb.url).catch(() => undefined); // the first open migrates the empty database
+      return () => createPostgresStore({ url: pgDb.url, now: () => clock.now() });
+    },
+  },
+];
 afterEach(() => msw.resetHandlers());
 
 interface Replica {
   name: string;
   leases: ReplicaLeases;
   reconciler: Reconciler;
-  store: ReturnType<typeof createSqliteStore>['store'];
+  store: SqlStore;
   connectors: Map<string, Connector>;
-  close(): void;
+  close(): void | Promise<void>;
 }
 
 /** A replica: its own connection to the shared SQLite file, its own connectors, leases and reconciler. */
-function replica(file: string, name: string): Replica {
+async function replica(open: () => Promise<Opened>, name: string): Promise<Replica> {
   const config = parseConfig(e2eConfigText(dir), 'fencing.config.yaml');
   const { connectors } = buildConnectors(config, registry, { clock, log: silent, secrets: { env: () => undefined } });
-  const opened = createSqliteStore(file, () => clock.now());
+  const opened = await open();
   const leases = new ReplicaLeases({ store: new SqlLeaseStore(opened.driver), clock, log: silent, owner: name, ttlMs: TTL_MS });
   const reconciler = new Reconciler({ store: opened.store, connectors, clock, log: silent, leases });
   return { name, leases, reconciler, store: opened.store, connectors, close: opened.close };
 }
 
-let fileNo = 0;
-function cluster(): { a: Replica; b: Replica; close(): void } {
+async function cluster(engine: Engine): Promise<{ a: Replica; b: Replica; close(): Promise<void> }> {
   clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
   sims = createSimulators({ clock });
   msw.use(...simulatorHandlers(sims));
-  const file = join(dir, `shared-${++fileNo}.db`);
-  const a = replica(file, 'replica-a');
-  const b = replica(file, 'replica-b');
-  return { a, b, close: () => {
-      a.close();
-      b.close();
-    },
+  const open = await engine.fresh();
+  const a = await replica(open, 'replica-a');
+  const b = await replica(open, 'replica-b');
+  const close = async () => {
+    await a.close();
+    await b.close();
   };
+  return { a, b, close };
 }
 
 async function acceptBlock(r: Replica, cidr: string): Promise<Intent> {
@@ -119,9 +152,10 @@ function loseLeaseOn(method: 'get' | 'post', path: RegExp, to: Replica): { fired
   return { fired: () => fired };
 }
 
+describe.each(ENGINES)('$name', (engine) => {
 describe('fencing: a replica that lost its lease mid-pass', () => {
   it('makes no cloud write after it lost the lease, commits nothing, and the new holder applies the block once', async () => {
-    const { a, b, close } = cluster();
+    const { a, b, close } = await cluster(engine);
     try {
       const intent = await acceptBlock(a, '198.51.100.7/32');
       // A's pass reads the target, and while it does, its lease lapses and B takes it.
@@ -141,12 +175,12 @@ describe('fencing: a replica that lost its lease mid-pass', () => {
       expect(await stateOf(b, intent.id)).toBe('applied');
       expect(await ownedDeny(b)).toEqual(['198.51.100.7/32']);
     } finally {
-      close();
+      await close();
     }
   });
 
   it('lost between its last cloud write and the commit: the commit is refused whole, and the successor converges without a duplicate', async () => {
-    const { a, b, close } = cluster();
+    const { a, b, close } = await cluster(engine);
     try {
       const intent = await acceptBlock(a, '198.51.100.9/32');
       const before = await a.store.auditHead();
@@ -166,14 +200,14 @@ describe('fencing: a replica that lost its lease mid-pass', () => {
       expect(await ownedDeny(b)).toEqual(['198.51.100.9/32']);
       expect(sims.gcp.controls.writeCalls()).toBe(writes);
     } finally {
-      close();
+      await close();
     }
   });
 });
 
 describe('lease rows', () => {
   it('take, renew (same token), refuse while held, lapse to another (token + 1), release (token + 1 at once)', async () => {
-    const { a, b, close } = cluster();
+    const { a, b, close } = await cluster(engine);
     try {
       const name = targetLease(CONNECTOR, TARGET);
       const first = await a.leases.claim(name);
@@ -199,7 +233,8 @@ describe('lease rows', () => {
       ).rejects.toThrow(/lease .* was lost/);
       expect(await a.store.auditHead()).toEqual(head);
     } finally {
-      close();
+      await close();
     }
   });
+});
 });
