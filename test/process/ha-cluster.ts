@@ -114,9 +114,10 @@ export async function postRoundRobin(
     nowMs: Date.now(),
     ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
   });
-  let lastError: unknown;
   const retryUntil = Date.now() + (options.retryInFlightMs ?? 0);
-  for (let attempt = 0; attempt < cluster.replicas.length * 2; attempt++) {
+  const failures: string[] = [];
+  const giveUpAt = Date.now() + 20_000;
+  for (let attempt = 0; Date.now() < giveUpAt; attempt++) {
     const server = cluster.replicas[(first + attempt) % cluster.replicas.length] as ServerProcess;
     if (!server.alive()) continue;
     try {
@@ -131,11 +132,12 @@ export async function postRoundRobin(
       }
       return { status: response.status, body: text, headers: response.headers, url: server.url };
     } catch (error) {
-      lastError = error;
+      // A connection refused or reset (the replica was killed): the next replica gets the same message.
+      failures.push(`${server.url}: ${String((error as { cause?: unknown }).cause ?? error)}`);
       await sleep(50);
     }
   }
-  throw new Error(`no replica answered ${path}: ${String(lastError)}`);
+  throw new Error(`no replica answered ${path} within 20 s:\n${failures.slice(-6).join('\n')}`);
 }
 
 /** A bearer-token GET to the first live replica that answers. */
