@@ -137,7 +137,8 @@ export async function postRoundRobin(
       await sleep(50);
     }
   }
-  throw new Error(`no replica answered ${path} within 20 s:\n${failures.slice(-6).join('\n')}`);
+  const dead = cluster.replicas.filter((r) => !r.alive()).map((r) => `${r.url} exited:\n${r.output().slice(-2000)}`);
+  throw new Error(`no replica answered ${path} within 20 s:\n${failures.slice(-6).join('\n')}\n${dead.join('\n')}`);
 }
 
 /** A bearer-token GET to the first live replica that answers. */
