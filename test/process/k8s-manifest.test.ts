@@ -12,6 +12,7 @@ import { REPO_ROOT } from '../support/process.ts';
 
 type Doc = { kind: string; metadata: { name: string }; [k: string]: unknown };
 const docs = parseAllDocuments(readFileSync(join(REPO_ROOT, 'deploy/k8s/portcullis.yaml'), 'utf8')).map((d) => d.toJS() as Doc);
+// biome-ignore lint/suspicious/noExplicitAny: a Kubernetes object read field by field; each field is asserted below
 const byKind = (kind: string) => docs.find((d) => d.kind === kind) as Doc & Record<string, any>;
 
 it('runs three replicas on one PostgreSQL database whose URL is a Secret, with liveness and readiness probes', () => {
