@@ -119,12 +119,25 @@ export class Reconciler {
     return (await leases.claim(targetLease(connectorId, targetId))) ?? null;
   }
 
-  /** Schedules a pass for every target with pending work whose lease is free or ours (the hand-over poll). */
+  /**
+   * The hand-over poll: schedules a pass for every target with pending work whose lease is free or
+   * ours, and for every configured target whose lease nobody holds (its holder died or stopped: the
+   * pass takes the lease and heals the target at once, pending work or not).
+   */
   async adoptPending(): Promise<number> {
     const leases = this.deps.leases;
     const pending = (await this.deps.store.targetsWithPendingWork()).filter((t) => this.deps.connectors.has(t.connectorId));
     const others = leases ? await leases.heldByOthers() : new Set<string>();
-    const mine = pending.filter((t) => !others.has(targetLease(t.connectorId, t.targetId)));
+    const orphaned = leases
+      ? [...this.deps.connectors.values()]
+          .flatMap((c) => c.targets().map((targetId) => ({ connectorId: c.id, targetId })))
+          .filter((t) => !others.has(targetLease(t.connectorId, t.targetId)) && !leases.holds(targetLease(t.connectorId, t.targetId)))
+      : [];
+    const keys = new Set<string>();
+    const mine = [...pending.filter((t) => !others.has(targetLease(t.connectorId, t.targetId))), ...orphaned].filter((t) => {
+      const key = targetLease(t.connectorId, t.targetId);
+      return !keys.has(key) && keys.add(key);
+    });
     for (const t of mine) void this.schedule(t.connectorId, t.targetId);
     return mine.length;
   }
