@@ -13,6 +13,7 @@ const CLOUD_QUOTAS: Record<NormalizedRule['placement'], { limit: number; per: 'd
   nacl: { limit: 20, per: 'direction-family', name: 'AWS network ACL entries per direction and family' },
   nsg: { limit: 1_000, per: 'target', name: 'Azure rules per network security group' },
   firewall: { limit: 500, per: 'target', name: 'GCP firewall rules per project' },
+  wafv2: { limit: 100, per: 'target', name: 'AWS WAF IP sets per account and scope' },
 };
 
 interface Count {

@@ -10,6 +10,8 @@ export const PLACEMENTS: Record<string, Placements> = {
   'aws-ec2': { deny: 'nacl', allow: 'sg' },
   'azure-nsg': { deny: 'nsg', allow: 'nsg' },
   'gcp-firewall': { deny: 'firewall', allow: 'firewall' },
+  // WAF IP sets only block: allow rules land in the same placement and its connector refuses them.
+  'aws-wafv2': { deny: 'wafv2', allow: 'wafv2' },
 };
 
 /** Intents that should hold on the target right now (present and not expired). */

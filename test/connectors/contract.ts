@@ -37,6 +37,10 @@ export function runConnectorContract(harness: ConnectorHarness): void {
     });
     const blockGroup = (...cidrs: string[]): DesiredRuleGroup => ({ match: denyMatch(), cidrs });
     const openGroup = (...cidrs: string[]): DesiredRuleGroup => ({ match: allowMatch(), cidrs });
+    const allows = !harness.unsupported?.allow;
+    /** The open group, where the cloud can hold allows (elsewhere the scenario runs with its blocks only). */
+    const opens = (...cidrs: string[]): DesiredRuleGroup[] => (allows ? [openGroup(...cidrs)] : []);
+    const opensHeld = async (cidr: string) => (allows ? holding(await owned(), cidr).length : 1);
 
     const list = () => h.connector.list(h.targetId);
     const owned = async () => (await list()).filter((r) => r.owned);
@@ -79,16 +83,18 @@ export function runConnectorContract(harness: ConnectorHarness): void {
     describe('applying', () => {
       it('creates deny rules where blocks live and allow rules where opens live, listed as owned with cloud ids', async () => {
         const blocked = limits(h.placements.deny).supportsIpv6 ? [BLOCKED, BLOCKED_V6] : [BLOCKED];
-        const { changes, results } = await converge([blockGroup(...blocked), openGroup(OPENED)]);
+        const { changes, results } = await converge([blockGroup(...blocked), ...opens(OPENED)]);
         expect(changes.every((c) => c.op === 'create')).toBe(true);
         expectAllOk(results);
         const rules = await owned();
         for (const cidr of blocked) {
           expect(holding(rules, cidr)).toMatchObject([{ action: 'deny', placement: h.placements.deny, owned: true }]);
         }
-        expect(holding(rules, OPENED)).toMatchObject([
-          { action: 'allow', placement: h.placements.allow, protocol: 'tcp', ports: [{ from: 443, to: 443 }] },
-        ]);
+        if (allows) {
+          expect(holding(rules, OPENED)).toMatchObject([
+            { action: 'allow', placement: h.placements.allow, protocol: 'tcp', ports: [{ from: 443, to: 443 }] },
+          ]);
+        }
         for (const rule of rules) expect(rule.cloudId).toBeTruthy();
         // Each create reports the id the rule is then listed under.
         const listedIds = new Set(rules.map((r) => r.cloudId));
@@ -96,7 +102,7 @@ export function runConnectorContract(harness: ConnectorHarness): void {
       });
 
       it('re-applying the same desired state is a no-op: no changes, no writes', async () => {
-        const desired = [blockGroup(BLOCKED), openGroup(OPENED)];
+        const desired = [blockGroup(BLOCKED), ...opens(OPENED)];
         expectAllOk((await converge(desired)).results);
         const writes = h.sim.writeCalls();
         const again = await converge(desired);
@@ -171,21 +177,21 @@ export function runConnectorContract(harness: ConnectorHarness): void {
       if (harness.longRunningOperations) {
         it('completes slow long-running operations, polling each on the injected clock', async () => {
           h.sim.slowOperations(3);
-          const { changes, results } = await converge([blockGroup(BLOCKED), openGroup(OPENED)]);
+          const { changes, results } = await converge([blockGroup(BLOCKED), ...opens(OPENED)]);
           expectAllOk(results);
           expect(changes.length).toBeGreaterThan(0);
           // Three "still running" answers per write: at least three waits each before its operation is done.
           expect(h.clock.sleeps.length).toBeGreaterThanOrEqual(3 * changes.length);
           expect(holding(await owned(), BLOCKED)).toHaveLength(1);
-          expect(holding(await owned(), OPENED)).toHaveLength(1);
+          expect(await opensHeld(OPENED)).toBe(1);
         });
       } else {
         it('has no long-running operations: writes are done when answered, slowOperations changes nothing', async () => {
           h.sim.slowOperations(3);
-          expectAllOk((await converge([blockGroup(BLOCKED), openGroup(OPENED)])).results);
+          expectAllOk((await converge([blockGroup(BLOCKED), ...opens(OPENED)])).results);
           expect(h.clock.sleeps).toEqual([]);
           expect(holding(await owned(), BLOCKED)).toHaveLength(1);
-          expect(holding(await owned(), OPENED)).toHaveLength(1);
+          expect(await opensHeld(OPENED)).toBe(1);
         });
       }
     });
@@ -224,6 +230,20 @@ export function runConnectorContract(harness: ConnectorHarness): void {
 
     describe('quarantine', () => {
       const snapshot = () => JSON.parse(JSON.stringify(h.sim.hostState(h.host) ?? null)) as unknown;
+
+      if (harness.unsupported?.quarantine) {
+        it('refuses quarantine and release as validation errors, without a cloud call', async () => {
+          const writes = h.sim.writeCalls();
+          for (const result of [await h.connector.quarantine(h.targetId, h.host), await h.connector.release(h.targetId, h.host, undefined)]) {
+            expect(result.ok).toBe(false);
+            expect(result.error).toMatchObject({ kind: 'validation', retryable: false });
+            expect(result.error?.message.length).toBeGreaterThan(20);
+            expect(result.calls).toEqual([]);
+          }
+          expect(h.sim.writeCalls()).toBe(writes);
+        });
+        return;
+      }
 
       it('quarantine then release restores the host exactly; both are idempotent', async () => {
         const original = snapshot();
@@ -266,7 +286,7 @@ export function runConnectorContract(harness: ConnectorHarness): void {
         const touched = (changes: RuleChange[]) =>
           changes.flatMap((c) => (c.op === 'update' ? [c.before, c.rule] : [c.rule])).filter((r) => foreignIds.has(r.cloudId));
 
-        const block = await converge([blockGroup(BLOCKED, '203.0.113.9/32'), openGroup(OPENED)]);
+        const block = await converge([blockGroup(BLOCKED, '203.0.113.9/32'), ...opens(OPENED)]);
         expectAllOk(block.results);
         expect(touched(block.changes)).toEqual([]);
         expect(holding(await owned(), BLOCKED)).toHaveLength(1);
@@ -290,7 +310,9 @@ export function runConnectorContract(harness: ConnectorHarness): void {
         const deny: NormalizedRule = { ...denyMatch(), cidrs: [BLOCKED], priority: band.from, owned: true };
         const allow: NormalizedRule = { ...allowMatch(), cidrs: [OPENED], priority: allowPriority, owned: true };
         expect(h.connector.validate(h.targetId, deny)).toEqual([]);
-        expect(h.connector.validate(h.targetId, allow)).toEqual([]);
+        if (allows) expect(h.connector.validate(h.targetId, allow)).toEqual([]);
+        // A cloud that cannot hold allows says so, and why, before any call.
+        else expect(h.connector.validate(h.targetId, allow).join(' ')).toMatch(/allow/);
         const problems = [
           h.connector.validate(h.targetId, { ...deny, cidrs: ['203.0.113.300/32'] }),
           h.connector.validate(h.targetId, { ...deny, cidrs: ['not-an-ip'] }),

@@ -1,4 +1,4 @@
-import type { Connector, ConnectorErrorKind, RuleChange } from '../../src/connectors/types.ts';
+import type { Connector, ConnectorErrorKind, NormalizedRule, RuleChange } from '../../src/connectors/types.ts';
 import type { SimulatorControls } from '../../src/connectors/simulator.ts';
 import type { FakeClock } from '../support/fake-clock.ts';
 
@@ -14,6 +14,11 @@ export interface ConnectorHarness {
    * GCP Operations): the contract then checks slow operations are polled. EC2 answers writes synchronously.
    */
   longRunningOperations: boolean;
+  /**
+   * What the cloud cannot express (AWS WAF IP sets only block, and know no hosts). The suite then
+   * checks that such changes are refused clearly before any call, instead of that they hold.
+   */
+  unsupported?: { allow?: boolean; quarantine?: boolean };
   /** Fresh simulator state and a connector wired to it (fake clock in both). Called before each test. */
   setup(options?: { quotas?: Record<string, number> }): Promise<HarnessInstance>;
 }
@@ -27,9 +32,9 @@ export interface HarnessInstance {
   sim: SimulatorControls;
   clock: FakeClock;
   /** The simulator-side resource id rules of this placement live in (for addForeignRule / deleteOutOfBand). */
-  resourceFor(placement: 'nacl' | 'sg' | 'nsg' | 'firewall'): string;
+  resourceFor(placement: NormalizedRule['placement']): string;
   /** The placement where deny (block) rules live on this cloud, and where allow rules live. */
-  placements: { deny: 'nacl' | 'nsg' | 'firewall'; allow: 'sg' | 'nsg' | 'firewall' };
+  placements: { deny: 'nacl' | 'nsg' | 'firewall' | 'wafv2'; allow: 'sg' | 'nsg' | 'firewall' | 'wafv2' };
   /**
    * Prepares the simulator so that applying the returned changes must fail with a capacity or quota
    * error (and says which kind), without creating thousands of rules.
