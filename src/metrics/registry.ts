@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditEvent } from '../audit/types.ts';
 import type { Connector } from '../connectors/types.ts';
+import { PLACEMENTS } from '../reconcile/desired.ts';
 import type { Store } from '../store/types.ts';
 import { LeadTimeTracker } from './lead-time.ts';
 
@@ -150,7 +151,7 @@ export class ServiceMetrics {
         for (const i of await store.activeIntents('deny')) byTarget.set(`${i.connectorId}/${i.targetId}`, (byTarget.get(`${i.connectorId}/${i.targetId}`) ?? 0) + 1);
         for (const [id, connector] of sources.connectors) {
           for (const target of connector.targets()) {
-            const placement = connector.type === 'aws-ec2' ? 'nacl' : connector.type === 'azure-nsg' ? 'nsg' : 'firewall';
+            const placement = PLACEMENTS[connector.type]?.deny ?? 'firewall';
             const l = connector.limits(target, placement);
             const capacity = Math.min(l.maxRulesPerDirection * l.maxPrefixesPerRule, l.maxPrefixesPerTarget);
             this.set({ connector: id, target }, capacity > 0 ? (byTarget.get(`${id}/${target}`) ?? 0) / capacity : 0);

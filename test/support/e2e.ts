@@ -31,6 +31,8 @@ export const DETECTOR_SECRET = 'whsec_ZGV0ZWN0b3Itc2VjcmV0LWZvci1lbmQtdG8tZW5kLX
 export interface E2E extends Composed {
   clock: FakeClock;
   sims: Sims;
+  /** The simulators of `extra` connectors, in the order given. */
+  extraSims: Simulator[];
   logs: string[];
   /** A signed request to the app (client "soar" unless another is named). */
   call(method: string, path: string, body?: unknown, opts?: { client?: 'soar' | 'approver' | 'operator' | 'detector'; headers?: Record<string, string> }): Promise<Response>;
@@ -68,11 +70,13 @@ export const simulatorHandlers = (sims: Sims) => [...awsMsw(sims.aws), ...azureM
  * The repo's sandbox config with a data directory, the e2e clients (soar, approver, operator) and
  * real (non-simulated) connectors, whose SDK traffic msw routes to the simulators.
  */
-export function e2eConfigText(dir: string, tiers?: string): string {
+export function e2eConfigText(dir: string, tiers?: string, extra?: E2EExtra): string {
   const repoConfig = readFileSync(resolve('portcullis.config.yaml'), 'utf8');
-  return repoConfig
+  const text = extra ? repoConfig.replace(/\nconsole:/, `\n${extra.connectorsYaml.trimEnd()}\n\nconsole:`) : repoConfig;
+  return text
     .replace(/^sandbox: true/m, 'sandbox: false')
     .replace(/^dataDir: .*/m, `dataDir: ${JSON.stringify(dir)}`)
+    .replace(/^playbooksDir: .*/m, (line) => (extra?.playbooksDir ? `playbooksDir: ${JSON.stringify(extra.playbooksDir)}` : line))
     .replace(/^log: .*/m, 'log: { level: info }')
     .replace(/^clients:[\s\S]*?\n\n/m, `clients:
   - id: soar
@@ -93,14 +97,27 @@ export function e2eConfigText(dir: string, tiers?: string): string {
     .replace(/ {4}simulator: true\n/g, '    simulator: false\n');
 }
 
-export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: string } = {}): Promise<E2E> {
+/**
+ * More connectors than the repo config's three (a new cloud's e2e test): their YAML blocks (appended to
+ * `connectors:`), the simulators msw routes their SDKs to, and a playbooks directory that names them.
+ */
+export interface E2EExtra {
+  connectorsYaml: string;
+  /** Built with the e2e clock and simulator options, like the three clouds' simulators. */
+  simulators: (options: SimulatorOptions) => Simulator[];
+  playbooksDir?: string;
+}
+
+export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: string; extra?: E2EExtra } = {}): Promise<E2E> {
   const clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
   const sims = createSimulators({ clock, ...options.simulator });
-  const msw = setupServer(...simulatorHandlers(sims));
+  const extraSims = options.extra?.simulators({ clock, ...options.simulator }) ?? [];
+  // Each simulator's handlers route its own origins into its fetch (the helper is cloud-neutral).
+  const msw = setupServer(...simulatorHandlers(sims), ...extraSims.flatMap(awsMsw));
   msw.listen({ onUnhandledFrame: 'error' });
 
-  const configText = e2eConfigText(dir, options.tiers);
+  const configText = e2eConfigText(dir, options.tiers, options.extra);
   const config = parseConfig(configText, 'e2e.config.yaml');
   const logs: string[] = [];
   const sink = new Writable({
@@ -136,6 +153,7 @@ export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: 
     ...composed,
     clock,
     sims,
+    extraSims,
     logs,
     call,
     async run(playbook, inputs) {
