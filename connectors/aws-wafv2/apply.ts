@@ -98,7 +98,15 @@ export async function applyChanges(deps: ApplyDeps, changes: RuleChange[]): Prom
   }
 
   const needed = pending.filter((p) => p.arn && !p.error && !view.referenced.has(p.arn));
-  if (needed.length) {
+  // The block rule is changed only while it references nothing but owned sets (check() reports the rest).
+  const ownedArns = new Set(view.sets.filter((s) => hasOwnerDescription(marker, s.Description)).map((s) => s.ARN));
+  const foreign = [...view.referenced].filter((arn) => !ownedArns.has(arn));
+  if (needed.length && foreign.length) {
+    for (const p of needed) {
+      p.error = refusal('conflict', 'NotOwned', `the block rule in web ACL ${acl.name} references IP sets portcullis does not own (${foreign.map((a) => ipSetRefOf(a)?.name ?? a).join(', ')}): it is not changed until they are removed from it`);
+      if (p.created) await writeAddresses(calls, acl.scope, p.created, [], description, p.calls);
+    }
+  } else if (needed.length) {
     const log = needed[0]?.calls ?? [];
     const referenced = await ensureReferenced(calls, acl, marker, target, needed.map((p) => p.arn ?? ''), log);
     if (referenced.ok) for (const p of needed) view.referenced.add(p.arn ?? '');

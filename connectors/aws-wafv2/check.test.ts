@@ -111,3 +111,25 @@ describe('validate (before any call)', () => {
     expect(problems({}, ['203.0.113.7/24'])).toMatch(/not a valid CIDR/);
   });
 });
+
+describe('apply honours what check reports', () => {
+  it('does not change its block rule while that rule references a set it does not own', async () => {
+    const b = start();
+    const [first] = await b.connector.apply(TARGET, [{ op: 'create', rule: blockRule(['203.0.113.7/32']) }]);
+    expect(first?.ok).toBe(true);
+    const created = (await wafCall(b, 'CreateIPSet', { Name: 'someone-elses', Scope: 'REGIONAL', IPAddressVersion: 'IPV4', Addresses: ['192.0.2.1/32'] })) as {
+      Summary?: { ARN: string };
+    };
+    const acl = [...b.sim.state.webAcls.REGIONAL.values()].find((a) => a.Name === WAF_SIM_WEB_ACL);
+    const ours = acl?.Rules.find((r) => r.Name === blockRuleName('portcullis', TARGET));
+    if (!ours) throw new Error('no block rule');
+    ours.Statement = { OrStatement: { Statements: [ours.Statement, { IPSetReferenceStatement: { ARN: created.Summary?.ARN ?? '' } }] } };
+    const before = JSON.stringify(acl?.Rules);
+    const [second] = await b.connector.apply(TARGET, [{ op: 'create', rule: blockRule(['2001:db8::7/128'], 2) }]);
+    expect(second?.ok).toBe(false);
+    expect(second?.error?.message).toMatch(/references IP sets portcullis does not own \(someone-elses\)/);
+    expect(JSON.stringify(acl?.Rules)).toBe(before);
+    // The set made for the refused change holds nothing: nothing half-applied.
+    expect([...b.sim.state.ipSets.REGIONAL.values()].find((s) => s.Name === 'portcullis-edge-v6-2')?.Addresses).toEqual([]);
+  });
+});

@@ -119,3 +119,21 @@ describe('what WAF cannot express is refused clearly', () => {
     expect(waf.controls.writeCalls()).toBe(0);
   });
 });
+
+describe('POST /v1/connectors/{id}/check on AWS WAF', () => {
+  const check = async () => {
+    const res = await e.call('POST', '/v1/connectors/waf-sandbox/check', { connector: 'waf-sandbox' }, { client: 'operator' });
+    return { status: res.status, body: (await res.json()) as { ok: boolean; targets: { ok: boolean; checks: { name: string; ok: boolean; detail?: string }[] }[] } };
+  };
+
+  it('passes on the operator’s web ACL, and a web ACL that is gone is a clear failure; nothing is written either way', async () => {
+    const passed = await check();
+    expect(passed.status).toBe(200);
+    expect(passed.body.ok).toBe(true);
+    waf.state.webAcls.REGIONAL.clear();
+    const failed = await check();
+    expect(failed.body.ok).toBe(false);
+    expect(failed.body.targets[0]?.checks.find((c) => !c.ok)?.detail).toMatch(/no web ACL named "edge-web-acl" in scope REGIONAL \(us-east-1\)/);
+    expect(waf.controls.writeCalls()).toBe(0);
+  });
+});
