@@ -75,6 +75,8 @@ export function createWafConnector(id: string, config: AwsWafv2Config, ctx: Conn
   return {
     type: 'aws-wafv2',
     id,
+    // Blocks only: allow and quarantine playbooks aimed at this connector are refused at start.
+    capabilities: { allows: false, quarantine: false },
     targets: () => config.targets.map((t) => t.id),
 
     limits(targetId): ConnectorLimits {

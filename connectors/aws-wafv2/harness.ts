@@ -8,7 +8,8 @@ export const wafHarness: ConnectorHarness = {
   // Every WAF write is done when it answers.
   longRunningOperations: false,
   // An IP set rule only blocks, and a web ACL has no hosts.
-  unsupported: { allow: true, quarantine: true },
+  allows: 'refused',
+  quarantine: 'refused',
   async setup(options): Promise<HarnessInstance> {
     const bed = startTestbed(options?.quotas ? { sim: { quotas: options.quotas } } : {});
     return {

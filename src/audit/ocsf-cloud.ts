@@ -6,6 +6,8 @@ const PROVIDER: Record<Config['connectors'][number]['type'], CloudContext['provi
   'aws-ec2': 'AWS',
   'azure-nsg': 'Azure',
   'gcp-firewall': 'GCP',
+  'aws-network-firewall': 'AWS',
+  cloudflare: 'Cloudflare',
   'aws-wafv2': 'AWS',
 };
 

@@ -54,8 +54,8 @@ export async function applyPass(input: PassInput, planned: PassPlan, target: str
   const { connector, targetId, intents, placements, now } = input;
   const results = planned.changes.length ? await connector.apply(targetId, planned.changes) : [];
   const failedChanges = results.filter((r) => !r.ok);
-  // What the target holds now: the planned rules, minus changes that failed or that the connector
-  // refused before any call (their old form stays).
+  // What the target holds now: the planned rules, minus changes that failed or that validate refused
+  // before any call (for both, the old form stays).
   const notMade = [...failedChanges.map((f) => f.change), ...planned.invalid.map((v) => v.change)];
   const failedKeys = new Set(notMade.flatMap((c) => (c.op === 'delete' ? [] : [ruleKey(c.rule)])));
   const holding = planned.plans.flatMap((p) => p.rules).filter((rule) => !failedKeys.has(ruleKey(rule)));

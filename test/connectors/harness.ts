@@ -15,10 +15,17 @@ export interface ConnectorHarness {
    */
   longRunningOperations: boolean;
   /**
-   * What the cloud cannot express (AWS WAF IP sets only block, and know no hosts). The suite then
-   * checks that such changes are refused clearly before any call, instead of that they hold.
+   * Whether the connector can isolate a host. One that cannot (a rule group or list filters addresses,
+   * it has no hosts) must refuse quarantine and release clearly and change nothing; the suite checks that.
    */
-  unsupported?: { allow?: boolean; quarantine?: boolean };
+  quarantine?: 'supported' | 'refused';
+  /**
+   * Whether the connector can open access. One that holds blocks only (a Cloudflare list a block rule
+   * enforces) must refuse allow rules in validate; the suite then checks blocks alone, and that refusal.
+   */
+  allows?: 'supported' | 'refused';
+  /** An IPv6 block the cloud accepts (default a /128; Cloudflare lists hold IPv6 prefixes of /64 or wider). */
+  ipv6Block?: string;
   /** Fresh simulator state and a connector wired to it (fake clock in both). Called before each test. */
   setup(options?: { quotas?: Record<string, number> }): Promise<HarnessInstance>;
 }
@@ -34,7 +41,10 @@ export interface HarnessInstance {
   /** The simulator-side resource id rules of this placement live in (for addForeignRule / deleteOutOfBand). */
   resourceFor(placement: NormalizedRule['placement']): string;
   /** The placement where deny (block) rules live on this cloud, and where allow rules live. */
-  placements: { deny: 'nacl' | 'nsg' | 'firewall' | 'wafv2'; allow: 'sg' | 'nsg' | 'firewall' | 'wafv2' };
+  placements: {
+    deny: 'nacl' | 'nsg' | 'firewall' | 'nfw' | 'cf-list' | 'wafv2';
+    allow: 'sg' | 'nsg' | 'firewall' | 'nfw' | 'cf-list' | 'wafv2';
+  };
   /**
    * Prepares the simulator so that applying the returned changes must fail with a capacity or quota
    * error (and says which kind), without creating thousands of rules.

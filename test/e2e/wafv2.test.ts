@@ -25,7 +25,7 @@ beforeAll(() => {
   // The repo's playbooks, aimed at the AWS sandbox and the WAF connector (the policies come along).
   playbooks = mkdtempSync(join(tmpdir(), 'portcullis-waf-playbooks-'));
   cpSync('playbooks/policies', join(playbooks, 'policies'), { recursive: true });
-  for (const name of ['block-ip', 'unblock-ip', 'allow-ingress', 'quarantine-host', 'release-host']) {
+  for (const name of ['block-ip', 'unblock-ip']) {
     const text = readFileSync(`playbooks/${name}.yaml`, 'utf8').replace(
       /^targets:\n(?:\s+- .*\n)+/m,
       'targets:\n  - { connector: aws-sandbox, target: "*" }\n  - { connector: waf-sandbox, target: "*" }\n',
@@ -38,8 +38,16 @@ afterAll(() => rmSync(playbooks, { recursive: true, force: true }));
 let e: E2E;
 let waf: WafSimulator;
 beforeEach(async () => {
-  e = await startE2E({ extra: { connectorsYaml: WAF_CONNECTOR, playbooksDir: playbooks, simulators: (o) => [awsWafv2.createSimulator(o)] } });
-  waf = e.extraSims[0] as WafSimulator;
+  e = await startE2E({
+    extra: {
+      connectorsYaml: WAF_CONNECTOR,
+      playbooksDir: playbooks,
+      simulators: (o) => {
+        waf = awsWafv2.createSimulator(o) as WafSimulator;
+        return [waf];
+      },
+    },
+  });
 });
 afterEach(async () => {
   await e.close();
@@ -96,26 +104,32 @@ describe('block-ip and unblock-ip on AWS WAF', () => {
 });
 
 describe('what WAF cannot express is refused clearly', () => {
-  it('allow-ingress: the WAF target fails with the reason, nothing is written there', async () => {
-    const response = await e.call('POST', '/v1/playbooks/allow-ingress/runs', { playbook: 'allow-ingress', inputs: { from: 'web', to: 'api', protocol: 'tcp', port: 443, reason: 'CHG-7' } });
-    const accepted = (await response.json()) as { id: string; status: string };
-    // allow-ingress may wait for approval; the approver decides it as in the other e2e tests.
-    if (accepted.status === 'pending_approval') {
-      await e.call('POST', `/v1/runs/${accepted.id}/approve`, { reason: 'ok' }, { client: 'approver' });
+  it('a playbook that would allow or quarantine through the WAF connector stops start-up, naming each', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-waf-refused-'));
+    try {
+      cpSync(playbooks, dir, { recursive: true });
+      for (const name of ['allow-ingress', 'quarantine-host']) {
+        const text = readFileSync(`playbooks/${name}.yaml`, 'utf8').replace(/^targets:\n/m, 'targets:\n  - { connector: waf-sandbox, target: "*" }\n');
+        writeFileSync(join(dir, `${name}.yaml`), text);
+      }
+      const started = startE2E({ extra: { connectorsYaml: WAF_CONNECTOR, playbooksDir: dir, simulators: (o) => [awsWafv2.createSimulator(o)] } });
+      await expect(started).rejects.toMatchObject({
+        problems: expect.arrayContaining([
+          expect.objectContaining({ path: 'allow-ingress: targets[0]', message: expect.stringMatching(/connector "waf-sandbox" \(aws-wafv2\) cannot open access/) }),
+          expect.objectContaining({ path: 'quarantine-host: targets[0]' }),
+        ]),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    await e.reconciler.idle();
-    const run = (await (await e.call('GET', `/v1/runs/${accepted.id}`)).json()) as { targets: { connector: string; state: string; errors: string[] }[] };
-    const target = run.targets.find((t) => t.connector === 'waf-sandbox');
-    expect(target?.state).toBe('failed');
-    expect(target?.errors.join('\n')).toMatch(/only blocks.*allow rules/);
-    expect(waf.controls.writeCalls()).toBe(0);
   });
 
-  it('quarantine-host on the WAF connector fails as a validation error naming why', async () => {
-    const { run } = await e.run('quarantine-host', { host: 'i-0a1b2c3d4e5f60001', connector: 'waf-sandbox' });
-    const target = run.targets.find((t) => t.connector === 'waf-sandbox');
-    expect(target?.state).toBe('failed');
-    expect(target?.errors.join('\n')).toMatch(/QUARANTINE_UNSUPPORTED: .*no notion of hosts/);
+  it('the connector itself refuses allows in validate and quarantine as a validation error (defence in depth)', async () => {
+    const connector = e.connectors.get('waf-sandbox');
+    const allow = { direction: 'ingress', action: 'allow', protocol: 'tcp', ports: [{ from: 443, to: 443 }], cidrs: ['10.0.1.0/24'], priority: 1, placement: 'wafv2', owned: true } as const;
+    expect(connector?.validate('edge', { ...allow, ports: [...allow.ports], cidrs: [...allow.cidrs] }).join('\n')).toMatch(/only blocks.*allow rules/);
+    const quarantined = await connector?.quarantine('edge', 'i-0a1b2c3d4e5f60001');
+    expect(quarantined?.error).toMatchObject({ kind: 'validation', code: 'QUARANTINE_UNSUPPORTED' });
     expect(waf.controls.writeCalls()).toBe(0);
   });
 });

@@ -1,12 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { Writable } from 'node:stream';
 import { awsEc2 } from '../../connectors/aws-ec2/index.ts';
 import { mswHandlers as awsMsw } from '../../connectors/aws-ec2/simulator/msw.ts';
 import { azureNsg } from '../../connectors/azure-nsg/index.ts';
 import { mswHandlers as azureMsw } from '../../connectors/azure-nsg/msw.ts';
+import { cloudflare } from '../../connectors/cloudflare/index.ts';
+import { mswHandlers as cloudflareMsw } from '../../connectors/cloudflare/simulator/msw.ts';
 import { gcpFirewall } from '../../connectors/gcp-firewall/index.ts';
 import { mswHandlers as gcpMsw } from '../../connectors/gcp-firewall/simulator/msw.ts';
 import { loadConnectorRegistry } from '../../connectors/index.ts';
@@ -31,8 +34,6 @@ export const DETECTOR_SECRET = 'whsec_ZGV0ZWN0b3Itc2VjcmV0LWZvci1lbmQtdG8tZW5kLX
 export interface E2E extends Composed {
   clock: FakeClock;
   sims: Sims;
-  /** The simulators of `extra` connectors, in the order given. */
-  extraSims: Simulator[];
   logs: string[];
   /** A signed request to the app (client "soar" unless another is named). */
   call(method: string, path: string, body?: unknown, opts?: { client?: 'soar' | 'approver' | 'operator' | 'detector'; headers?: Record<string, string> }): Promise<Response>;
@@ -54,6 +55,7 @@ export function createSimulators(options: SimulatorOptions): Sims {
     aws: awsEc2.createSimulator(options),
     azure: azureNsg.createSimulator(options),
     gcp: gcpFirewall.createSimulator(options),
+    cloudflare: cloudflare.createSimulator(options),
   };
 }
 
@@ -61,22 +63,23 @@ export interface Sims {
   aws: Simulator;
   azure: Simulator;
   gcp: Simulator;
+  cloudflare: Simulator;
 }
 
 /** msw handlers that answer the real SDKs' HTTP with the simulators. */
-export const simulatorHandlers = (sims: Sims) => [...awsMsw(sims.aws), ...azureMsw(sims.azure), ...gcpMsw(sims.gcp)];
+export const simulatorHandlers = (sims: Sims) => [...awsMsw(sims.aws), ...azureMsw(sims.azure), ...gcpMsw(sims.gcp), ...cloudflareMsw(sims.cloudflare)];
 
 /**
  * The repo's sandbox config with a data directory, the e2e clients (soar, approver, operator) and
  * real (non-simulated) connectors, whose SDK traffic msw routes to the simulators.
  */
-export function e2eConfigText(dir: string, tiers?: string, extra?: E2EExtra): string {
+export function e2eConfigText(dir: string, tiers?: string, extra: Pick<ExtraTargets, 'connectorsYaml' | 'playbooksDir'> = {}): string {
   const repoConfig = readFileSync(resolve('portcullis.config.yaml'), 'utf8');
-  const text = extra ? repoConfig.replace(/\nconsole:/, `\n${extra.connectorsYaml.trimEnd()}\n\nconsole:`) : repoConfig;
-  return text
+  return repoConfig
+    .replace(/^connectors:\n/m, `connectors:\n${extra.connectorsYaml ?? ''}`)
+    .replace(/^playbooksDir: .*/m, (line) => (extra.playbooksDir ? `playbooksDir: ${JSON.stringify(extra.playbooksDir)}` : line))
     .replace(/^sandbox: true/m, 'sandbox: false')
     .replace(/^dataDir: .*/m, `dataDir: ${JSON.stringify(dir)}`)
-    .replace(/^playbooksDir: .*/m, (line) => (extra?.playbooksDir ? `playbooksDir: ${JSON.stringify(extra.playbooksDir)}` : line))
     .replace(/^log: .*/m, 'log: { level: info }')
     .replace(/^clients:[\s\S]*?\n\n/m, `clients:
   - id: soar
@@ -98,26 +101,33 @@ export function e2eConfigText(dir: string, tiers?: string, extra?: E2EExtra): st
 }
 
 /**
- * More connectors than the repo config's three (a new cloud's e2e test): their YAML blocks (appended to
- * `connectors:`), the simulators msw routes their SDKs to, and a playbooks directory that names them.
+ * More connectors beside the sandbox's three (a connector's own end-to-end test): their config blocks
+ * (YAML list items, indented 2), simulators built on the e2e clock and routed through the same msw
+ * server, and optionally a playbooks directory that aims playbooks at them.
  */
-export interface E2EExtra {
-  connectorsYaml: string;
-  /** Built with the e2e clock and simulator options, like the three clouds' simulators. */
-  simulators: (options: SimulatorOptions) => Simulator[];
+export interface ExtraTargets {
+  connectorsYaml?: string;
+  simulators?: (options: SimulatorOptions) => Simulator[];
   playbooksDir?: string;
 }
 
-export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: string; extra?: E2EExtra } = {}): Promise<E2E> {
+export async function startE2E(
+  options: {
+    simulator?: SimulatorOptions;
+    tiers?: string;
+    extra?: ExtraTargets;
+    /** Rewrites the config text (e.g. adds a connector or points playbooksDir elsewhere). */
+    config?: (text: string) => string;
+  } = {},
+): Promise<E2E> {
   const clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
   const sims = createSimulators({ clock, ...options.simulator });
-  const extraSims = options.extra?.simulators({ clock, ...options.simulator }) ?? [];
-  // Each simulator's handlers route its own origins into its fetch (the helper is cloud-neutral).
-  const msw = setupServer(...simulatorHandlers(sims), ...extraSims.flatMap(awsMsw));
+  const extraSims = options.extra?.simulators?.({ clock, ...options.simulator }) ?? [];
+  const msw = setupServer(...simulatorHandlers(sims), ...extraSims.flatMap((sim) => sim.origins.map((origin) => http.all(`${origin}/*`, ({ request }) => sim.fetch(request)))));
   msw.listen({ onUnhandledFrame: 'error' });
 
-  const configText = e2eConfigText(dir, options.tiers, options.extra);
+  const configText = (options.config ?? ((t: string) => t))(e2eConfigText(dir, options.tiers, options.extra));
   const config = parseConfig(configText, 'e2e.config.yaml');
   const logs: string[] = [];
   const sink = new Writable({
@@ -153,7 +163,6 @@ export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: 
     ...composed,
     clock,
     sims,
-    extraSims,
     logs,
     call,
     async run(playbook, inputs) {
