@@ -75,6 +75,19 @@ describe('blocks at volume', () => {
   });
 });
 
+describe('propagation', () => {
+  it('a set the web ACL cannot reference yet (WAFUnavailableEntityException) is retried on the clock until it can', async () => {
+    const b = start({ sim: { propagationMs: 1500 } });
+    const started = b.clock.now();
+    const { results } = await converge(b, ['203.0.113.7/32']);
+    const attempts = results.flatMap((r) => r.calls.filter((c) => c.operation === 'UpdateWebACL').flatMap((c) => c.attempts));
+    expect(attempts[0]).toMatchObject({ outcome: 'retryable', code: 'WAFUnavailableEntityException' });
+    expect(attempts.at(-1)?.outcome).toBe('ok');
+    expect(b.clock.now() - started).toBeGreaterThanOrEqual(1500);
+    expect((await b.connector.list(TARGET)).find((r) => r.owned)?.cidrs).toEqual(['203.0.113.7/32']);
+  });
+});
+
 describe('optimistic locking', () => {
   it('a stale LockToken (someone wrote between read and write) is re-read and retried, not surfaced', async () => {
     const b = start();

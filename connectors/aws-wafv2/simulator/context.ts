@@ -16,6 +16,10 @@ export interface OpContext {
   state: WafState;
   quotas: WafQuotas;
   body: Body;
+  /** The simulator clock's time, for propagation delays. */
+  now: number;
+  /** Milliseconds after CreateIPSet before a web ACL may reference the set (0: at once). */
+  propagationMs: number;
 }
 
 export type OpHandler = (ctx: OpContext) => Record<string, unknown>;

@@ -51,6 +51,11 @@ export const faults = {
   /** Missing or malformed members: the JSON protocol's own validation error. */
   validation: (message: string) => new WafFault('ValidationException', message),
   throttled: () => new WafFault('ThrottlingException', 'Rate exceeded'),
+  unavailableEntity: () =>
+    new WafFault(
+      'WAFUnavailableEntityException',
+      'AWS WAF couldn’t retrieve a resource that you specified for this operation. If you’ve just created a resource that you’re using in this operation, you might just need to wait a few minutes. It can take from a few seconds to a number of minutes for changes to propagate.',
+    ),
   accessDenied: (action: string) =>
     new WafFault('AccessDeniedException', `User is not authorized to perform: wafv2:${action} on this resource`),
   missingAuth: () => new WafFault('MissingAuthenticationTokenException', 'Missing Authentication Token', 403),

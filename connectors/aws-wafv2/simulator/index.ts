@@ -14,6 +14,11 @@ export const TARGET_PREFIX = 'AWSWAF_20190729.';
 const JSON_11 = 'application/x-amz-json-1.1';
 
 export interface WafSimulatorOptions extends SimulatorOptions {
+  /**
+   * Milliseconds after CreateIPSet before UpdateWebACL may reference the set; earlier references get
+   * WAFUnavailableEntityException, as the service answers while a new entity propagates (default 0).
+   */
+  propagationMs?: number;
   /** Actions answered with AccessDeniedException (to exercise `check()` and least privilege). */
   deniedActions?: string[];
   region?: string;
@@ -91,7 +96,7 @@ export function createWafSimulator(options: WafSimulatorOptions = {}): WafSimula
         if (acl) acl.LockToken = nextUuid(state);
       }
     }
-    return handler({ state, quotas, body });
+    return handler({ state, quotas, body, now: clock.now(), propagationMs: options.propagationMs ?? 0 });
   }
 
   async function fetch(request: Request): Promise<Response> {

@@ -77,6 +77,7 @@ export const ipSetOps: Record<string, OpHandler> = {
       IPAddressVersion: version,
       Addresses: addresses,
       LockToken: nextUuid(state),
+      createdAt: ctx.now,
     };
     sets.set(id, set);
     if (tags.length) state.tags.set(set.ARN, tags);
@@ -85,7 +86,7 @@ export const ipSetOps: Record<string, OpHandler> = {
 
   GetIPSet({ state, body }) {
     const { set } = ipSetOf(state, body);
-    const { LockToken, ...ipSet } = set;
+    const { LockToken, createdAt: _createdAt, ...ipSet } = set;
     return { IPSet: { ...ipSet, Addresses: [...set.Addresses] }, LockToken };
   },
 

@@ -14,6 +14,8 @@ export interface StoredIpSet {
   IPAddressVersion: 'IPV4' | 'IPV6';
   Addresses: string[];
   LockToken: string;
+  /** When it was created (simulator clock), for the propagation delay; not part of the API shape. */
+  createdAt?: number;
 }
 
 /** A web ACL as GetWebACL returns it; Rules and everything else are kept as the caller sent them. */

@@ -1,4 +1,4 @@
-import { type Body, type OpHandler, page, scopeOf, str } from './context.ts';
+import { type Body, type OpContext, type OpHandler, page, scopeOf, str } from './context.ts';
 import { faults } from './faults.ts';
 import { tagsOf } from './ip-sets.ts';
 import { nextUuid, referencedArns, type Scope, type StoredWebAcl, type WafRule, type WafState, type WafStatement } from './state.ts';
@@ -51,7 +51,9 @@ function checkStatement(statement: unknown, path: string): void {
   if (s.NotStatement) checkStatement(s.NotStatement.Statement, `${path}.NotStatement`);
 }
 
-function checkRules(state: WafState, scope: Scope, value: unknown, capacityQuota: number): { rules: WafRule[]; capacity: number } {
+function checkRules(ctx: OpContext, scope: Scope, value: unknown): { rules: WafRule[]; capacity: number } {
+  const { state } = ctx;
+  const capacityQuota = ctx.quotas.webAclCapacity;
   const rules = (value ?? []) as WafRule[];
   if (!Array.isArray(rules)) throw faults.invalidParameter('RULE', 'Rules', 'Rules must be a list');
   const names = new Set<string>();
@@ -68,7 +70,10 @@ function checkRules(state: WafState, scope: Scope, value: unknown, capacityQuota
     }
     checkStatement(rule.Statement, `${rule.Name}.Statement`);
     for (const arn of referencedArns(rule.Statement)) {
-      if (![...state.ipSets[scope].values()].some((s) => s.ARN === arn)) throw faults.nonexistent();
+      const set = [...state.ipSets[scope].values()].find((s) => s.ARN === arn);
+      if (!set) throw faults.nonexistent();
+      // A set created moments ago is not usable everywhere yet (WAFUnavailableEntityException).
+      if (set.createdAt !== undefined && ctx.now < set.createdAt + ctx.propagationMs) throw faults.unavailableEntity();
     }
     names.add(rule.Name);
     priorities.add(rule.Priority);
@@ -96,11 +101,12 @@ export const webAclOps: Record<string, OpHandler> = {
   },
 
   /** Replaces every mutable member of the web ACL, as the API reference says: omitted ones are cleared. */
-  UpdateWebACL({ state, body, quotas }) {
+  UpdateWebACL(ctx) {
+    const { state, body } = ctx;
     const { scope, acl } = webAclOf(state, body);
     if (!body.DefaultAction) throw faults.validation("1 validation error detected: Value at 'defaultAction' failed to satisfy constraint: Member must not be null");
     if (!body.VisibilityConfig) throw faults.validation("1 validation error detected: Value at 'visibilityConfig' failed to satisfy constraint: Member must not be null");
-    const { rules, capacity } = checkRules(state, scope, body.Rules, quotas.webAclCapacity);
+    const { rules, capacity } = checkRules(ctx, scope, body.Rules);
     if (str(body, 'LockToken') !== acl.LockToken) throw faults.optimisticLock();
     acl.DefaultAction = structuredClone(body.DefaultAction);
     acl.VisibilityConfig = structuredClone(body.VisibilityConfig);
