@@ -50,18 +50,23 @@ export function createWafClient(config: AwsWafv2Config, ctx: ConnectorContext): 
 export class WafCalls {
   readonly client: WAFV2Client;
   private readonly ctx: ConnectorContext;
-  private readonly lastWrite = new Map<string, number>();
+  /** Per write action, the earliest time the next call may go out. */
+  private readonly nextWrite = new Map<string, number>();
   constructor(client: WAFV2Client, ctx: ConnectorContext) {
     this.client = client;
     this.ctx = ctx;
   }
 
-  /** Waits (on the injected clock) until `action` may be written again without being throttled. */
+  /**
+   * Waits (on the injected clock) until `action` may be written again without being throttled. The
+   * slot is reserved before waiting, so passes of several targets running at once queue up a second
+   * apart instead of all waking together.
+   */
   async paceWrite(action: string): Promise<void> {
-    const last = this.lastWrite.get(action);
     const now = this.ctx.clock.now();
-    if (last !== undefined && now - last < WRITE_SPACING_MS) await this.ctx.clock.sleep(WRITE_SPACING_MS - (now - last));
-    this.lastWrite.set(action, this.ctx.clock.now());
+    const slot = Math.max(now, this.nextWrite.get(action) ?? now);
+    this.nextWrite.set(action, slot + WRITE_SPACING_MS);
+    if (slot > now) await this.ctx.clock.sleep(slot - now);
   }
 
   async run<T>(operation: string, attempt: (client: WAFV2Client) => Promise<{ value: T; requestId?: string }>, log: CallRecord[]): Promise<CallResult<T>> {

@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RuleMatch } from '../../src/reconcile/packing-match.ts';
 import { plan } from '../../src/reconcile/packing-plan.ts';
+import { awsWafv2ConfigSchema } from './config.ts';
+import { createWafConnector } from './connector.ts';
 import { blockRuleName } from './names.ts';
 import { WAF_SIM_WEB_ACL } from './simulator/seed.ts';
-import { blockRule, startTestbed, TARGET } from './testbed.ts';
+import { blockRule, CONNECTOR_ID, startTestbed, TARGET, testContext } from './testbed.ts';
 
 let bed: ReturnType<typeof startTestbed> | undefined;
 afterEach(() => bed?.close());
@@ -139,5 +141,32 @@ describe('ownership', () => {
     expect(result?.error?.message).toMatch(/without the ownership marker/);
     expect(b.sim.controls.writeCalls()).toBe(writes);
     expect([...b.sim.state.ipSets.REGIONAL.values()][0]?.Addresses).toEqual(['192.0.2.1/32']);
+  });
+});
+
+describe('write spacing across targets', () => {
+  it('passes of two targets at once reserve write slots a second apart per action, and both hold', async () => {
+    const b = start({ sim: { writeRateLimits: true } });
+    const connector = createWafConnector(
+      CONNECTOR_ID,
+      awsWafv2ConfigSchema.parse({
+        region: 'us-east-1',
+        credentials: { source: 'simulator' },
+        targets: [
+          { id: 'edge', webAcl: WAF_SIM_WEB_ACL, rulePriority: 0 },
+          { id: 'api', webAcl: WAF_SIM_WEB_ACL, rulePriority: 1 },
+        ],
+      }),
+      testContext(b.clock),
+    );
+    const [edge, api] = await Promise.all(
+      ['edge', 'api'].map((t) => connector.apply(t, [{ op: 'create', rule: blockRule([t === 'edge' ? '203.0.113.7/32' : '203.0.113.8/32']) }])),
+    );
+    for (const r of [...(edge ?? []), ...(api ?? [])]) expect(r.error).toBeUndefined();
+    // The second target's CreateIPSet and UpdateWebACL each waited for the slot after the first's. (The
+    // fake clock jumps on sleep while the other request is in flight, so a throttle can still be seen
+    // here and is retried; on a real clock the reserved slots keep them apart.)
+    expect(b.clock.sleeps.filter((ms) => ms === 1000).length).toBeGreaterThanOrEqual(2);
+    expect(aclOf(b)?.Rules.map((r) => r.Name).sort()).toEqual(['AWS-AWSManagedRulesCommonRuleSet', 'portcullis-api-blocks', 'portcullis-edge-blocks']);
   });
 });
