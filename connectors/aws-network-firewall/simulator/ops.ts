@@ -137,7 +137,8 @@ const tagResource: OpHandler = (input, { state }) => {
   for (const tag of tags) {
     resource.tags = [...resource.tags.filter((t) => t.Key !== tag.Key), { Key: tag.Key, Value: tag.Value }];
   }
-  if (resource.tags.length > 200) throw faults.limitExceeded('Tags per resource (200)');
+  // "You can add up to 50 tags to each resource" (TagResource, API reference).
+  if (resource.tags.length > 50) throw faults.limitExceeded('Tags per resource (50)');
   return {};
 };
 
