@@ -73,6 +73,12 @@ describe('block-ip and unblock-ip on an aws-network-firewall target', () => {
       ['2001:db8::7/128', 'applied'],
       ['203.0.113.7/32', 'applied'],
     ]);
+    // The audit log records the one read-modify-write, with the service's request ids.
+    const ops = (await e.services.store.auditAfter(0, 1000)).filter((a) => a.action === 'cloud.operation' && a.target === `${CONNECTOR}/edge`);
+    const calls = JSON.stringify(ops.map((op) => op.detail));
+    expect(calls).toContain('UpdateRuleGroup');
+    expect(calls).toMatch(/"request_id":"6f2b8d00-/);
+    for (const op of ops) expect(op.run_id).toBe(run.id);
     // The foreign SSH rule the seed holds is still there, untouched.
     expect(statelessRules(group()!).some((r) => r.Priority === 10)).toBe(true);
 
