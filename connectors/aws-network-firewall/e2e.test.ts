@@ -22,6 +22,14 @@ const CONNECTOR_YAML = `  - id: ${CONNECTOR}
         ruleGroup: ${NFW_SIM_RULE_GROUP}
         firewallPolicy: ${NFW_SIM_POLICY}
         priorityBand: { from: 100, to: 199 }
+  - id: nfw-team
+    type: aws-network-firewall
+    simulator: false
+    region: us-east-1
+    credentials: { source: simulator }
+    targets:
+      - { id: edge, ruleGroup: team-blocks }
+      - { id: gone, ruleGroup: deleted-group }
 `;
 
 // The repo's playbooks, aimed at the Network Firewall target only (their targets list replaced).
@@ -112,5 +120,27 @@ describe('block-ip and unblock-ip on an aws-network-firewall target', () => {
     expect(run.status).toBe('failed');
     expect(run.targets[0]?.errors.join(' ')).toMatch(/cannot quarantine host i-0a1b2c3d4e5f60001.*aws-ec2 target/);
     expect(sim.controls.writeCalls()).toBe(0);
+  });
+});
+
+describe('check through the HTTP API', () => {
+  it('passes on the owned group; names a missing group and an unowned one, changing nothing', async () => {
+    const before = JSON.stringify([...sim.state.ruleGroups.values()]);
+    const good = await e.call('POST', `/v1/connectors/${CONNECTOR}/check`, { connector: CONNECTOR }, { client: 'operator' });
+    expect(good.status).toBe(200);
+    expect(await good.json()).toMatchObject({ connector: CONNECTOR, ok: true });
+    const bad = await e.call('POST', '/v1/connectors/nfw-team/check', { connector: 'nfw-team' }, { client: 'operator' });
+    const body = (await bad.json()) as { ok: boolean; targets: { target: string; ok: boolean; checks: { name: string; ok: boolean; detail?: string }[] }[] };
+    expect(body.ok).toBe(false);
+    const failedDetail = (target: string) => body.targets.find((t) => t.target === target)?.checks.find((c) => !c.ok)?.detail;
+    expect(failedDetail('edge')).toMatch(/team-blocks has no "portcullis" tag, so portcullis does not own it/);
+    expect(failedDetail('gone')).toMatch(/no stateless rule group deleted-group/);
+    expect(JSON.stringify([...sim.state.ruleGroups.values()])).toBe(before);
+    expect(sim.controls.writeCalls()).toBe(0);
+    const audited = (await e.services.store.auditAfter(0, 1000)).filter((a) => a.action === 'connector.checked');
+    expect(audited.map((a) => [a.target, a.outcome])).toEqual([
+      [CONNECTOR, 'success'],
+      ['nfw-team', 'failure'],
+    ]);
   });
 });
