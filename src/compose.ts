@@ -123,6 +123,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
   const operatorConsole = config.console
     ? createOperatorConsole(config.console, {
         clock,
+        sessions: sqlite.store.sessions,
         ...(config.console.oidc.clientSecret ? { clientSecret: resolveSecret(config.console.oidc.clientSecret, o.secrets) } : {}),
       })
     : undefined;

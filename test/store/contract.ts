@@ -162,5 +162,36 @@ export function runStoreContract(harness: StoreHarness): void {
 
       it('answers ping', () => withStore((store) => store.ping()));
     });
+
+    describe('console sessions', () => {
+      const row = { idHash: 'h1', operator: { iss: 'https://idp', sub: 'alice', roles: ['ops'] }, scopes: ['approve'], csrfToken: 'csrf', createdAt: 100, lastSeenAt: 100 };
+      it('stores, touches (never backwards), deletes and prunes sessions', () =>
+        withStore(async (store) => {
+          await store.sessions.putSession(row);
+          expect(await store.sessions.getSession('h1')).toEqual(row);
+          await store.sessions.touchSession('h1', 500);
+          await store.sessions.touchSession('h1', 300);
+          expect((await store.sessions.getSession('h1'))?.lastSeenAt).toBe(500);
+          await expect(store.sessions.putSession(row)).rejects.toThrow();
+          await store.sessions.putSession({ ...row, idHash: 'h2', createdAt: 50, lastSeenAt: 50 });
+          // Idle since before 400 or created before 60: h2 goes, h1 stays.
+          await store.sessions.pruneSessions(400, 60, 0);
+          expect(await store.sessions.getSession('h2')).toBeUndefined();
+          expect(await store.sessions.getSession('h1')).toBeDefined();
+          await store.sessions.deleteSession('h1');
+          expect(await store.sessions.getSession('h1')).toBeUndefined();
+        }));
+
+      it('hands a pending login to exactly one taker', () =>
+        withStore(async (store) => {
+          const login = { stateHash: 's1', nonce: 'n', codeVerifier: 'v', browserBinding: 'b', createdAt: 100 };
+          await store.sessions.putLogin(login);
+          const taken = await Promise.all([store.sessions.takeLogin('s1'), store.sessions.takeLogin('s1')]);
+          expect(taken.filter(Boolean)).toEqual([login]);
+          await store.sessions.putLogin({ ...login, stateHash: 's2' });
+          await store.sessions.pruneSessions(0, 0, 101);
+          expect(await store.sessions.takeLogin('s2')).toBeUndefined();
+        }));
+    });
   });
 }

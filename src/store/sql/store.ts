@@ -1,7 +1,8 @@
 import type { AuditEvent } from '../../audit/types.ts';
-import type { AdmitRequest, AdmitResult, Store, StoredResponse, UnitOfWork } from '../types.ts';
+import type { AdmitRequest, AdmitResult, SessionRecords, Store, StoredResponse, UnitOfWork } from '../types.ts';
 import { AuditAppender } from './audit-append.ts';
 import { AuditQueries } from './audit-queries.ts';
+import { SqlSessionRecords } from './console-sessions.ts';
 import { type SqlDriver, type SqlStatement, sql } from './driver.ts';
 import { RunQueries, runWorkStatements } from './runs.ts';
 
@@ -20,6 +21,7 @@ export class SqlStore implements Store {
   private readonly appender: AuditAppender;
   private readonly runs: RunQueries;
   private readonly auditQueries: AuditQueries;
+  readonly sessions: SessionRecords;
 
   private readonly driver: SqlDriver;
   constructor(
@@ -30,6 +32,7 @@ export class SqlStore implements Store {
     this.appender = new AuditAppender(driver, now);
     this.runs = new RunQueries(driver);
     this.auditQueries = new AuditQueries(driver);
+    this.sessions = new SqlSessionRecords(driver);
   }
 
   intentsForTarget = (c: string, t: string) => this.runs.intentsForTarget(c, t);
