@@ -45,21 +45,26 @@ afterAll(() => rmSync(playbooks, { recursive: true, force: true }));
 
 let e: E2E;
 let sim: NfwSimulator;
+/** Capacity units of the owned group in the next start (the seed's 2,000 unless a test lowers it). */
+let capacity: number | undefined;
 beforeEach(async () => {
-  e = await startE2E({
+  e = await start();
+});
+afterEach(async () => {
+  await e.close();
+  capacity = undefined;
+});
+const start = () =>
+  startE2E({
     extra: {
       connectorsYaml: CONNECTOR_YAML,
       playbooksDir: playbooks,
       simulators: (options) => {
-        sim = createNfwSimulator(options);
+        sim = createNfwSimulator({ ...options, ...(capacity ? { quotas: { ruleGroupCapacity: capacity } } : {}) });
         return [sim];
       },
     },
   });
-});
-afterEach(async () => {
-  await e.close();
-});
 
 const group = () => [...sim.state.ruleGroups.values()].find((g) => g.name === NFW_SIM_RULE_GROUP);
 const blockedCidrs = () =>
@@ -120,6 +125,30 @@ describe('block-ip and unblock-ip on an aws-network-firewall target', () => {
     expect(run.status).toBe('failed');
     expect(run.targets[0]?.errors.join(' ')).toMatch(/cannot quarantine host i-0a1b2c3d4e5f60001.*aws-ec2 target/);
     expect(sim.controls.writeCalls()).toBe(0);
+  });
+});
+
+describe('capacity through the HTTP API', () => {
+  it('refuses what the group cannot hold, with its counts, and places the parked blocks once room frees up', async () => {
+    await e.close();
+    capacity = 21; // the seed's foreign SSH rule uses 1: room for 20 one-address blocks
+    e = await start();
+    const ip = (n: number) => `203.0.113.${2 * n + 1}`;
+    const { run } = await e.run('block-ip', { indicators: Array.from({ length: 25 }, (_, i) => ip(i)) });
+    expect(blockedCidrs()).toHaveLength(20);
+    const blocks = (await (await e.call('GET', '/v1/blocks')).json()) as { blocks: { cidr: string; targets: { state: string; error: string | null }[] }[] };
+    const refused = blocks.blocks.filter((b) => b.targets[0]?.state === 'failed');
+    expect(refused).toHaveLength(5);
+    // limits() gave the planner the group's room (21 units − 1 foreign): it refuses before any write.
+    expect(refused[0]?.targets[0]?.error).toBe('prefix-budget: the target holds at most 20 prefixes in nfw and they are all in use');
+    expect(run.status).not.toBe('applied');
+
+    // Lifting five frees five units: the five parked blocks take them.
+    await e.run('unblock-ip', { indicators: Array.from({ length: 5 }, (_, i) => ip(i)) });
+    await e.reconciler.idle();
+    const held = blockedCidrs();
+    expect(held).toHaveLength(20);
+    for (let i = 20; i < 25; i++) expect(held).toContain(`${ip(i)}/32`);
   });
 });
 
