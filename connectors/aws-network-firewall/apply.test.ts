@@ -145,6 +145,23 @@ describe('capacity', () => {
     expect(cidrs.sort()).toEqual(['203.0.113.1/32', '203.0.113.2/32', '203.0.113.3/32', '203.0.113.9/32']);
   });
 
+  it('counts an address once per port range, as the service does (3 addresses × 2 ranges = 6 units)', async () => {
+    env = startNfw({ quotas: { ruleGroupCapacity: 6 } });
+    const open = blockRule(['198.51.100.0/26', '198.51.100.64/26', '198.51.100.128/26'], {
+      action: 'allow',
+      protocol: 'tcp',
+      ports: [
+        { from: 80, to: 80 },
+        { from: 443, to: 443 },
+      ],
+      priority: 199,
+    });
+    const [result] = await env.connector.apply(TARGET_ID, create(open));
+    expect(result?.error?.message).toContain('has 6 capacity units, 1 in use (1 by rules portcullis does not own); this change needs 6 more');
+    const [fits] = await env.connector.apply(TARGET_ID, create({ ...open, ports: [{ from: 443, to: 443 }] }));
+    expect(fits?.ok).toBe(true);
+  });
+
   it('reports the room in limits(): capacity minus what foreign rules use, as a prefix budget', async () => {
     env = startNfw();
     await env.connector.list(TARGET_ID);
