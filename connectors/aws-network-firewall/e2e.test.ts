@@ -36,7 +36,7 @@ const CONNECTOR_YAML = `  - id: ${CONNECTOR}
 let playbooks: string;
 beforeAll(() => {
   playbooks = mkdtempSync(join(tmpdir(), 'portcullis-nfw-playbooks-'));
-  for (const name of ['block-ip.yaml', 'unblock-ip.yaml', 'quarantine-host.yaml']) {
+  for (const name of ['block-ip.yaml', 'unblock-ip.yaml']) {
     const text = readFileSync(join('playbooks', name), 'utf8').replace(/^targets:\n(?: {2}- .*\n)+/m, `targets:\n  - { connector: ${CONNECTOR}, target: "*" }\n`);
     writeFileSync(join(playbooks, name), text);
   }
@@ -120,11 +120,19 @@ describe('block-ip and unblock-ip on an aws-network-firewall target', () => {
     expect(rules.map((r) => Object.keys(r.RuleDefinition.MatchAttributes)).sort()).toEqual([['Destinations'], ['Sources']]);
   });
 
-  it('quarantine-host on this target fails clearly: a rule group cannot isolate a host', async () => {
-    const { run } = await e.run('quarantine-host', { host: 'i-0a1b2c3d4e5f60001', reason: 'malware' });
-    expect(run.status).toBe('failed');
-    expect(run.targets[0]?.errors.join(' ')).toMatch(/cannot quarantine host i-0a1b2c3d4e5f60001.*aws-ec2 target/);
-    expect(sim.controls.writeCalls()).toBe(0);
+});
+
+describe('quarantine', () => {
+  it('a quarantine-host playbook aimed at this connector stops start-up, naming the playbook and the connector', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-nfw-quarantine-'));
+    try {
+      const text = readFileSync(join('playbooks', 'quarantine-host.yaml'), 'utf8').replace(/^targets:\n(?: {2}- .*\n)+/m, `targets:\n  - { connector: ${CONNECTOR}, target: "*" }\n`);
+      writeFileSync(join(dir, 'quarantine-host.yaml'), text);
+      const refused = startE2E({ extra: { connectorsYaml: CONNECTOR_YAML, playbooksDir: dir, simulators: (options) => [createNfwSimulator(options)] } });
+      await expect(refused).rejects.toThrow(/quarantine-host: targets\[0\].*connector "nfw-edge" \(aws-network-firewall\) cannot quarantine hosts/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

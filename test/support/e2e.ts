@@ -145,6 +145,11 @@ export async function startE2E(
     secrets: { env: (n) => env[n] },
     clock,
     log: createPinoLogger('info', sink),
+  }).catch((error: unknown) => {
+    // A start-up refusal (a test of it): leave no msw server listening and no data directory behind.
+    msw.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   });
 
   const call: E2E['call'] = async (method, path, body, opts = {}) => {
