@@ -28,7 +28,7 @@ beforeAll(async () => {
     script: bundle.outputFiles[0]?.text ?? '',
     compatibilityDate: '2025-09-01',
     bindings: { CF_TOKEN: TOKEN },
-    outboundService: async (request) => {
+    outboundService: async (request: Request) => {
       seenAuth.add(request.headers.get('authorization') ?? '');
       return sim.fetch(request);
     },

@@ -3,7 +3,7 @@
  * without nodejs_compat): check, block two addresses, list, unblock one. Its outbound fetch is
  * answered by the simulator in the test process.
  */
-import { defaultRetryOptions } from '../../../src/connectors/types.ts';
+import { defaultRetryOptions, type NormalizedRule } from '../../../src/connectors/types.ts';
 import { cloudflare } from '../index.ts';
 import { CF_SIM_ACCOUNT, CF_SIM_LIST, CF_SIM_ZONE } from '../simulator/seed.ts';
 
@@ -22,7 +22,7 @@ export default {
       resolveSecret: (ref) => ('env' in ref && ref.env === 'CF_TOKEN' ? env.CF_TOKEN : ''),
     });
     const check = await connector.check('edge');
-    const rule = { direction: 'ingress', action: 'deny', protocol: 'all', ports: [], priority: 0, placement: 'cf-list', owned: true } as const;
+    const rule: Omit<NormalizedRule, 'cidrs'> = { direction: 'ingress', action: 'deny', protocol: 'all', ports: [], priority: 0, placement: 'cf-list', owned: true };
     const created = await connector.apply('edge', [{ op: 'create', rule: { ...rule, cidrs: ['203.0.113.7/32', '2001:db8:7::/64'] } }]);
     const [listed] = (await connector.list('edge')).filter((r) => r.owned);
     const shrunk = listed ? await connector.apply('edge', [{ op: 'update', before: listed, rule: { ...rule, cidrs: ['203.0.113.7/32'] } }]) : [];
