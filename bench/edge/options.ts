@@ -64,6 +64,6 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
 
 /** An upper bound on the whole run: each measurement plus a generous start/stop allowance. */
 export function timeBudgetMs(o: BenchOptions): number {
-  const measurements = o.rounds * (1 + o.logLevels.length) + o.blockRounds;
+  const measurements = o.rounds * (2 + o.logLevels.length) + o.blockRounds;
   return (measurements * (o.warmupSeconds + o.durationSeconds + 45) + 60) * 1000;
 }

@@ -44,9 +44,12 @@ export async function startServer(o: {
   url: string;
   readyPath: string;
   startTimeoutMs: number;
+  /** Extra environment variables for the child. */
+  env?: Record<string, string>;
 }): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...o.nodeArgs, o.script, ...o.args], {
     cwd: ROOT,
+    ...(o.env ? { env: { ...process.env, ...o.env } } : {}),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   live.add(child);

@@ -58,7 +58,6 @@ export function Fields({ value }: { value: Record<string, unknown> | null | unde
 
 /**
  * The approval backlog by age, as horizontal bars (a few lines of SVG: no chart library for four bars).
- * Time-to-secure-deployment charts wait for the metrics API.
  */
 export function BacklogChart({ createdAt, now = Date.now() }: { createdAt: string[]; now?: number }) {
   const buckets = [

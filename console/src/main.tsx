@@ -7,6 +7,7 @@ import { ApprovalsPage } from './pages/Approvals.tsx';
 import { AuditPage } from './pages/Audit.tsx';
 import { BlocksPage } from './pages/Blocks.tsx';
 import { ConnectorsPage, FindingsPage } from './pages/Connectors.tsx';
+import { ReportsPage } from './pages/Reports.tsx';
 import { RunsPage } from './pages/Runs.tsx';
 import './style.css';
 
@@ -17,6 +18,7 @@ const PAGES = [
   { id: 'audit', title: 'Audit trail' },
   { id: 'connectors', title: 'Connectors' },
   { id: 'findings', title: 'Findings' },
+  { id: 'reports', title: 'Reports' },
 ] as const;
 type PageId = (typeof PAGES)[number]['id'];
 
@@ -100,6 +102,7 @@ function App() {
         {page === 'audit' && <AuditPage />}
         {page === 'connectors' && <ConnectorsPage session={session} />}
         {page === 'findings' && <FindingsPage session={session} />}
+        {page === 'reports' && <ReportsPage />}
       </main>
     </div>
   );

@@ -5,6 +5,7 @@
  */
 import type { RouteModule } from '../app.ts';
 import type { Clock } from '../services.ts';
+import type { SessionRecords } from '../store/types.ts';
 import { loadAssets } from './assets.ts';
 import type { ConsoleConfig } from './config.ts';
 import { RelyingParty } from './oidc.ts';
@@ -22,8 +23,8 @@ export interface OperatorConsole {
   configure(endpoint: { issuer: string; publicUrl: string }): void;
 }
 
-export function createOperatorConsole(config: ConsoleConfig, deps: { clock: Clock; clientSecret?: string; assetsDir?: string }): OperatorConsole {
-  const sessions = new SessionStore(deps.clock, config.session.idleMinutes * 60_000, config.session.maxHours * 3_600_000);
+export function createOperatorConsole(config: ConsoleConfig, deps: { clock: Clock; sessions: SessionRecords; clientSecret?: string; assetsDir?: string }): OperatorConsole {
+  const sessions = new SessionStore(deps.sessions, deps.clock, config.session.idleMinutes * 60_000, config.session.maxHours * 3_600_000);
   let endpoint: { rp: RelyingParty; publicUrl: string } | undefined;
   const auth = createConsoleAuth(sessions, () => (endpoint ? new URL(endpoint.publicUrl).origin : ''));
   const module = consoleRoutes({ config, sessions, auth, assets: loadAssets(deps.assetsDir), endpoint: () => endpoint });

@@ -37,11 +37,11 @@ export function createConsoleAuth(sessions: SessionStore, publicOrigin: () => st
     async principal(c, mutating) {
       const id = getCookie(c, SESSION_COOKIE);
       if (!id) return undefined;
-      const found = sessions.touch(id);
+      const found = await sessions.touch(id);
       if (found.kind !== 'ok') {
         throw new Problem(found.kind === 'expired' ? 'session_expired' : 'session_invalid', found.kind === 'expired'
           ? 'the console session has expired; log in again at /console/login'
-          : 'the console session is not known (logged out, or the server restarted); log in again at /console/login');
+          : 'the console session is not known (logged out, or ended); log in again at /console/login');
       }
       const { session } = found;
       const client: Client = { id: await operatorClientId(session.operator), scopes: new Set(session.scopes), keys: [], tokenHashes: [] };

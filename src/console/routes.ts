@@ -69,7 +69,7 @@ export function consoleRoutes(deps: ConsoleRouteDeps): RouteModule {
     app.get('/console/login', async (c) => {
       const endpoint = deps.endpoint();
       if (!endpoint) throw new Problem('unavailable', 'the console identity provider is not configured yet');
-      const login = sessions.startLogin();
+      const login = await sessions.startLogin();
       let url: URL;
       try {
         url = await endpoint.rp.authorizationUrl(login, `${endpoint.publicUrl}/console/callback`);
@@ -87,7 +87,7 @@ export function consoleRoutes(deps: ConsoleRouteDeps): RouteModule {
       if (!endpoint) throw new Problem('unavailable', 'the console identity provider is not configured yet');
       const binding = getCookie(c, LOGIN_COOKIE) ?? '';
       deleteCookie(c, LOGIN_COOKIE, cookieBase);
-      const login = sessions.takeLogin(c.req.query('state') ?? '');
+      const login = await sessions.takeLogin(c.req.query('state') ?? '');
       if (!login || !timingSafeEqual(encoder.encode(binding), encoder.encode(login.browserBinding))) {
         return failedLogin(c, 'login_failed', 'this login was not started in this browser, or took longer than 10 minutes', 401);
       }
@@ -113,7 +113,7 @@ export function consoleRoutes(deps: ConsoleRouteDeps): RouteModule {
         c.set('audited', true);
         return failedLogin(c, 'no_console_role', `none of your roles (${verified.roles.join(', ') || 'none'}) in claim "${config.rolesClaim}" is mapped in console.roles`, 403);
       }
-      const session = sessions.create(operator, scopes);
+      const session = await sessions.create(operator, scopes);
       await c.get('services').store.commit({
         audit: [{ action: 'console.login', outcome: 'success', clientId, requestId: c.get('requestId'), detail: { operator: identity, roles: verified.roles, scopes } }],
       });
@@ -140,7 +140,7 @@ export function consoleRoutes(deps: ConsoleRouteDeps): RouteModule {
     app.post('/console/logout', async (c) => {
       const found = await deps.auth.principal(c, true);
       if (!found) throw new Problem('session_required', 'no console session to end');
-      sessions.destroy(found.session.id);
+      await sessions.destroy(found.session.id);
       deleteCookie(c, SESSION_COOKIE, cookieBase);
       await c.get('services').store.commit({
         audit: [{ action: 'console.logout', outcome: 'success', clientId: found.client.id, requestId: c.get('requestId'), detail: { operator: { iss: found.operator.iss, sub: found.operator.sub } } }],
@@ -158,7 +158,7 @@ export function consoleRoutes(deps: ConsoleRouteDeps): RouteModule {
       return streamSSE(c, async (stream) => {
         let last = await store.auditHeadSeq();
         await stream.writeSSE({ event: 'audit', data: JSON.stringify({ seq: last }) });
-        while (!stream.aborted && sessions.peek(id)) {
+        while (!stream.aborted && (await sessions.peek(id))) {
           await stream.sleep(1000);
           const seq = await store.auditHeadSeq();
           if (seq !== last) {

@@ -1,10 +1,12 @@
 /**
- * Operator sessions, kept server-side in memory: the cookie carries only a random id. A session ends
- * after `idleMs` without a request or `maxMs` after login, whichever comes first; a restart logs
- * everyone out (operators log in again through the identity provider, which is cheap).
+ * Operator sessions, kept server-side in the store (every replica sees them; a restart logs nobody
+ * out): the cookie carries only a random id, the store only its SHA-256 hash. A session ends after
+ * `idleMs` without a request or `maxMs` after login, whichever comes first.
  */
+import { sha256Hex } from '../audit/chain.ts';
 import type { Scope } from '../config/scopes.ts';
 import type { Clock } from '../services.ts';
+import type { SessionRecords } from '../store/types.ts';
 
 /** Who an operator is, as the identity provider said: issuer + subject identify them. */
 export interface Operator {
@@ -45,46 +47,46 @@ export function randomToken(bytes = 32): string {
 }
 
 export class SessionStore {
-  private readonly sessions = new Map<string, Session>();
-  private readonly logins = new Map<string, PendingLogin>();
-
+  private readonly records: SessionRecords;
   private readonly clock: Clock;
   private readonly idleMs: number;
   private readonly maxMs: number;
+  private lastSweep = Number.NEGATIVE_INFINITY;
 
-  constructor(clock: Clock, idleMs: number, maxMs: number) {
+  constructor(records: SessionRecords, clock: Clock, idleMs: number, maxMs: number) {
+    this.records = records;
     this.clock = clock;
     this.idleMs = idleMs;
     this.maxMs = maxMs;
   }
 
-  create(operator: Operator, scopes: Scope[]): Session {
-    this.sweep();
+  async create(operator: Operator, scopes: Scope[]): Promise<Session> {
+    await this.sweep();
     const now = this.clock.now();
     const session: Session = { id: randomToken(), operator, scopes, csrfToken: randomToken(), createdAt: now, lastSeenAt: now };
-    this.sessions.set(session.id, session);
+    await this.records.putSession({ idHash: await sha256Hex(session.id), operator, scopes, csrfToken: session.csrfToken, createdAt: now, lastSeenAt: now });
     return session;
   }
 
   /** Finds a live session and records the activity; an expired one is removed and reported as such. */
-  touch(id: string): SessionLookup {
-    const session = this.sessions.get(id);
-    if (!session) return { kind: 'unknown' };
+  async touch(id: string): Promise<SessionLookup> {
+    const idHash = await sha256Hex(id);
+    const row = await this.records.getSession(idHash);
+    if (!row) return { kind: 'unknown' };
     const now = this.clock.now();
-    if (now - session.lastSeenAt > this.idleMs || now - session.createdAt > this.maxMs) {
-      this.sessions.delete(id);
+    if (this.ended(row, now)) {
+      await this.records.deleteSession(idHash);
       return { kind: 'expired' };
     }
-    session.lastSeenAt = now;
+    await this.records.touchSession(idHash, now);
+    const session: Session = { id, operator: row.operator, scopes: row.scopes as Scope[], csrfToken: row.csrfToken, createdAt: row.createdAt, lastSeenAt: now };
     return { kind: 'ok', session };
   }
 
   /** Whether a session is live, without counting as activity (the live-update stream polls this). */
-  peek(id: string): boolean {
-    const session = this.sessions.get(id);
-    if (!session) return false;
-    const now = this.clock.now();
-    return now - session.lastSeenAt <= this.idleMs && now - session.createdAt <= this.maxMs;
+  async peek(id: string): Promise<boolean> {
+    const row = await this.records.getSession(await sha256Hex(id));
+    return row !== undefined && !this.ended(row, this.clock.now());
   }
 
   /** When the session ends if the operator stays active. */
@@ -92,12 +94,12 @@ export class SessionStore {
     return Math.min(session.lastSeenAt + this.idleMs, session.createdAt + this.maxMs);
   }
 
-  destroy(id: string): void {
-    this.sessions.delete(id);
+  async destroy(id: string): Promise<void> {
+    await this.records.deleteSession(await sha256Hex(id));
   }
 
-  startLogin(): PendingLogin {
-    this.sweep();
+  async startLogin(): Promise<PendingLogin> {
+    await this.sweep();
     const login: PendingLogin = {
       state: randomToken(),
       nonce: randomToken(),
@@ -105,21 +107,28 @@ export class SessionStore {
       browserBinding: randomToken(),
       createdAt: this.clock.now(),
     };
-    this.logins.set(login.state, login);
+    const { state: _state, ...rest } = login;
+    await this.records.putLogin({ stateHash: await sha256Hex(login.state), ...rest });
     return login;
   }
 
-  /** Takes (once) the pending login a callback's state names, if it is recent. */
-  takeLogin(state: string): PendingLogin | undefined {
-    const login = this.logins.get(state);
-    this.logins.delete(state);
-    if (!login || this.clock.now() - login.createdAt > LOGIN_TTL_MS) return undefined;
-    return login;
+  /** Takes (once, across every replica) the pending login a callback's state names, if it is recent. */
+  async takeLogin(state: string): Promise<PendingLogin | undefined> {
+    const row = await this.records.takeLogin(await sha256Hex(state));
+    if (!row || this.clock.now() - row.createdAt > LOGIN_TTL_MS) return undefined;
+    const { stateHash: _hash, ...rest } = row;
+    return { state, ...rest };
   }
 
-  private sweep(): void {
+  private ended(row: { createdAt: number; lastSeenAt: number }, now: number): boolean {
+    return now - row.lastSeenAt > this.idleMs || now - row.createdAt > this.maxMs;
+  }
+
+  /** Deletes ended sessions and stale logins, at most once a minute. */
+  private async sweep(): Promise<void> {
     const now = this.clock.now();
-    for (const [id, s] of this.sessions) if (now - s.lastSeenAt > this.idleMs || now - s.createdAt > this.maxMs) this.sessions.delete(id);
-    for (const [state, l] of this.logins) if (now - l.createdAt > LOGIN_TTL_MS) this.logins.delete(state);
+    if (now - this.lastSweep < 60_000) return;
+    this.lastSweep = now;
+    await this.records.pruneSessions(now - this.idleMs, now - this.maxMs, now - LOGIN_TTL_MS);
   }
 }

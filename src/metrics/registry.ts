@@ -151,7 +151,7 @@ export class ServiceMetrics {
         for (const i of await store.activeIntents('deny')) byTarget.set(`${i.connectorId}/${i.targetId}`, (byTarget.get(`${i.connectorId}/${i.targetId}`) ?? 0) + 1);
         for (const [id, connector] of sources.connectors) {
           for (const target of connector.targets()) {
-            const placement = PLACEMENTS[connector.type]?.deny ?? 'firewall';
+            const placement = PLACEMENTS[connector.type]?.deny ?? 'nacl';
             const l = connector.limits(target, placement);
             const capacity = Math.min(l.maxRulesPerDirection * l.maxPrefixesPerRule, l.maxPrefixesPerTarget);
             this.set({ connector: id, target }, capacity > 0 ? (byTarget.get(`${id}/${target}`) ?? 0) / capacity : 0);

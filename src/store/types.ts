@@ -49,7 +49,42 @@ export interface UnitOfWork extends RunWork {
   release?: { clientId: string; key: string };
 }
 
+/** A console session as stored: the id only as its SHA-256 hash (src/console/sessions.ts owns the rules). */
+export interface ConsoleSessionRow {
+  idHash: string;
+  operator: { iss: string; sub: string; name?: string; email?: string; roles: string[] };
+  scopes: string[];
+  csrfToken: string;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+/** A console login between the redirect to the identity provider and its callback. */
+export interface ConsoleLoginRow {
+  stateHash: string;
+  nonce: string;
+  codeVerifier: string;
+  browserBinding: string;
+  createdAt: number;
+}
+
+/** Console sessions and pending logins, shared by every process on the database. */
+export interface SessionRecords {
+  putSession(row: ConsoleSessionRow): Promise<void>;
+  getSession(idHash: string): Promise<ConsoleSessionRow | undefined>;
+  /** Records activity; never moves `lastSeenAt` backwards. */
+  touchSession(idHash: string, lastSeenAt: number): Promise<void>;
+  deleteSession(idHash: string): Promise<void>;
+  putLogin(row: ConsoleLoginRow): Promise<void>;
+  /** Removes and returns a pending login: exactly one caller gets it. */
+  takeLogin(stateHash: string): Promise<ConsoleLoginRow | undefined>;
+  /** Deletes sessions idle since before `idleBefore` or created before `createdBefore`, and logins created before `loginsBefore`. */
+  pruneSessions(idleBefore: number, createdBefore: number, loginsBefore: number): Promise<void>;
+}
+
 export interface Store {
+  /** Console sessions (the operator console's server-side state). */
+  readonly sessions: SessionRecords;
   /** Replay guard and idempotency check in one atomic step, before a handler runs. */
   admit(request: AdmitRequest): Promise<AdmitResult>;
   /**

@@ -178,6 +178,29 @@ describe.skipIf(!CHROMIUM)('operator console in chromium (real server process, r
     await screenshot(page, '06-audit');
   });
 
+  it('the reports page charts time to secure deployment per week, as GET /v1/reports/changes computes it', async () => {
+    interface Report {
+      weeks: { week: string; lead_time_seconds: { p50: number | null; p95: number | null } }[];
+      totals: { runs_applied: number; runs_received: number; approval_wait_seconds: { count: number } };
+    }
+    const report = await read<Report>('/v1/reports/changes?weeks=12');
+    // The approved allow-ingress above waited for a person: it is applied, with an approval wait.
+    expect(report.totals.runs_applied).toBeGreaterThanOrEqual(1);
+    expect(report.totals.approval_wait_seconds.count).toBeGreaterThanOrEqual(1);
+    const thisWeek = report.weeks.at(-1);
+    expect(thisWeek?.lead_time_seconds.p50).not.toBeNull();
+
+    const page = bob.page;
+    await page.goto(`${server.url}/console/#/reports`);
+    const bar = page.locator(`svg.lead-time g.week[data-week="${thisWeek?.week}"]`);
+    await bar.waitFor();
+    // The bars carry the API's figures (not re-derived in the browser).
+    await expect(bar.getAttribute('data-p50')).resolves.toBe(String(thisWeek?.lead_time_seconds.p50));
+    await expect(bar.getAttribute('data-p95')).resolves.toBe(String(thisWeek?.lead_time_seconds.p95));
+    await expect(page.locator('[data-total="runs"] strong').textContent()).resolves.toMatch(new RegExp(`^${report.totals.runs_applied} / \\d+$`));
+    await screenshot(page, '14-reports');
+  });
+
   it('blocks, connectors and findings pages show what the API has', async () => {
     await signedRun('block-ip', { indicators: '203.0.113.7', ttl: '24h', reason: 'c2 beacon' });
     await waitFor(async () => ((await read<{ blocks: unknown[] }>('/v1/blocks')).blocks.length ? true : undefined), { timeoutMs: 10_000, describe: () => 'no block' });

@@ -1,14 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { Writable } from 'node:stream';
 import { awsEc2 } from '../../connectors/aws-ec2/index.ts';
 import { mswHandlers as awsMsw } from '../../connectors/aws-ec2/simulator/msw.ts';
 import { azureNsg } from '../../connectors/azure-nsg/index.ts';
 import { mswHandlers as azureMsw } from '../../connectors/azure-nsg/msw.ts';
-import { cloudflare } from '../../connectors/cloudflare/index.ts';
-import { mswHandlers as cloudflareMsw } from '../../connectors/cloudflare/simulator/msw.ts';
 import { gcpFirewall } from '../../connectors/gcp-firewall/index.ts';
 import { mswHandlers as gcpMsw } from '../../connectors/gcp-firewall/simulator/msw.ts';
 import { loadConnectorRegistry } from '../../connectors/index.ts';
@@ -54,7 +53,6 @@ export function createSimulators(options: SimulatorOptions): Sims {
     aws: awsEc2.createSimulator(options),
     azure: azureNsg.createSimulator(options),
     gcp: gcpFirewall.createSimulator(options),
-    cloudflare: cloudflare.createSimulator(options),
   };
 }
 
@@ -62,19 +60,20 @@ export interface Sims {
   aws: Simulator;
   azure: Simulator;
   gcp: Simulator;
-  cloudflare: Simulator;
 }
 
 /** msw handlers that answer the real SDKs' HTTP with the simulators. */
-export const simulatorHandlers = (sims: Sims) => [...awsMsw(sims.aws), ...azureMsw(sims.azure), ...gcpMsw(sims.gcp), ...cloudflareMsw(sims.cloudflare)];
+export const simulatorHandlers = (sims: Sims) => [...awsMsw(sims.aws), ...azureMsw(sims.azure), ...gcpMsw(sims.gcp)];
 
 /**
  * The repo's sandbox config with a data directory, the e2e clients (soar, approver, operator) and
  * real (non-simulated) connectors, whose SDK traffic msw routes to the simulators.
  */
-export function e2eConfigText(dir: string, tiers?: string): string {
+export function e2eConfigText(dir: string, tiers?: string, extra: Pick<ExtraTargets, 'connectorsYaml' | 'playbooksDir'> = {}): string {
   const repoConfig = readFileSync(resolve('portcullis.config.yaml'), 'utf8');
   return repoConfig
+    .replace(/^connectors:\n/m, `connectors:\n${extra.connectorsYaml ?? ''}`)
+    .replace(/^playbooksDir: .*/m, (line) => (extra.playbooksDir ? `playbooksDir: ${JSON.stringify(extra.playbooksDir)}` : line))
     .replace(/^sandbox: true/m, 'sandbox: false')
     .replace(/^dataDir: .*/m, `dataDir: ${JSON.stringify(dir)}`)
     .replace(/^log: .*/m, 'log: { level: info }')
@@ -97,21 +96,26 @@ export function e2eConfigText(dir: string, tiers?: string): string {
     .replace(/ {4}simulator: true\n/g, '    simulator: false\n');
 }
 
-export async function startE2E(
-  options: {
-    simulator?: SimulatorOptions;
-    tiers?: string;
-    /** Rewrites the config text (e.g. adds a connector or points playbooksDir elsewhere). */
-    config?: (text: string) => string;
-  } = {},
-): Promise<E2E> {
+/**
+ * More connectors beside the sandbox's three (a connector's own end-to-end test): their config blocks
+ * (YAML list items, indented 2), simulators built on the e2e clock and routed through the same msw
+ * server, and optionally a playbooks directory that aims playbooks at them.
+ */
+export interface ExtraTargets {
+  connectorsYaml?: string;
+  simulators?: (options: SimulatorOptions) => Simulator[];
+  playbooksDir?: string;
+}
+
+export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: string; extra?: ExtraTargets } = {}): Promise<E2E> {
   const clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
   const sims = createSimulators({ clock, ...options.simulator });
-  const msw = setupServer(...simulatorHandlers(sims));
+  const extraSims = options.extra?.simulators?.({ clock, ...options.simulator }) ?? [];
+  const msw = setupServer(...simulatorHandlers(sims), ...extraSims.flatMap((sim) => sim.origins.map((origin) => http.all(`${origin}/*`, ({ request }) => sim.fetch(request)))));
   msw.listen({ onUnhandledFrame: 'error' });
 
-  const configText = (options.config ?? ((t: string) => t))(e2eConfigText(dir, options.tiers));
+  const configText = e2eConfigText(dir, options.tiers, options.extra);
   const config = parseConfig(configText, 'e2e.config.yaml');
   const logs: string[] = [];
   const sink = new Writable({
