@@ -140,6 +140,20 @@ describe('items and bulk operations', () => {
   });
 });
 
+describe('Lists API write limit (writeRateLimits)', () => {
+  it('refuses more than 10,000 list item changes in 5 minutes with 429 and a Retry-After', async () => {
+    const { call, clock, waitFor } = start({ writeRateLimits: true, quotas: { listItems: 500_000 } });
+    const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ ip: `10.${Math.floor((from + i) / 256) % 256}.${(from + i) % 256}.0/24` }));
+    await waitFor((await call('POST', ITEMS, batch(0, 9_000))).body.result.operation_id);
+    clock.advance(60_000);
+    const over = await call('POST', ITEMS, batch(9_000, 1_500));
+    expect(over.status).toBe(429);
+    expect(over.body.errors[0]).toMatchObject({ code: 971, message: expect.stringMatching(/10000 list item changes in 5 minutes/) });
+    expect(Number(over.headers.get('retry-after'))).toBe(240);
+    expect((await call('POST', ITEMS, batch(9_000, 1_000))).status).toBe(200);
+  });
+});
+
 describe('rulesets', () => {
   it('serves the zone entry point of the custom rules phase, and a ruleset by id', async () => {
     const { call } = start();
