@@ -139,4 +139,12 @@ describe('block-ip and unblock-ip on a Cloudflare list', () => {
     expect(body.findings.map((f) => f.kind)).toContain('duplicate');
     expect(sim().controls.writeCalls()).toBe(1);
   });
+
+  it('holds a burst of 1,000 blocks from one run with one item write (where a NACL refuses most)', async () => {
+    const indicators = Array.from({ length: 1000 }, (_, i) => `198.18.${Math.floor(i / 125)}.${(i % 125) * 2 + 1}`);
+    const { run } = await e.run('block-ip', { indicators });
+    expect(cfTarget(run)?.state).toBe('applied');
+    expect(items()).toHaveLength(1000);
+    expect(sim().controls.writeCalls()).toBe(1);
+  });
 });
