@@ -93,14 +93,16 @@ export function e2eConfigText(dir: string, tiers?: string): string {
     .replace(/ {4}simulator: true\n/g, '    simulator: false\n');
 }
 
-export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: string } = {}): Promise<E2E> {
+export async function startE2E(
+  options: { simulator?: SimulatorOptions; tiers?: string; configSuffix?: string; env?: Record<string, string>; resolve?: (host: string) => Promise<string[]> } = {},
+): Promise<E2E> {
   const clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
   const sims = createSimulators({ clock, ...options.simulator });
   const msw = setupServer(...simulatorHandlers(sims));
   msw.listen({ onUnhandledFrame: 'error' });
 
-  const configText = e2eConfigText(dir, options.tiers);
+  const configText = `${e2eConfigText(dir, options.tiers)}${options.configSuffix ?? ''}`;
   const config = parseConfig(configText, 'e2e.config.yaml');
   const logs: string[] = [];
   const sink = new Writable({
@@ -109,7 +111,7 @@ export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: 
       done();
     },
   });
-  const env: Record<string, string> = { E2E_SOAR_SECRET: REQUESTER_SECRET, E2E_APPROVER_SECRET: APPROVER_SECRET, E2E_OPERATOR_SECRET: OPERATOR_SECRET, E2E_DETECTOR_SECRET: DETECTOR_SECRET };
+  const env: Record<string, string> = { E2E_SOAR_SECRET: REQUESTER_SECRET, E2E_APPROVER_SECRET: APPROVER_SECRET, E2E_OPERATOR_SECRET: OPERATOR_SECRET, E2E_DETECTOR_SECRET: DETECTOR_SECRET, ...options.env };
   const composed = await composeServices({
     registry: await loadConnectorRegistry(),
     config,
@@ -118,6 +120,7 @@ export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: 
     secrets: { env: (n) => env[n] },
     clock,
     log: createPinoLogger('info', sink),
+    ...(options.resolve ? { resolve: options.resolve } : {}),
   });
 
   const call: E2E['call'] = async (method, path, body, opts = {}) => {
