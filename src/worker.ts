@@ -3,9 +3,12 @@
  * read from the PORTCULLIS_CONFIG text binding and secrets from the Worker's bindings. The
  * composition root for Workers: every choice of part is made here.
  *
+ * Notifications and SIEM push (HEC) run here too (src/worker-outbound.ts): one round from the Cron
+ * Trigger (`scheduled`) and, at most once per poll interval, after a request (ctx.waitUntil).
+ *
  * Not in this version (say so rather than half-do it):
- * - Connectors. Their SDKs and reconcile loops need a Durable Object per target and Cron Triggers
- *   (see wrangler.toml); until then a config that lists connectors is refused with a 503 that says so.
+ * - Connectors. Their SDKs and reconcile loops need a Durable Object per target; until then a config
+ *   that lists connectors is refused with a 503 that says so. Syslog sinks are refused likewise.
  * - A `config.loaded` audit event: Node writes one per start, but a Worker starts an isolate per
  *   location and load spike, which would flood the log with identical events.
  *
