@@ -54,10 +54,12 @@ export const notificationsSchema = z
       .object({
         thresholdPercent: z.number().gt(0).max(100).default(80),
         rearmPercent: z.number().gt(0).max(100).optional(),
+        /** How often use is compared with the threshold (it reads every active block). */
+        checkIntervalSeconds: z.number().min(0).max(3600).default(30),
       })
       .strict()
       .refine((c) => c.rearmPercent === undefined || c.rearmPercent <= c.thresholdPercent, { message: 'rearmPercent must not exceed thresholdPercent' })
-      .default({ thresholdPercent: 80 }),
+      .default({ thresholdPercent: 80, checkIntervalSeconds: 30 }),
     /** How often the audit chain is verified (audit.verify_failed); 0 turns it off. */
     verifyIntervalSeconds: z.number().int().min(0).max(86_400).default(3600),
   })

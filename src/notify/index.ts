@@ -56,6 +56,7 @@ export class Notifier {
   private running: Promise<void> | undefined;
   private stopped = true;
   private lastVerify = 0;
+  private lastCapacity = Number.NEGATIVE_INFINITY;
   private readonly inFlight = new Set<string>();
   private readonly signers = new Map<string, Webhook>();
 
@@ -102,7 +103,10 @@ export class Notifier {
   async tick(): Promise<void> {
     await this.ingest();
     await this.verifyWhenDue();
-    await this.checkCapacity();
+    if (this.o.clock.now() - this.lastCapacity >= this.o.config.capacity.checkIntervalSeconds * 1000) {
+      this.lastCapacity = this.o.clock.now();
+      await this.checkCapacity();
+    }
     await this.deliverDue();
   }
 
