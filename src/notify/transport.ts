@@ -48,8 +48,10 @@ export function fetchPost(policy: OutboundPolicy, fetchImpl: typeof fetch = (inp
 }
 
 /**
- * A DNS-over-HTTPS resolver (the JSON API of RFC 8484 resolvers such as Cloudflare's 1.1.1.1), for
- * runtimes without a system resolver: A and AAAA records, CNAMEs followed by the resolver.
+ * A DNS-over-HTTPS resolver for runtimes without a system resolver, over the JSON format Cloudflare's
+ * 1.1.1.1 documents (developers.cloudflare.com/1.1.1.1/encryption/dns-over-https/make-api-requests/dns-json:
+ * GET ?name=&type= with `accept: application/dns-json`; `Status` 0 is NOERROR; `Answer[].type` 1 = A,
+ * 28 = AAAA, CNAMEs are followed by the resolver and listed with type 5).
  */
 export function dohResolver(endpoint: string, fetchImpl: typeof fetch = (input, init) => fetch(input, init)): (host: string) => Promise<string[]> {
   return async (host) => {
@@ -57,7 +59,8 @@ export function dohResolver(endpoint: string, fetchImpl: typeof fetch = (input, 
     for (const type of ['A', 'AAAA']) {
       const res = await fetchImpl(`${endpoint}?name=${encodeURIComponent(host)}&type=${type}`, { headers: { accept: 'application/dns-json' } });
       if (!res.ok) throw new Error(`the resolver answered ${res.status}`);
-      const answer = (await res.json()) as { Answer?: { type: number; data: string }[] };
+      const answer = (await res.json()) as { Status?: number; Answer?: { type: number; data: string }[] };
+      if (answer.Status !== 0) throw new Error(`DNS status ${String(answer.Status)} for ${host} ${type}`);
       for (const a of answer.Answer ?? []) if (a.type === 1 || a.type === 28) out.push(a.data);
     }
     return out;
