@@ -7,7 +7,10 @@
  * `allowNetworks` (the explicit opt-in an internal receiver needs); every other internal answer is refused
  * before any byte is sent.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +96,25 @@ describe('guarded transport: the address is checked at every connect', () => {
     expect(dns.asked).toBe(0);
     const strict = guardedPost({ sandbox: false, resolve: dns.resolve });
     await expect(strict({ url: `http://127.0.0.1:${port}/x`, headers: {}, body: '{}', timeoutMs: 2000, where: 'w' })).rejects.toThrow(/unless allowNetworks lists the range/);
+  });
+});
+
+describe('guarded transport over TLS', () => {
+  it('connects to the checked address and still verifies the certificate against the host name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-rebind-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=hooks.rebind.test', '-addext', 'subjectAltName=DNS:hooks.rebind.test'], { stdio: 'ignore' });
+    const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+    const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (_req, res) => res.end('ok'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const tlsPort = (server.address() as AddressInfo).port;
+    const dns = rebindingResolver(['127.0.0.1']);
+    const post = guardedPost({ sandbox: false, resolve: dns.resolve, allowNetworks: ['127.0.0.1/32'] }, { ca: cert });
+    const send = (host: string) => post({ url: `https://${host}:${tlsPort}/hook`, headers: {}, body: '{}', timeoutMs: 2000, where: 'w' });
+    await expect(send('hooks.rebind.test')).resolves.toEqual({ status: 200, text: 'ok' });
+    // Same checked address, another name: the certificate does not match it, so TLS refuses.
+    await expect(send('other.rebind.test')).rejects.toThrow(/altnames|Hostname\/IP does not match/i);
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
