@@ -18,6 +18,7 @@ import type { NewOutboxRow, Outbox, OutboxRow } from './outbox.ts';
 import { slackMessage } from './slack.ts';
 import { type CapacityUse, capacityCrossings } from './capacity.ts';
 import type { SqlDriver } from '../store/sql/driver.ts';
+import { DestinationRefused } from './ssrf.ts';
 import { DeliveryTimeout, type HttpPost } from './transport.ts';
 
 export { Outbox } from './outbox.ts';
@@ -197,12 +198,19 @@ export class Notifier {
       let status: number | null = null;
       let error: string | undefined;
       try {
-        const where = `notifications.subscriptions (${subscription.id})`;
+        const where = `notifications.subscriptions[${this.o.subscriptions.indexOf(subscription)}] (${subscription.id})`;
         const response = await this.o.post({ url: subscription.url, headers, body: row.payload, timeoutMs: config.timeoutMs, where });
         status = response.status;
         if (status < 200 || status >= 300) error = `the receiver answered ${status}`;
       } catch (e) {
         error = e instanceof DeliveryTimeout ? `no answer within ${config.timeoutMs} ms` : `delivery failed: ${e instanceof Error ? e.message : String(e)}`;
+        if (e instanceof DestinationRefused) {
+          // The name resolved to an internal address after start (DNS rebinding?): nothing was sent.
+          await this.o.store.commit({
+            audit: [{ action: 'notification.destination_refused', outcome: 'refused', detail: { id: row.id, subscription: row.subscription, attempt: row.attempts + 1, error: e.message } }],
+          });
+          log.warn({ id: row.id, subscription: row.subscription, error: e.message }, 'notification destination refused at connect');
+        }
       }
       if (!error) {
         await outbox.delivered(row.id, status ?? 0, clock.now());

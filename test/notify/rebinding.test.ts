@@ -155,7 +155,12 @@ describe('notifier: a subscription that rebinds after start', () => {
     expect(mine()).toHaveLength(1);
     const [pending] = await notifier.outbox.list('pending', 10);
     expect(pending).toMatchObject({ attempts: 1, lastStatus: null });
-    expect(pending?.lastError).toMatch(/delivery failed: .*hooks\.rebind\.test resolves to 169\.254\.169\.254, in IPv4 link-local/);
+    expect(pending?.lastError).toMatch(/delivery failed: notifications\.subscriptions\[0\] \(soc\): hooks\.rebind\.test resolves to 169\.254\.169\.254, in IPv4 link-local/);
+    // Audited: a name turning internal after start is a security event, not only a failed delivery.
+    const refused = (await sqlite.store.auditAfter(0, 100)).filter((a) => a.action === 'notification.destination_refused');
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ outcome: 'refused', detail: { id: pending?.id, subscription: 'soc', attempt: 1 } });
+    expect(String(refused[0]?.detail?.error)).toMatch(/169\.254\.169\.254/);
 
     dns.answer = ['127.0.0.1'];
     clock.advance(1000);
