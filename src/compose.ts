@@ -36,6 +36,9 @@ import { loadApprovalPolicy } from './policy/index.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import type { Clock, Logger, Services } from './services.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
+import { createPostgresStore } from './store/postgres/index.ts';
+import type { SqlStore } from './store/sql/store.ts';
+import type { SqlDriver } from './store/sql/driver.ts';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -61,7 +64,8 @@ export interface Composed {
   app: App;
   reconciler: Reconciler;
   connectors: Map<string, Connector>;
-  sqlite: { close(): void };
+  /** The store's connection (SQLite file or PostgreSQL pool; the name predates PostgreSQL): close it last. */
+  sqlite: { close(): void | Promise<void> };
   /** The operator console, when `console:` is configured; the entry point configures its endpoint once listening. */
   console?: OperatorConsole;
   metrics: ServiceMetrics;
@@ -71,6 +75,25 @@ export interface Composed {
   siem?: SiemExporter;
 }
 
+/** The configured store: PostgreSQL when `store.postgres` is set, else SQLite under the data directory. */
+async function openStore(
+  config: Config,
+  secrets: SecretSource,
+  dataDir: string,
+  clock: Clock,
+  log: Logger,
+): Promise<{ store: SqlStore; driver: SqlDriver; close(): void | Promise<void> }> {
+  const postgres = config.store?.postgres;
+  if (!postgres) return createSqliteStore(join(dataDir, 'portcullis.db'), () => clock.now());
+  return createPostgresStore({
+    url: resolveSecret(postgres.url, secrets),
+    poolSize: postgres.poolSize,
+    connectTimeoutMs: postgres.connectTimeoutSeconds * 1000,
+    now: () => clock.now(),
+    onIdleError: (error) => log.warn({ error: error.message }, 'a PostgreSQL connection was lost; the pool opens another when needed'),
+  });
+}
+
 /** Every address a host name resolves to (the SSRF check looks at all of them). */
 const resolveAll = async (host: string): Promise<string[]> => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
@@ -78,7 +101,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
   const { config, clock, log } = o;
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const sqlite = createSqliteStore(join(dataDir, 'portcullis.db'), () => clock.now());
+  const sqlite = await openStore(config, o.secrets, dataDir, clock, log);
   const clients = await ClientRegistry.build(config.clients, o.secrets);
   const built = buildConnectors(config, o.registry, {
     clock,

@@ -6,6 +6,7 @@ const PROVIDER: Record<Config['connectors'][number]['type'], CloudContext['provi
   'aws-ec2': 'AWS',
   'azure-nsg': 'Azure',
   'gcp-firewall': 'GCP',
+  'aws-network-firewall': 'AWS',
 };
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

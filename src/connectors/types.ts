@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import type { SecretRef } from '../config/secret.ts';
 import type { Simulator, SimulatorOptions } from './simulator.ts';
 
-export type ConnectorType = 'aws-ec2' | 'azure-nsg' | 'gcp-firewall';
+export type ConnectorType = 'aws-ec2' | 'azure-nsg' | 'gcp-firewall' | 'aws-network-firewall';
 export type Direction = 'ingress' | 'egress';
 export type RuleAction = 'allow' | 'deny';
 /** `all` means every protocol (AWS "-1", Azure "*", GCP "all"). */
@@ -36,8 +36,9 @@ export interface NormalizedRule {
   /**
    * Where the rule lives inside the target when a target has several places:
    * AWS: "nacl" (network ACL entries) or "sg" (security group rules). Azure and GCP: "nsg" / "firewall".
+   * AWS Network Firewall: "nfw" (stateless rules of a rule group the service owns).
    */
-  placement: 'nacl' | 'sg' | 'nsg' | 'firewall';
+  placement: 'nacl' | 'sg' | 'nsg' | 'firewall' | 'nfw';
   /** For allows from a tier (AWS security group reference, GCP source tag, Azure ASG) instead of CIDRs. */
   sourceGroup?: string;
   /** Cloud identifier when read from the cloud: NACL "ingress:110", SG rule id, Azure rule name, GCP firewall name. */

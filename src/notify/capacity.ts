@@ -5,6 +5,7 @@
  * "above" (durably, notify_capacity, migrations/0013) until use falls below the re-arm level.
  */
 import type { Connector } from '../connectors/types.ts';
+import { PLACEMENTS } from '../reconcile/desired.ts';
 import type { Store } from '../store/types.ts';
 import { type SqlDriver, type SqlStatement, sql } from '../store/sql/driver.ts';
 import type { Notification } from './events.ts';
@@ -25,7 +26,7 @@ export async function capacityUse(store: Pick<Store, 'activeIntents'>, connector
   const out: CapacityUse[] = [];
   for (const [id, connector] of connectors) {
     for (const target of connector.targets()) {
-      const placement = connector.type === 'aws-ec2' ? 'nacl' : connector.type === 'azure-nsg' ? 'nsg' : 'firewall';
+      const placement = PLACEMENTS[connector.type]?.deny ?? 'nacl';
       const l = connector.limits(target, placement);
       out.push({ connector: id, target, used: byTarget.get(`${id}/${target}`) ?? 0, capacity: Math.min(l.maxRulesPerDirection * l.maxPrefixesPerRule, l.maxPrefixesPerTarget) });
     }

@@ -10,6 +10,7 @@ export const PLACEMENTS: Record<string, Placements> = {
   'aws-ec2': { deny: 'nacl', allow: 'sg' },
   'azure-nsg': { deny: 'nsg', allow: 'nsg' },
   'gcp-firewall': { deny: 'firewall', allow: 'firewall' },
+  'aws-network-firewall': { deny: 'nfw', allow: 'nfw' },
 };
 
 /** Intents that should hold on the target right now (present and not expired). */

@@ -222,7 +222,20 @@ export function runConnectorContract(harness: ConnectorHarness): void {
       });
     });
 
-    describe('quarantine', () => {
+    if (harness.quarantine === 'refused') {
+      describe('quarantine', () => {
+        it('refuses quarantine and release clearly, with no cloud write', async () => {
+          const writes = h.sim.writeCalls();
+          for (const result of [await h.connector.quarantine(h.targetId, h.host), await h.connector.release(h.targetId, h.host, undefined)]) {
+            expect(result.ok).toBe(false);
+            expect(result.error).toMatchObject({ kind: 'validation', retryable: false });
+            // Names what cannot be done and what to use instead.
+            expect(result.error?.message).toMatch(/quarantine|isolate/i);
+          }
+          expect(h.sim.writeCalls()).toBe(writes);
+        });
+      });
+    } else describe('quarantine', () => {
       const snapshot = () => JSON.parse(JSON.stringify(h.sim.hostState(h.host) ?? null)) as unknown;
 
       it('quarantine then release restores the host exactly; both are idempotent', async () => {

@@ -14,6 +14,11 @@ export interface ConnectorHarness {
    * GCP Operations): the contract then checks slow operations are polled. EC2 answers writes synchronously.
    */
   longRunningOperations: boolean;
+  /**
+   * Whether the connector can isolate a host. One that cannot (a rule group or list filters addresses,
+   * it has no hosts) must refuse quarantine and release clearly and change nothing; the suite checks that.
+   */
+  quarantine?: 'supported' | 'refused';
   /** Fresh simulator state and a connector wired to it (fake clock in both). Called before each test. */
   setup(options?: { quotas?: Record<string, number> }): Promise<HarnessInstance>;
 }
@@ -27,9 +32,9 @@ export interface HarnessInstance {
   sim: SimulatorControls;
   clock: FakeClock;
   /** The simulator-side resource id rules of this placement live in (for addForeignRule / deleteOutOfBand). */
-  resourceFor(placement: 'nacl' | 'sg' | 'nsg' | 'firewall'): string;
+  resourceFor(placement: 'nacl' | 'sg' | 'nsg' | 'firewall' | 'nfw'): string;
   /** The placement where deny (block) rules live on this cloud, and where allow rules live. */
-  placements: { deny: 'nacl' | 'nsg' | 'firewall'; allow: 'sg' | 'nsg' | 'firewall' };
+  placements: { deny: 'nacl' | 'nsg' | 'firewall' | 'nfw'; allow: 'sg' | 'nsg' | 'firewall' | 'nfw' };
   /**
    * Prepares the simulator so that applying the returned changes must fail with a capacity or quota
    * error (and says which kind), without creating thousands of rules.

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { Writable } from 'node:stream';
 import { awsEc2 } from '../../connectors/aws-ec2/index.ts';
@@ -68,9 +69,11 @@ export const simulatorHandlers = (sims: Sims) => [...awsMsw(sims.aws), ...azureM
  * The repo's sandbox config with a data directory, the e2e clients (soar, approver, operator) and
  * real (non-simulated) connectors, whose SDK traffic msw routes to the simulators.
  */
-export function e2eConfigText(dir: string, tiers?: string): string {
+export function e2eConfigText(dir: string, tiers?: string, extra: Pick<ExtraTargets, 'connectorsYaml' | 'playbooksDir'> = {}): string {
   const repoConfig = readFileSync(resolve('portcullis.config.yaml'), 'utf8');
   return repoConfig
+    .replace(/^connectors:\n/m, `connectors:\n${extra.connectorsYaml ?? ''}`)
+    .replace(/^playbooksDir: .*/m, (line) => (extra.playbooksDir ? `playbooksDir: ${JSON.stringify(extra.playbooksDir)}` : line))
     .replace(/^sandbox: true/m, 'sandbox: false')
     .replace(/^dataDir: .*/m, `dataDir: ${JSON.stringify(dir)}`)
     .replace(/^log: .*/m, 'log: { level: info }')
@@ -93,16 +96,36 @@ export function e2eConfigText(dir: string, tiers?: string): string {
     .replace(/ {4}simulator: true\n/g, '    simulator: false\n');
 }
 
+/**
+ * More connectors beside the sandbox's three (a connector's own end-to-end test): their config blocks
+ * (YAML list items, indented 2), simulators built on the e2e clock and routed through the same msw
+ * server, and optionally a playbooks directory that aims playbooks at them.
+ */
+export interface ExtraTargets {
+  connectorsYaml?: string;
+  simulators?: (options: SimulatorOptions) => Simulator[];
+  playbooksDir?: string;
+}
+
 export async function startE2E(
-  options: { simulator?: SimulatorOptions; tiers?: string; configSuffix?: string; env?: Record<string, string>; resolve?: (host: string) => Promise<string[]> } = {},
+  options: {
+    simulator?: SimulatorOptions;
+    tiers?: string;
+    extra?: ExtraTargets;
+    /** YAML appended to the config (e.g. a `notifications:` block), secrets for it, and the outbound resolver. */
+    configSuffix?: string;
+    env?: Record<string, string>;
+    resolve?: (host: string) => Promise<string[]>;
+  } = {},
 ): Promise<E2E> {
   const clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
   const sims = createSimulators({ clock, ...options.simulator });
-  const msw = setupServer(...simulatorHandlers(sims));
+  const extraSims = options.extra?.simulators?.({ clock, ...options.simulator }) ?? [];
+  const msw = setupServer(...simulatorHandlers(sims), ...extraSims.flatMap((sim) => sim.origins.map((origin) => http.all(`${origin}/*`, ({ request }) => sim.fetch(request)))));
   msw.listen({ onUnhandledFrame: 'error' });
 
-  const configText = `${e2eConfigText(dir, options.tiers)}${options.configSuffix ?? ''}`;
+  const configText = `${e2eConfigText(dir, options.tiers, options.extra)}${options.configSuffix ?? ''}`;
   const config = parseConfig(configText, 'e2e.config.yaml');
   const logs: string[] = [];
   const sink = new Writable({
