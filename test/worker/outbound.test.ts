@@ -48,12 +48,24 @@ siem:
     - { id: collector, type: syslog, host: 127.0.0.1, port: 6514 }
 `;
 
+/** Outside the sandbox the Worker runs the same start-up check as Node: https only, public addresses only. */
+const PLAIN_HTTP_OUTSIDE_SANDBOX = `
+clients:
+  - id: demo
+    scopes: [runs:read]
+    secrets: [{ env: DEMO_SECRET }]
+notifications:
+  subscriptions:
+    - { id: soc, url: "http://hooks.example.com/portcullis", events: [run.applied], secret: { env: HOOK_SECRET } }
+`;
+
 beforeAll(async () => {
   receiver = await startReceiver(SECRET);
   hec = await startHec(TOKEN);
   worker = await startWorker(() => [
     { name: 'outbound', bindings: { PORTCULLIS_CONFIG: config(receiver.url, hec.url) } },
     { name: 'syslog', bindings: { PORTCULLIS_CONFIG: SYSLOG_ON_WORKERS } },
+    { name: 'plain-http', bindings: { PORTCULLIS_CONFIG: PLAIN_HTTP_OUTSIDE_SANDBOX, DEMO_SECRET: testSecret(), HOOK_SECRET: testSecret() } },
   ]);
 }, 120_000);
 afterAll(async () => {
@@ -114,5 +126,11 @@ describe('worker: SIEM push and notifications', () => {
     const res = await (await worker.mf.getWorker('syslog')).fetch(`${BASE}/healthz`);
     expect(res.status).toBe(503);
     await expect.poll(() => worker.output(), { timeout: 5000 }).toMatch(/siem\.sinks\[0\] \(collector\): syslog sinks are not available on Workers in this version/);
+  });
+
+  it('refuses a plain-http subscription outside the sandbox at start (no SSRF), like Node', async () => {
+    const res = await (await worker.mf.getWorker('plain-http')).fetch(`${BASE}/healthz`);
+    expect(res.status).toBe(503);
+    await expect.poll(() => worker.output(), { timeout: 5000 }).toMatch(/notifications\.subscriptions\[0\] \(soc\): http:\/\/ is refused; expected https:\/\//);
   });
 });
