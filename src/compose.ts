@@ -32,6 +32,7 @@ import { instrumentConnector, instrumentStore } from './metrics/instrument.ts';
 import { ServiceMetrics } from './metrics/registry.ts';
 import { metricsRoutes } from './metrics/route.ts';
 import { loadPlaybooks } from './playbooks/load.ts';
+import { checkPlaybookCapabilities } from './playbooks/capabilities.ts';
 import { loadApprovalPolicy } from './policy/index.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import type { Clock, Logger, Services } from './services.ts';
@@ -121,6 +122,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
   const store = instrumentStore(sqlite.store, metrics);
   const connectors = new Map([...built.connectors].map(([id, c]) => [id, instrumentConnector(c, metrics, () => clock.now())]));
   const playbooks = loadPlaybooks(resolve(config.playbooksDir), catalog);
+  checkPlaybookCapabilities(playbooks, built.connectors, resolve(config.playbooksDir));
   // Policies (playbooks/policies/) are validated here: a bad one stops start-up with the file and error.
   const policy = loadApprovalPolicy(resolve(config.playbooksDir), config.tiers, playbooks);
   const reconciler = new Reconciler({ store, connectors, clock, log });

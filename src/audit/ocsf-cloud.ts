@@ -7,6 +7,7 @@ const PROVIDER: Record<Config['connectors'][number]['type'], CloudContext['provi
   'azure-nsg': 'Azure',
   'gcp-firewall': 'GCP',
   'aws-network-firewall': 'AWS',
+  cloudflare: 'Cloudflare',
 };
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

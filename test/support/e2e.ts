@@ -8,6 +8,8 @@ import { awsEc2 } from '../../connectors/aws-ec2/index.ts';
 import { mswHandlers as awsMsw } from '../../connectors/aws-ec2/simulator/msw.ts';
 import { azureNsg } from '../../connectors/azure-nsg/index.ts';
 import { mswHandlers as azureMsw } from '../../connectors/azure-nsg/msw.ts';
+import { cloudflare } from '../../connectors/cloudflare/index.ts';
+import { mswHandlers as cloudflareMsw } from '../../connectors/cloudflare/simulator/msw.ts';
 import { gcpFirewall } from '../../connectors/gcp-firewall/index.ts';
 import { mswHandlers as gcpMsw } from '../../connectors/gcp-firewall/simulator/msw.ts';
 import { loadConnectorRegistry } from '../../connectors/index.ts';
@@ -53,6 +55,7 @@ export function createSimulators(options: SimulatorOptions): Sims {
     aws: awsEc2.createSimulator(options),
     azure: azureNsg.createSimulator(options),
     gcp: gcpFirewall.createSimulator(options),
+    cloudflare: cloudflare.createSimulator(options),
   };
 }
 
@@ -60,10 +63,11 @@ export interface Sims {
   aws: Simulator;
   azure: Simulator;
   gcp: Simulator;
+  cloudflare: Simulator;
 }
 
 /** msw handlers that answer the real SDKs' HTTP with the simulators. */
-export const simulatorHandlers = (sims: Sims) => [...awsMsw(sims.aws), ...azureMsw(sims.azure), ...gcpMsw(sims.gcp)];
+export const simulatorHandlers = (sims: Sims) => [...awsMsw(sims.aws), ...azureMsw(sims.azure), ...gcpMsw(sims.gcp), ...cloudflareMsw(sims.cloudflare)];
 
 /**
  * The repo's sandbox config with a data directory, the e2e clients (soar, approver, operator) and
@@ -112,6 +116,8 @@ export async function startE2E(
     simulator?: SimulatorOptions;
     tiers?: string;
     extra?: ExtraTargets;
+    /** Rewrites the config text (e.g. adds a connector or points playbooksDir elsewhere). */
+    config?: (text: string) => string;
     /** YAML appended to the config (e.g. a `notifications:` block), secrets for it, and the outbound resolver. */
     configSuffix?: string;
     env?: Record<string, string>;
@@ -125,7 +131,7 @@ export async function startE2E(
   const msw = setupServer(...simulatorHandlers(sims), ...extraSims.flatMap((sim) => sim.origins.map((origin) => http.all(`${origin}/*`, ({ request }) => sim.fetch(request)))));
   msw.listen({ onUnhandledFrame: 'error' });
 
-  const configText = `${e2eConfigText(dir, options.tiers, options.extra)}${options.configSuffix ?? ''}`;
+  const configText = `${(options.config ?? ((t: string) => t))(e2eConfigText(dir, options.tiers, options.extra))}${options.configSuffix ?? ''}`;
   const config = parseConfig(configText, 'e2e.config.yaml');
   const logs: string[] = [];
   const sink = new Writable({
