@@ -107,7 +107,19 @@ export interface ExtraTargets {
   playbooksDir?: string;
 }
 
-export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: string; extra?: ExtraTargets } = {}): Promise<E2E> {
+export async function startE2E(
+  options: {
+    simulator?: SimulatorOptions;
+    tiers?: string;
+    extra?: ExtraTargets;
+    /** Rewrites the config text (e.g. adds a connector or points playbooksDir elsewhere). */
+    config?: (text: string) => string;
+    /** YAML appended to the config (e.g. a `notifications:` block), secrets for it, and the outbound resolver. */
+    configSuffix?: string;
+    env?: Record<string, string>;
+    resolve?: (host: string) => Promise<string[]>;
+  } = {},
+): Promise<E2E> {
   const clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
   const sims = createSimulators({ clock, ...options.simulator });
@@ -115,7 +127,7 @@ export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: 
   const msw = setupServer(...simulatorHandlers(sims), ...extraSims.flatMap((sim) => sim.origins.map((origin) => http.all(`${origin}/*`, ({ request }) => sim.fetch(request)))));
   msw.listen({ onUnhandledFrame: 'error' });
 
-  const configText = e2eConfigText(dir, options.tiers, options.extra);
+  const configText = `${(options.config ?? ((t: string) => t))(e2eConfigText(dir, options.tiers, options.extra))}${options.configSuffix ?? ''}`;
   const config = parseConfig(configText, 'e2e.config.yaml');
   const logs: string[] = [];
   const sink = new Writable({
@@ -124,7 +136,7 @@ export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: 
       done();
     },
   });
-  const env: Record<string, string> = { E2E_SOAR_SECRET: REQUESTER_SECRET, E2E_APPROVER_SECRET: APPROVER_SECRET, E2E_OPERATOR_SECRET: OPERATOR_SECRET, E2E_DETECTOR_SECRET: DETECTOR_SECRET };
+  const env: Record<string, string> = { E2E_SOAR_SECRET: REQUESTER_SECRET, E2E_APPROVER_SECRET: APPROVER_SECRET, E2E_OPERATOR_SECRET: OPERATOR_SECRET, E2E_DETECTOR_SECRET: DETECTOR_SECRET, ...options.env };
   const composed = await composeServices({
     registry: await loadConnectorRegistry(),
     config,
@@ -133,6 +145,7 @@ export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: 
     secrets: { env: (n) => env[n] },
     clock,
     log: createPinoLogger('info', sink),
+    ...(options.resolve ? { resolve: options.resolve } : {}),
   }).catch((error: unknown) => {
     // A start-up refusal (a test of it): leave no msw server listening and no data directory behind.
     msw.close();
