@@ -22,6 +22,10 @@ import { buildNotifier } from './notify/build.ts';
 import type { Notifier } from './notify/index.ts';
 import { Outbox } from './notify/outbox.ts';
 import { buildSiemExporter } from './siem/build.ts';
+import { syslogSink } from './siem/syslog.ts';
+import { guardedPost } from './net/guarded-http.ts';
+import { capacityUse } from './notify/capacity.ts';
+import type { Resolve } from './notify/ssrf.ts';
 import type { SiemExporter } from './siem/index.ts';
 import { ClientRegistry } from './http/clients.ts';
 import { instrumentConnector, instrumentStore } from './metrics/instrument.ts';
@@ -52,6 +56,8 @@ export interface ComposeOptions {
   endpoints?: Map<string, string>;
   /** The connector types the config names (connectors/index.ts loadConnectorRegistry). */
   registry: ConnectorRegistry;
+  /** Resolves outbound host names at start and at every connect (default: the system resolver). */
+  resolve?: Resolve;
 }
 
 export interface Composed {
@@ -164,7 +170,9 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
         driver: sqlite.driver,
         clock,
         log,
-        resolve: resolveAll,
+        resolve: o.resolve ?? resolveAll,
+        transport: (policy) => guardedPost(policy),
+        capacity: () => capacityUse(store, connectors),
         verifier: () => services.audit?.signer?.verifier,
       })
     : undefined;
@@ -177,8 +185,14 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
         driver: sqlite.driver,
         clock,
         log,
-        resolve: resolveAll,
+        resolve: o.resolve ?? resolveAll,
         version: VERSION,
+        runtime: {
+          name: 'on Node',
+          transport: (policy, t) => guardedPost(policy, t),
+          readCa: (path) => readFileSync(path, 'utf8'),
+          syslog: (sink, t) => syslogSink(sink, t),
+        },
       })
     : undefined;
   if (notifier) services.notifications = { outbox: notifier.outbox, kick: () => notifier.kick() };
