@@ -151,3 +151,26 @@ describe('POST /v1/connectors/{id}/check on AWS WAF', () => {
     expect(waf.controls.writeCalls()).toBe(0);
   });
 });
+
+describe('GET /v1/connectors/{id}/analysis on AWS WAF', () => {
+  it('analyses the web ACL: owned IP sets and hand-made IP-set rules, with the sets’ capacity', async () => {
+    await e.run('block-ip', { indicators: ['203.0.113.7'] });
+    await waf.controls.addForeignRule('edge-web-acl', {
+      direction: 'ingress',
+      action: 'deny',
+      protocol: 'all',
+      ports: [],
+      cidrs: ['203.0.113.0/24'],
+      priority: 20,
+      placement: 'wafv2',
+      owned: false,
+    });
+    const res = await e.call('GET', '/v1/connectors/waf-sandbox/analysis?target=edge');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { cloud: string; rules: number; capacity: Record<string, { rules: number; owned: number; max_prefixes_per_rule: number }> };
+    expect(body.cloud).toBe('aws-wafv2');
+    // The owned IPv4 set and the hand-made rule's set, both in placement wafv2.
+    expect(body.rules).toBe(2);
+    expect(body.capacity.wafv2).toMatchObject({ rules: 2, owned: 1, max_prefixes_per_rule: 10_000 });
+  });
+});
