@@ -170,3 +170,15 @@ describe('write spacing across targets', () => {
     expect(aclOf(b)?.Rules.map((r) => r.Name).sort()).toEqual(['AWS-AWSManagedRulesCommonRuleSet', 'portcullis-api-blocks', 'portcullis-edge-blocks']);
   });
 });
+
+describe('CLOUDFRONT scope', () => {
+  it('blocks in global IP sets of the CloudFront web ACL, apart from the REGIONAL ones', async () => {
+    const b = start({ target: { scope: 'CLOUDFRONT', webAcl: 'cdn-web-acl' } });
+    expect((await b.connector.check(TARGET)).ok).toBe(true);
+    await converge(b, ['203.0.113.7/32']);
+    const [set] = [...b.sim.state.ipSets.CLOUDFRONT.values()];
+    expect(set?.ARN).toMatch(/^arn:aws:wafv2:us-east-1:123456789012:global\/ipset\/portcullis-edge-v4-1\//);
+    expect(b.sim.state.ipSets.REGIONAL.size).toBe(0);
+    expect((await b.connector.list(TARGET)).filter((r) => r.owned).map((r) => r.cidrs)).toEqual([['203.0.113.7/32']]);
+  });
+});
