@@ -28,6 +28,7 @@ import { instrumentConnector, instrumentStore } from './metrics/instrument.ts';
 import { ServiceMetrics } from './metrics/registry.ts';
 import { metricsRoutes } from './metrics/route.ts';
 import { loadPlaybooks } from './playbooks/load.ts';
+import { configuredTraffic } from './flowlogs/server-source.ts';
 import { loadApprovalPolicy } from './policy/index.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import type { Clock, Logger, Services } from './services.ts';
@@ -117,6 +118,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       tiers: config.tiers,
       reconciler,
       approvalTtlMs: config.approvals.expireAfterHours * 3_600_000,
+      traffic: configuredTraffic(config.flowLogs, resolve('.')),
     },
     apiReference: swaggerUiAssets(),
   };

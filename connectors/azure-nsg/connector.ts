@@ -1,5 +1,6 @@
 import type { Connector, ConnectorContext, NormalizedRule, QuarantineResult } from '../../src/connectors/types.ts';
 import { ConnectorError } from '../../src/connectors/types.ts';
+import { adoptionProblems, adoptRule } from './adopt.ts';
 import { applyChanges } from './apply.ts';
 import type { ArmContext } from './arm-calls.ts';
 import { checkTarget } from './check.ts';
@@ -58,6 +59,14 @@ export function createAzureNsgConnector(
     apply(targetId, changes) {
       const target = targetOf(targetId);
       return queue.run(nsgKey(target), () => applyChanges({ api: apiFor(target), target, namePrefix }, changes));
+    },
+    adoptionProblems: (targetId, rule) => {
+      targetOf(targetId);
+      return adoptionProblems(rule, namePrefix);
+    },
+    adopt(targetId, rule, intentIds) {
+      const target = targetOf(targetId);
+      return queue.run(nsgKey(target), () => adoptRule(apiFor(target), rule, intentIds, namePrefix));
     },
     check: (targetId) => {
       const target = targetOf(targetId);

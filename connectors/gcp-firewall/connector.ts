@@ -11,6 +11,7 @@ import {
   type OperationResult,
   type RuleChange,
 } from '../../src/connectors/types.ts';
+import { adoptFirewall, adoptionProblems } from './adopt.ts';
 import { applyChange } from './apply.ts';
 import { createComputeClient } from './client.ts';
 import type { GcpFirewallConfig, GcpTarget } from './config.ts';
@@ -107,6 +108,16 @@ export function createGcpConnector(
       // One change at a time: each waits for its Operation, and a throttled project is not hammered.
       for (const change of changes) results.push(await applyChange({ gc, target, prefix }, change));
       return results;
+    },
+
+    adoptionProblems(targetId, rule): string[] {
+      targetOf(targetId);
+      return adoptionProblems(rule, prefix);
+    },
+
+    adopt(targetId, rule, intentIds): Promise<OperationResult> {
+      targetOf(targetId);
+      return adoptFirewall(gc, prefix, rule, intentIds);
     },
 
     async check(targetId): Promise<CheckResult> {

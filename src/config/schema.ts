@@ -6,6 +6,7 @@ import { consoleConfigSchema } from '../console/config.ts';
 import { secretRefSchema } from './secret.ts';
 
 import { SCOPES } from './scopes.ts';
+import { flowLogsConfigSchema } from '../flowlogs/config.ts';
 
 export { SCOPES, type Scope } from './scopes.ts';
 
@@ -134,6 +135,8 @@ export const configSchema = z
     notifications: notificationsSchema.optional(),
     /** The audit stream pushed to Splunk HEC and syslog (src/siem/). */
     siem: siemSchema.optional(),
+    /** Flow logs per target, for cleanup-rules kinds unused and narrow (src/flowlogs/config.ts). */
+    flowLogs: flowLogsConfigSchema,
   })
   .strict();
 

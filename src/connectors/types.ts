@@ -193,6 +193,26 @@ export interface Connector {
   quarantine(targetId: string, host: string): Promise<QuarantineResult>;
   /** Restores a host exactly as it was before quarantine. Idempotent. */
   release(targetId: string, host: string, previous: unknown): Promise<QuarantineResult>;
+  /**
+   * Why a rule the service does not own cannot be adopted here (empty when it can), without a cloud call.
+   * A connector without `adopt` adopts nothing.
+   */
+  adoptionProblems?(targetId: string, rule: NormalizedRule): string[];
+  /**
+   * Takes ownership of a foreign rule (the adopt-rules playbook): puts the ownership marker on it and
+   * changes nothing it enforces. Idempotent; reported like an update of the rule.
+   */
+  adopt?(targetId: string, rule: NormalizedRule, intentIds: string[]): Promise<OperationResult>;
+}
+
+/**
+ * Where a cloud's own ownership marker is the rule's name (Azure, GCP), an adopted rule keeps its name and
+ * carries this at the start of its description instead: names cannot be changed in place.
+ */
+export const ADOPTED_MARKER = 'portcullis:adopted';
+
+export function isAdoptedDescription(description: string | undefined): boolean {
+  return description?.startsWith(ADOPTED_MARKER) ?? false;
 }
 
 /** Everything a connector is built from: its parsed config block and shared services. */
