@@ -7,7 +7,7 @@ import { DedupeWindow } from './dedupe.ts';
 import { GcpLogParser } from './gcp.ts';
 import { forEachJsonRecord } from './json-records.ts';
 import type { FlowSink } from './sink.ts';
-import { forEachLine, openInput } from './source.ts';
+import { forEachLineBytes, openInput } from './source.ts';
 import type { FlowFormat, FlowRecord, TargetScope } from './types.ts';
 import { UsageModel } from './usage.ts';
 
@@ -53,7 +53,7 @@ export async function ingestFlowLogs(files: readonly string[], rules: readonly N
     const input = await openInput(file, options.stdin);
     if (format === 'aws') {
       const parser = new AwsFlowLogParser(file, sink, scope);
-      await forEachLine(input.stream, (line, n) => parser.line(line, n));
+      await forEachLineBytes(input.stream, (buf, start, end, n) => parser.bytes(buf, start, end, n));
     } else {
       const parser = format === 'azure' ? new AzureLogParser(file, sink, scope) : new GcpLogParser(file, sink, scope);
       const result = await forEachJsonRecord(input.stream, format === 'azure' ? 'records' : 'topLevel', (v, i) => parser.record(v, i));
@@ -74,7 +74,7 @@ export async function ingestFlowLogs(files: readonly string[], rules: readonly N
 function sinkFor(model: UsageModel, attributor: Attributor, dedupe: DedupeWindow, file: string): FlowSink {
   return {
     flow(r: FlowRecord) {
-      if (dedupe.seenBefore(r.dedupeKey, r.end)) {
+      if (r.dedupeHash !== undefined ? dedupe.seenHash(r.dedupeHash, r.end) : dedupe.seenBefore(r.dedupeKey, r.end)) {
         model.stats.duplicates++;
         return;
       }
@@ -88,8 +88,10 @@ function sinkFor(model: UsageModel, attributor: Attributor, dedupe: DedupeWindow
         return;
       }
       if (a.ambiguous) model.stats.ambiguous++;
-      const remote = (a.direction ?? r.direction) === 'egress' ? r.dst : r.src;
-      for (const rule of a.rules) model.hit(rule, r, remote, a.ambiguous, a.response);
+      const egress = (a.direction ?? r.direction) === 'egress';
+      const remote = egress ? r.dst : r.src;
+      const remoteIp = egress ? r.dstIp : r.srcIp;
+      for (const rule of a.rules) model.hit(rule, r, remote, a.ambiguous, a.response, remoteIp);
     },
     covered(start, end) {
       model.cover(start, end);
