@@ -217,24 +217,28 @@ export class AwsFlowLogParser {
    * so both paths count and refuse exactly alike.
    */
   bytes(buf: Buffer, start: number, end: number, n: number): void {
-    if (end === start) return;
+    if (end !== start && !this.readFast(buf, start, end)) this.line(buf.toString('utf8', start, end), n);
+  }
+
+  /** The byte path: false (nothing done) when the line needs `line`. */
+  private readFast(buf: Buffer, start: number, end: number): boolean {
     const c = this.columns;
     const first = buf[start] as number;
     const scoped = this.scope.accountId !== undefined || this.scope.vpcId !== undefined || this.scope.interfaceIds !== undefined;
-    if (first < 48 || first > 57 || scoped || c.count > 64) return this.line(buf.toString('utf8', start, end), n);
+    if (first < 48 || first > 57 || scoped || c.count > 64) return false;
     const b = this.bounds;
     let count = 0;
     let s = start;
     for (let i = start; i <= end; i++) {
       if (i === end || buf[i] === 32) {
-        if (count === c.count) return this.line(buf.toString('utf8', start, end), n);
+        if (count === c.count) return false;
         b[2 * count] = s;
         b[2 * count + 1] = i;
         count++;
         s = i + 1;
       }
     }
-    if (count !== c.count) return this.line(buf.toString('utf8', start, end), n);
+    if (count !== c.count) return false;
     const intAt = (k: number) => (k < 0 ? -1 : intBytes(buf, b[2 * k] as number, b[2 * k + 1] as number));
     const startS = intAt(c.start);
     const endS = intAt(c.end);
@@ -246,7 +250,7 @@ export class AwsFlowLogParser {
     const dstIp = ipv4Bytes(buf, b[2 * dstCol] as number, b[2 * dstCol + 1] as number);
     const ascii = hash64Bytes(buf, start, end, this.hash);
     if (startS < 0 || endS < 0 || status !== 79 || protocol < 0 || protocol > 255 || srcIp < 0 || dstIp < 0 || !ascii) {
-      return this.line(buf.toString('utf8', start, end), n);
+      return false;
     }
     const r = this.record;
     r.start = startS * 1000;
@@ -262,6 +266,7 @@ export class AwsFlowLogParser {
     r.bytes = Math.max(0, intAt(c.bytes));
     r.dedupeHash = this.hash;
     this.sink.flow(r);
+    return true;
   }
 
   private checkScope(field: string, value: string, expected: string | undefined, n: number) {
