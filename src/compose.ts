@@ -118,7 +118,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       tiers: config.tiers,
       reconciler,
       approvalTtlMs: config.approvals.expireAfterHours * 3_600_000,
-      traffic: configuredTraffic(config.flowLogs, resolve('.')),
+      traffic: configuredTraffic(config.flowLogs, resolve('.'), connectors),
     },
     apiReference: swaggerUiAssets(),
   };

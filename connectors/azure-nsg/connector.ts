@@ -4,7 +4,8 @@ import { adoptionProblems, adoptRule } from './adopt.ts';
 import { applyChanges } from './apply.ts';
 import type { ArmContext } from './arm-calls.ts';
 import { checkTarget } from './check.ts';
-import { createArmClient } from './client.ts';
+import { buildCredential, createArmClient } from './client.ts';
+import { blobLogObjects } from './flow-log-objects.ts';
 import type { AzureNsgConfig, AzureNsgTarget } from './config.ts';
 import { fromSecurityRule } from './mapping.ts';
 import { nsgApi } from './nsg-api.ts';
@@ -60,6 +61,8 @@ export function createAzureNsgConnector(
       const target = targetOf(targetId);
       return queue.run(nsgKey(target), () => applyChanges({ api: apiFor(target), target, namePrefix }, changes));
     },
+    /** Flow logs Network Watcher wrote to a storage container (https://ACCOUNT.blob.core.windows.net/CONTAINER/prefix). */
+    listLogObjects: (location) => blobLogObjects(buildCredential(config, ctx), location),
     adoptionProblems: (targetId, rule) => {
       targetOf(targetId);
       return adoptionProblems(rule, namePrefix);

@@ -13,7 +13,8 @@ import {
 } from '../../src/connectors/types.ts';
 import { adoptFirewall, adoptionProblems } from './adopt.ts';
 import { applyChange } from './apply.ts';
-import { createComputeClient } from './client.ts';
+import { createComputeClient, credentialsFor } from './client.ts';
+import { createStorageClient, gcsLogObjects } from './flow-log-objects.ts';
 import type { GcpFirewallConfig, GcpTarget } from './config.ts';
 import { fromFirewall, networkNameOf } from './mapping.ts';
 import { type CallRecord, type GcpCalls, read } from './operations.ts';
@@ -108,6 +109,12 @@ export function createGcpConnector(
       // One change at a time: each waits for its Operation, and a throttled project is not hammered.
       for (const change of changes) results.push(await applyChange({ gc, target, prefix }, change));
       return results;
+    },
+
+    /** Firewall log entries exported to Cloud Storage by a Logging sink (gs://bucket/prefix). */
+    listLogObjects(location) {
+      const client = createStorageClient(credentialsFor(config, ctx, ['https://www.googleapis.com/auth/devstorage.read_only']) as never);
+      return gcsLogObjects(client, location);
     },
 
     adoptionProblems(targetId, rule): string[] {

@@ -4,6 +4,7 @@
  * contract with its SDK and is checked with `satisfies ConnectorFactory`.
  */
 
+import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { SecretRef } from '../config/secret.ts';
 import type { Simulator, SimulatorOptions } from './simulator.ts';
@@ -203,6 +204,19 @@ export interface Connector {
    * changes nothing it enforces. Idempotent; reported like an update of the rule.
    */
   adopt?(targetId: string, rule: NormalizedRule, intentIds: string[]): Promise<OperationResult>;
+  /**
+   * Flow-log objects under an object-storage location of this cloud (AWS `s3://bucket/prefix`, Azure
+   * `https://account.blob.core.windows.net/container/prefix`, GCP `gs://bucket/prefix`), every page, in
+   * the order the store lists them (by name). Each object is opened only when read.
+   */
+  listLogObjects?(location: string): AsyncIterable<LogObject>;
+}
+
+/** A flow-log object in a bucket or container (gzip or plain). */
+export interface LogObject {
+  /** The location and key, as reported in malformed-line samples and refusals. */
+  name: string;
+  open(): Promise<Readable>;
 }
 
 /**

@@ -20,7 +20,6 @@ const GZIP = [0x1f, 0x8b];
  * Streams: memory stays flat whatever the size.
  */
 export async function openInput(path: string, stdin: Readable = process.stdin): Promise<OpenedInput> {
-  const hash = createHash('sha256');
   let gzip: boolean | undefined;
   if (path !== '-') {
     const handle = await open(path, 'r');
@@ -33,7 +32,13 @@ export async function openInput(path: string, stdin: Readable = process.stdin): 
     }
   }
   // Opened after the peek, so a missing file rejects here rather than as an unhandled stream error.
-  const raw: Readable = path === '-' ? stdin : createReadStream(path, { highWaterMark: 64 * 1024 });
+  return openStream(path === '-' ? stdin : createReadStream(path, { highWaterMark: 64 * 1024 }), gzip);
+}
+
+/** openInput for a stream already open (stdin, an object-storage download): gzip is told by the first bytes. */
+export function openStream(raw: Readable, gzipKnown?: boolean): OpenedInput {
+  const hash = createHash('sha256');
+  let gzip = gzipKnown;
   const out = new PassThrough({ highWaterMark: 256 * 1024 });
   let sink: NodeJS.WritableStream | undefined;
   const fail = (error: Error) => out.destroy(error);

@@ -211,7 +211,7 @@ async function planCleanup(inputs: ActionInputs['cleanup'], targets: RunTargetRe
   const placements = PLACEMENTS[connector.type] ?? { deny: 'nsg', allow: 'nsg' };
   const kinds = inputs.kinds ?? CLEANUP_KINDS;
   const byTraffic = kinds.filter((k) => k in FINDINGS_OF_KIND);
-  const traffic = byTraffic.length ? await ctx.traffic?.(inputs.connector, inputs.target, rules) : undefined;
+  const traffic = byTraffic.length ? await readTraffic(ctx, inputs.connector, inputs.target, rules) : undefined;
   if (byTraffic.length && !traffic) {
     throw new Problem(
       'traffic_unavailable',
@@ -231,7 +231,7 @@ async function planCleanup(inputs: ActionInputs['cleanup'], targets: RunTargetRe
   for (const f of narrow) {
     const change = f.fix.changes?.[0];
     const index = f.rules[0]?.index;
-    if (!change || change.op !== 'update' || index === undefined || !rules[index]?.owned) continue;
+    if (change?.op !== 'update' || index === undefined || !rules[index]?.owned) continue;
     const kind = change.rule.action === 'deny' ? 'deny' : 'allow';
     for (const spec of specsOfRule(change.rule)) {
       const key = matchKeyOf(kind, spec);
@@ -250,6 +250,15 @@ async function planCleanup(inputs: ActionInputs['cleanup'], targets: RunTargetRe
   if (traffic) notes.coverage = traffic.usage.coverage();
   if (narrowed.length) notes.narrowed = narrowed;
   return { targets: [target], upserts, retracts, notes };
+}
+
+/** The target's observed traffic; logs that cannot be read (or belong to another account) refuse the run, naming why. */
+async function readTraffic(ctx: PlanContext, connector: string, target: string, rules: Awaited<ReturnType<Connector['list']>>) {
+  try {
+    return await ctx.traffic?.(connector, target, rules);
+  } catch (error) {
+    throw new Problem('traffic_unavailable', `the flow logs configured for ${connector}/${target} could not be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /**

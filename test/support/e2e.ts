@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
 import { Writable } from 'node:stream';
 import { awsEc2 } from '../../connectors/aws-ec2/index.ts';
@@ -93,11 +94,13 @@ export function e2eConfigText(dir: string, tiers?: string): string {
     .replace(/ {4}simulator: true\n/g, '    simulator: false\n');
 }
 
-export async function startE2E(options: { simulator?: SimulatorOptions; tiers?: string; extraConfig?: (dir: string) => string } = {}): Promise<E2E> {
+export async function startE2E(
+  options: { simulator?: SimulatorOptions; tiers?: string; extraConfig?: (dir: string) => string; extraHandlers?: RequestHandler[] } = {},
+): Promise<E2E> {
   const clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
   const sims = createSimulators({ clock, ...options.simulator });
-  const msw = setupServer(...simulatorHandlers(sims));
+  const msw = setupServer(...simulatorHandlers(sims), ...(options.extraHandlers ?? []));
   msw.listen({ onUnhandledFrame: 'error' });
 
   const configText = `${e2eConfigText(dir, options.tiers)}\n${options.extraConfig?.(dir) ?? ''}`;

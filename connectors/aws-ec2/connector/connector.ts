@@ -6,13 +6,15 @@ import {
   ConnectorError,
   type ConnectorLimits,
   type FamilyRoom,
+  type LogObject,
   type NormalizedRule,
   type OperationResult,
   type QuarantineResult,
   type RuleChange,
 } from '../../../src/connectors/types.ts';
 import type { AwsEc2Config, AwsEc2Target } from '../config.ts';
-import { type CallRecord, connectorErrorInfo, createEc2Client, Ec2Calls } from './calls.ts';
+import { awsCredentials, type CallRecord, connectorErrorInfo, createEc2Client, Ec2Calls } from './calls.ts';
+import { S3Client, s3LogObjects } from './flow-log-objects.ts';
 import { checkTarget } from './check.ts';
 import { applyNaclChanges, describeNaclEntries } from './nacl.ts';
 import { entryFamily, inBand, naclEntryToRule, parseNaclCloudId } from './nacl-mapping.ts';
@@ -33,6 +35,8 @@ export class AwsEc2Connector implements Connector {
 
   readonly id: string;
   private readonly config: AwsEc2Config;
+  private readonly ctx: ConnectorContext;
+  private s3?: S3Client;
   constructor(
     id: string,
     config: AwsEc2Config,
@@ -40,6 +44,7 @@ export class AwsEc2Connector implements Connector {
   ) {
     this.id = id;
     this.config = config;
+    this.ctx = ctx;
     this.calls = new Ec2Calls(createEc2Client(config, ctx), ctx);
     this.marker = config.ownerMarker;
   }
@@ -201,6 +206,16 @@ export class AwsEc2Connector implements Connector {
         ? await this.calls.run('UpdateSecurityGroupRuleDescriptionsEgress', (c) => c.send(new UpdateSecurityGroupRuleDescriptionsEgressCommand(input)), log)
         : await this.calls.run('UpdateSecurityGroupRuleDescriptionsIngress', (c) => c.send(new UpdateSecurityGroupRuleDescriptionsIngressCommand(input)), log);
     return result.ok ? { change, ok: true, calls: log, ...(rule.cloudId ? { cloudId: rule.cloudId } : {}) } : { change, ok: false, calls: log, error: result.error };
+  }
+
+  /** Flow logs delivered to S3 (s3://bucket/prefix): ListObjectsV2 pages, GetObject per object. */
+  listLogObjects(location: string): AsyncIterable<LogObject> {
+    this.s3 ??= new S3Client({
+      region: this.config.region,
+      ...(this.config.s3Endpoint ? { endpoint: this.config.s3Endpoint, forcePathStyle: true } : {}),
+      ...awsCredentials(this.config, this.ctx),
+    });
+    return s3LogObjects(this.s3, location);
   }
 
   check(targetId: string): Promise<CheckResult> {
