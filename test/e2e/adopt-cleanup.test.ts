@@ -163,6 +163,9 @@ describe.each(CLOUDS)('adopt, then clean on $connector', (cloud) => {
     const adopt = await request('adopt-rules', { connector: cloud.connector, target: 'edge', rules: [wide.cloudId, unused.cloudId], reason: 'legacy cleanup' });
     expect(adopt.status).toBe(202);
     expect(adopt.body.status).toBe('pending_approval');
+    // What the approver sees before deciding: no cloud operation besides the marking.
+    const preview = (await (await e.call('GET', `/v1/runs/${adopt.body.id}/preview`, undefined, { client: 'approver' })).json()) as { targets: { operations: unknown[] }[] };
+    expect(preview.targets.map((t) => t.operations)).toEqual([[]]);
     expect((await decide(adopt.body.id, 'approve', 'operator')).status).toBe(403);
     expect((await decide(adopt.body.id, 'approve', 'approver')).status).toBe(200);
     expect((await settled(adopt.body.id)).status).toBe('applied');
