@@ -1,6 +1,8 @@
 import type { ConnectorRegistry } from '../src/connectors/registry.ts';
 import { awsEc2 } from './aws-ec2/index.ts';
+import { awsNetworkFirewall } from './aws-network-firewall/index.ts';
 import { azureNsg } from './azure-nsg/index.ts';
+import { cloudflare } from './cloudflare/index.ts';
 import { gcpFirewall } from './gcp-firewall/index.ts';
 
 /**
@@ -11,4 +13,6 @@ export const connectorRegistry: Required<ConnectorRegistry> = {
   'aws-ec2': awsEc2 as ConnectorRegistry['aws-ec2'] & object,
   'azure-nsg': azureNsg as ConnectorRegistry['azure-nsg'] & object,
   'gcp-firewall': gcpFirewall as ConnectorRegistry['gcp-firewall'] & object,
+  'aws-network-firewall': awsNetworkFirewall as ConnectorRegistry['aws-network-firewall'] & object,
+  cloudflare: cloudflare as ConnectorRegistry['cloudflare'] & object,
 };

@@ -10,6 +10,8 @@ const loaders: Record<ConnectorType, () => Promise<ConnectorFactory<unknown>>> =
   'aws-ec2': async () => (await import('./aws-ec2/index.ts')).awsEc2 as ConnectorFactory<unknown>,
   'azure-nsg': async () => (await import('./azure-nsg/index.ts')).azureNsg as ConnectorFactory<unknown>,
   'gcp-firewall': async () => (await import('./gcp-firewall/index.ts')).gcpFirewall as ConnectorFactory<unknown>,
+  'aws-network-firewall': async () => (await import('./aws-network-firewall/index.ts')).awsNetworkFirewall as ConnectorFactory<unknown>,
+  cloudflare: async () => (await import('./cloudflare/index.ts')).cloudflare as ConnectorFactory<unknown>,
 };
 
 export const CONNECTOR_TYPES = Object.keys(loaders) as ConnectorType[];

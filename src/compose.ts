@@ -22,17 +22,25 @@ import { buildNotifier } from './notify/build.ts';
 import type { Notifier } from './notify/index.ts';
 import { Outbox } from './notify/outbox.ts';
 import { buildSiemExporter } from './siem/build.ts';
+import { syslogSink } from './siem/syslog.ts';
+import { guardedPost } from './net/guarded-http.ts';
+import { capacityUse } from './notify/capacity.ts';
+import type { Resolve } from './notify/ssrf.ts';
 import type { SiemExporter } from './siem/index.ts';
 import { ClientRegistry } from './http/clients.ts';
 import { instrumentConnector, instrumentStore } from './metrics/instrument.ts';
 import { ServiceMetrics } from './metrics/registry.ts';
 import { metricsRoutes } from './metrics/route.ts';
 import { loadPlaybooks } from './playbooks/load.ts';
+import { checkPlaybookCapabilities } from './playbooks/capabilities.ts';
 import { configuredTraffic } from './flowlogs/server-source.ts';
 import { loadApprovalPolicy } from './policy/index.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import type { Clock, Logger, Services } from './services.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
+import { createPostgresStore } from './store/postgres/index.ts';
+import type { SqlStore } from './store/sql/store.ts';
+import type { SqlDriver } from './store/sql/driver.ts';
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -49,6 +57,8 @@ export interface ComposeOptions {
   endpoints?: Map<string, string>;
   /** The connector types the config names (connectors/index.ts loadConnectorRegistry). */
   registry: ConnectorRegistry;
+  /** Resolves outbound host names at start and at every connect (default: the system resolver). */
+  resolve?: Resolve;
 }
 
 export interface Composed {
@@ -56,7 +66,8 @@ export interface Composed {
   app: App;
   reconciler: Reconciler;
   connectors: Map<string, Connector>;
-  sqlite: { close(): void };
+  /** The store's connection (SQLite file or PostgreSQL pool; the name predates PostgreSQL): close it last. */
+  sqlite: { close(): void | Promise<void> };
   /** The operator console, when `console:` is configured; the entry point configures its endpoint once listening. */
   console?: OperatorConsole;
   metrics: ServiceMetrics;
@@ -66,6 +77,25 @@ export interface Composed {
   siem?: SiemExporter;
 }
 
+/** The configured store: PostgreSQL when `store.postgres` is set, else SQLite under the data directory. */
+async function openStore(
+  config: Config,
+  secrets: SecretSource,
+  dataDir: string,
+  clock: Clock,
+  log: Logger,
+): Promise<{ store: SqlStore; driver: SqlDriver; close(): void | Promise<void> }> {
+  const postgres = config.store?.postgres;
+  if (!postgres) return createSqliteStore(join(dataDir, 'portcullis.db'), () => clock.now());
+  return createPostgresStore({
+    url: resolveSecret(postgres.url, secrets),
+    poolSize: postgres.poolSize,
+    connectTimeoutMs: postgres.connectTimeoutSeconds * 1000,
+    now: () => clock.now(),
+    onIdleError: (error) => log.warn({ error: error.message }, 'a PostgreSQL connection was lost; the pool opens another when needed'),
+  });
+}
+
 /** Every address a host name resolves to (the SSRF check looks at all of them). */
 const resolveAll = async (host: string): Promise<string[]> => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
@@ -73,7 +103,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
   const { config, clock, log } = o;
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const sqlite = createSqliteStore(join(dataDir, 'portcullis.db'), () => clock.now());
+  const sqlite = await openStore(config, o.secrets, dataDir, clock, log);
   const clients = await ClientRegistry.build(config.clients, o.secrets);
   const built = buildConnectors(config, o.registry, {
     clock,
@@ -93,6 +123,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
   const store = instrumentStore(sqlite.store, metrics);
   const connectors = new Map([...built.connectors].map(([id, c]) => [id, instrumentConnector(c, metrics, () => clock.now())]));
   const playbooks = loadPlaybooks(resolve(config.playbooksDir), catalog);
+  checkPlaybookCapabilities(playbooks, built.connectors, resolve(config.playbooksDir));
   // Policies (playbooks/policies/) are validated here: a bad one stops start-up with the file and error.
   const policy = loadApprovalPolicy(resolve(config.playbooksDir), config.tiers, playbooks);
   const reconciler = new Reconciler({ store, connectors, clock, log });
@@ -141,7 +172,9 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
         driver: sqlite.driver,
         clock,
         log,
-        resolve: resolveAll,
+        resolve: o.resolve ?? resolveAll,
+        transport: (policy) => guardedPost(policy),
+        capacity: () => capacityUse(store, connectors),
         verifier: () => services.audit?.signer?.verifier,
       })
     : undefined;
@@ -154,8 +187,14 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
         driver: sqlite.driver,
         clock,
         log,
-        resolve: resolveAll,
+        resolve: o.resolve ?? resolveAll,
         version: VERSION,
+        runtime: {
+          name: 'on Node',
+          transport: (policy, t) => guardedPost(policy, t),
+          readCa: (path) => readFileSync(path, 'utf8'),
+          syslog: (sink, t) => syslogSink(sink, t),
+        },
       })
     : undefined;
   if (notifier) services.notifications = { outbox: notifier.outbox, kick: () => notifier.kick() };

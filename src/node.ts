@@ -166,7 +166,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       await Promise.race([reconciler.idle(), new Promise((r) => setTimeout(r, 3_000).unref())]);
       await simulators.close();
       await idp?.close();
-      sqlite.close();
+      await sqlite.close();
     },
   };
 }

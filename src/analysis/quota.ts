@@ -13,6 +13,10 @@ const CLOUD_QUOTAS: Record<NormalizedRule['placement'], { limit: number; per: 'd
   nacl: { limit: 20, per: 'direction-family', name: 'AWS network ACL entries per direction and family' },
   nsg: { limit: 1_000, per: 'target', name: 'Azure rules per network security group' },
   firewall: { limit: 500, per: 'target', name: 'GCP firewall rules per project' },
+  // Stateless rule groups count capacity units, not rules; 30,000 is the largest capacity a group can have.
+  nfw: { limit: 30_000, per: 'target', name: 'AWS Network Firewall stateless rule group capacity units' },
+  // The rules read from a Cloudflare target are the WAF custom rules of its zone ruleset (Business: 100).
+  'cf-list': { limit: 100, per: 'target', name: 'Cloudflare WAF custom rules per zone (Business plan)' },
 };
 
 interface Count {

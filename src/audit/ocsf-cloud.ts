@@ -6,6 +6,8 @@ const PROVIDER: Record<Config['connectors'][number]['type'], CloudContext['provi
   'aws-ec2': 'AWS',
   'azure-nsg': 'Azure',
   'gcp-firewall': 'GCP',
+  'aws-network-firewall': 'AWS',
+  cloudflare: 'Cloudflare',
 };
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

@@ -14,7 +14,7 @@ type Json = Record<string, unknown>;
 
 /** Where a connector's targets live, for the OCSF `cloud` profile (from the connector's config). */
 export interface CloudContext {
-  provider: 'AWS' | 'Azure' | 'GCP';
+  provider: 'AWS' | 'Azure' | 'GCP' | 'Cloudflare';
   region?: string;
   /** AWS account id or Azure subscription id. */
   account_uid?: string;

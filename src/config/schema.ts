@@ -39,7 +39,7 @@ const clientSchema = z
 export const connectorBaseSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a lowercase id (letters, digits, -)'),
-    type: z.enum(['aws-ec2', 'azure-nsg', 'gcp-firewall']),
+    type: z.enum(['aws-ec2', 'azure-nsg', 'gcp-firewall', 'aws-network-firewall', 'cloudflare']),
     /** Served by the built-in simulator of that cloud (sandbox and tests). */
     simulator: z.boolean().default(false),
   })
@@ -48,6 +48,22 @@ export const connectorBaseSchema = z
 const hostSchema = z
   .string()
   .refine((h) => h.length > 0, 'a host name or IP address');
+
+/** The PostgreSQL store (src/store/postgres/): the URL is a secret (it may carry the password). */
+const storeSchema = z
+  .object({
+    postgres: z
+      .object({
+        /** A postgres:// connection string, e.g. postgres://portcullis:PASSWORD@db.internal:5432/portcullis. */
+        url: secretRefSchema,
+        /** Connections this replica keeps open. */
+        poolSize: z.number().int().min(1).max(200).default(10),
+        /** How long a call waits for a connection before it is answered 503. */
+        connectTimeoutSeconds: z.number().min(1).max(60).default(5),
+      })
+      .strict(),
+  })
+  .strict();
 
 export const configSchema = z
   .object({
@@ -135,6 +151,8 @@ export const configSchema = z
     notifications: notificationsSchema.optional(),
     /** The audit stream pushed to Splunk HEC and syslog (src/siem/). */
     siem: siemSchema.optional(),
+    /** Where state lives: absent, SQLite under dataDir; `postgres`, a PostgreSQL database shared by replicas. */
+    store: storeSchema.optional(),
     /** Flow logs per target, for cleanup-rules kinds unused and narrow (src/flowlogs/config.ts). */
     flowLogs: flowLogsConfigSchema,
   })

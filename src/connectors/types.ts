@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { SecretRef } from '../config/secret.ts';
 import type { Simulator, SimulatorOptions } from './simulator.ts';
 
-export type ConnectorType = 'aws-ec2' | 'azure-nsg' | 'gcp-firewall';
+export type ConnectorType = 'aws-ec2' | 'azure-nsg' | 'gcp-firewall' | 'aws-network-firewall' | 'cloudflare';
 export type Direction = 'ingress' | 'egress';
 export type RuleAction = 'allow' | 'deny';
 /** `all` means every protocol (AWS "-1", Azure "*", GCP "all"). */
@@ -37,8 +37,10 @@ export interface NormalizedRule {
   /**
    * Where the rule lives inside the target when a target has several places:
    * AWS: "nacl" (network ACL entries) or "sg" (security group rules). Azure and GCP: "nsg" / "firewall".
+   * AWS Network Firewall: "nfw" (stateless rules of a rule group the service owns).
+   * Cloudflare: "cf-list" (items of an account IP list that a WAF custom rule blocks).
    */
-  placement: 'nacl' | 'sg' | 'nsg' | 'firewall';
+  placement: 'nacl' | 'sg' | 'nsg' | 'firewall' | 'nfw' | 'cf-list';
   /** For allows from a tier (AWS security group reference, GCP source tag, Azure ASG) instead of CIDRs. */
   sourceGroup?: string;
   /** Cloud identifier when read from the cloud: NACL "ingress:110", SG rule id, Azure rule name, GCP firewall name. */
@@ -175,6 +177,12 @@ export interface QuarantineResult {
 export interface Connector {
   readonly type: ConnectorType;
   readonly id: string;
+  /**
+   * What the connector can do at all (absent: everything). A blocks-only connector (a Cloudflare list
+   * a block rule enforces) has `allows: false, quarantine: false`: playbooks that would need them are
+   * refused at start (src/playbooks/capabilities.ts), not on every run.
+   */
+  readonly capabilities?: { allows: boolean; quarantine: boolean };
   /** Target ids this instance knows (from config). */
   targets(): string[];
   /** Limits for one placement of a target (AWS: NACL entries and SG rules differ). */

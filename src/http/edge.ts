@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { edgeEvent, sourceOf } from './admission.ts';
 import type { AppEnv } from './env.ts';
 import { Problem, problemResponse } from './problem.ts';
+import { isStoreUnavailable } from '../store/errors.ts';
 
 /**
  * The outermost middleware: assigns the request id, writes every refusal to the audit log (once),
@@ -85,6 +86,15 @@ export function onError(error: Error, c: Context<AppEnv>): Response {
   let problem: Problem;
   if (error instanceof Problem) {
     problem = error;
+  } else if (isStoreUnavailable(error)) {
+    // The database is unreachable: the call's transaction did not commit; the client retries it.
+    c.get('services')?.log.warn({ error: error.message, request_id: requestId }, 'store unavailable');
+    const seconds = error.retryAfterSeconds;
+    problem = new Problem(
+      'unavailable',
+      `the database is unreachable, so this call could not be completed; retry it with the same Idempotency-Key after ${seconds} s (a call that did commit is answered from its stored response, never run twice)`,
+      { retry_after_seconds: seconds },
+    );
   } else if (error instanceof HTTPException && error.status < 500) {
     problem =
       error.status === 413

@@ -10,6 +10,9 @@ export const PLACEMENTS: Record<string, Placements> = {
   'aws-ec2': { deny: 'nacl', allow: 'sg' },
   'azure-nsg': { deny: 'nsg', allow: 'nsg' },
   'gcp-firewall': { deny: 'firewall', allow: 'firewall' },
+  'aws-network-firewall': { deny: 'nfw', allow: 'nfw' },
+  // Blocks only: the connector refuses allows (validate), so both point at the list.
+  cloudflare: { deny: 'cf-list', allow: 'cf-list' },
 };
 
 /** Intents that should hold on the target right now (present and not expired). */

@@ -2,10 +2,11 @@ import type { ConnectorLimits, NormalizedRule, RuleAction } from '../connectors/
 import { priorityScopeKey } from './packing-match.ts';
 
 /**
- * Placements whose rules have no order (AWS security group rules: priority 0, see NormalizedRule).
+ * Placements whose rules have no order (AWS security group rules, Cloudflare list items: priority 0,
+ * see NormalizedRule).
  * Priorities there are neither allocated nor checked against the band.
  */
-const UNORDERED_PLACEMENTS: ReadonlySet<NormalizedRule['placement']> = new Set(['sg']);
+const UNORDERED_PLACEMENTS: ReadonlySet<NormalizedRule['placement']> = new Set(['sg', 'cf-list']);
 
 export function isOrderedPlacement(placement: NormalizedRule['placement']): boolean {
   return !UNORDERED_PLACEMENTS.has(placement);

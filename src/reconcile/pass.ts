@@ -59,10 +59,12 @@ export async function applyPass(input: PassInput, planned: PassPlan, target: str
   const { connector, targetId, intents, placements, now } = input;
   const results = planned.changes.length ? await connector.apply(targetId, planned.changes) : [];
   const failedChanges = results.filter((r) => !r.ok);
-  // What the target holds now: the planned rules, minus changes that failed (their old form stays).
-  const failedKeys = new Set(failedChanges.flatMap((f) => (f.change.op === 'delete' ? [] : [ruleKey(f.change.rule)])));
+  // What the target holds now: the planned rules, minus changes that failed or that validate refused
+  // before any call (for both, the old form stays).
+  const notMade = [...failedChanges.map((f) => f.change), ...planned.invalid.map((v) => v.change)];
+  const failedKeys = new Set(notMade.flatMap((c) => (c.op === 'delete' ? [] : [ruleKey(c.rule)])));
   const holding = planned.plans.flatMap((p) => p.rules).filter((rule) => !failedKeys.has(ruleKey(rule)));
-  const stillThere = failedChanges.flatMap((f) => (f.change.op === 'create' ? [] : [f.change.op === 'delete' ? f.change.rule : f.change.before]));
+  const stillThere = notMade.flatMap((c) => (c.op === 'create' ? [] : [c.op === 'delete' ? c.rule : c.before]));
 
   const live = new Set(liveIntents(intents, now).map((i) => i.id));
   const holdingIndex = new RuleIndex(holding, placements);

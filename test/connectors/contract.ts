@@ -25,7 +25,7 @@ export function runConnectorContract(harness: ConnectorHarness): void {
     });
 
     const BLOCKED = '203.0.113.7/32';
-    const BLOCKED_V6 = '2001:db8::7/128';
+    const BLOCKED_V6 = harness.ipv6Block ?? '2001:db8::7/128';
     const OPENED = '198.51.100.0/24';
     const denyMatch = (): RuleMatch => ({ direction: 'ingress', action: 'deny', protocol: 'all', ports: [], placement: h.placements.deny });
     const allowMatch = (): RuleMatch => ({
@@ -37,6 +37,9 @@ export function runConnectorContract(harness: ConnectorHarness): void {
     });
     const blockGroup = (...cidrs: string[]): DesiredRuleGroup => ({ match: denyMatch(), cidrs });
     const openGroup = (...cidrs: string[]): DesiredRuleGroup => ({ match: allowMatch(), cidrs });
+    /** A connector that holds blocks only refuses allows (checked under validation); elsewhere opens are left out. */
+    const allowsSupported = harness.allows !== 'refused';
+    const opens = (...cidrs: string[]): DesiredRuleGroup[] => (allowsSupported ? [openGroup(...cidrs)] : []);
 
     const list = () => h.connector.list(h.targetId);
     const owned = async () => (await list()).filter((r) => r.owned);
@@ -69,9 +72,10 @@ export function runConnectorContract(harness: ConnectorHarness): void {
 
     describe('listing', () => {
       it('lists rules it does not own as owned: false, with cloud ids', async () => {
-        await h.sim.addForeignRule(h.resourceFor(h.placements.allow), foreignRule(allowMatch(), [OPENED]));
+        const match = allowsSupported ? allowMatch() : denyMatch();
+        await h.sim.addForeignRule(h.resourceFor(match.placement), foreignRule(match, [OPENED]));
         const [rule] = holding(await list(), OPENED);
-        expect(rule).toMatchObject({ owned: false, action: 'allow', direction: 'ingress', placement: h.placements.allow });
+        expect(rule).toMatchObject({ owned: false, action: match.action, direction: 'ingress', placement: match.placement });
         expect(rule?.cloudId).toBeTruthy();
       });
     });
@@ -79,14 +83,14 @@ export function runConnectorContract(harness: ConnectorHarness): void {
     describe('applying', () => {
       it('creates deny rules where blocks live and allow rules where opens live, listed as owned with cloud ids', async () => {
         const blocked = limits(h.placements.deny).supportsIpv6 ? [BLOCKED, BLOCKED_V6] : [BLOCKED];
-        const { changes, results } = await converge([blockGroup(...blocked), openGroup(OPENED)]);
+        const { changes, results } = await converge([blockGroup(...blocked), ...opens(OPENED)]);
         expect(changes.every((c) => c.op === 'create')).toBe(true);
         expectAllOk(results);
         const rules = await owned();
         for (const cidr of blocked) {
           expect(holding(rules, cidr)).toMatchObject([{ action: 'deny', placement: h.placements.deny, owned: true }]);
         }
-        expect(holding(rules, OPENED)).toMatchObject([
+        if (allowsSupported) expect(holding(rules, OPENED)).toMatchObject([
           { action: 'allow', placement: h.placements.allow, protocol: 'tcp', ports: [{ from: 443, to: 443 }] },
         ]);
         for (const rule of rules) expect(rule.cloudId).toBeTruthy();
@@ -96,7 +100,7 @@ export function runConnectorContract(harness: ConnectorHarness): void {
       });
 
       it('re-applying the same desired state is a no-op: no changes, no writes', async () => {
-        const desired = [blockGroup(BLOCKED), openGroup(OPENED)];
+        const desired = [blockGroup(BLOCKED), ...opens(OPENED)];
         expectAllOk((await converge(desired)).results);
         const writes = h.sim.writeCalls();
         const again = await converge(desired);
@@ -171,21 +175,21 @@ export function runConnectorContract(harness: ConnectorHarness): void {
       if (harness.longRunningOperations) {
         it('completes slow long-running operations, polling each on the injected clock', async () => {
           h.sim.slowOperations(3);
-          const { changes, results } = await converge([blockGroup(BLOCKED), openGroup(OPENED)]);
+          const { changes, results } = await converge([blockGroup(BLOCKED), ...opens(OPENED)]);
           expectAllOk(results);
           expect(changes.length).toBeGreaterThan(0);
           // Three "still running" answers per write: at least three waits each before its operation is done.
           expect(h.clock.sleeps.length).toBeGreaterThanOrEqual(3 * changes.length);
           expect(holding(await owned(), BLOCKED)).toHaveLength(1);
-          expect(holding(await owned(), OPENED)).toHaveLength(1);
+          if (allowsSupported) expect(holding(await owned(), OPENED)).toHaveLength(1);
         });
       } else {
         it('has no long-running operations: writes are done when answered, slowOperations changes nothing', async () => {
           h.sim.slowOperations(3);
-          expectAllOk((await converge([blockGroup(BLOCKED), openGroup(OPENED)])).results);
+          expectAllOk((await converge([blockGroup(BLOCKED), ...opens(OPENED)])).results);
           expect(h.clock.sleeps).toEqual([]);
           expect(holding(await owned(), BLOCKED)).toHaveLength(1);
-          expect(holding(await owned(), OPENED)).toHaveLength(1);
+          if (allowsSupported) expect(holding(await owned(), OPENED)).toHaveLength(1);
         });
       }
     });
@@ -222,7 +226,20 @@ export function runConnectorContract(harness: ConnectorHarness): void {
       });
     });
 
-    describe('quarantine', () => {
+    if (harness.quarantine === 'refused') {
+      describe('quarantine', () => {
+        it('refuses quarantine and release clearly, with no cloud write', async () => {
+          const writes = h.sim.writeCalls();
+          for (const result of [await h.connector.quarantine(h.targetId, h.host), await h.connector.release(h.targetId, h.host, undefined)]) {
+            expect(result.ok).toBe(false);
+            expect(result.error).toMatchObject({ kind: 'validation', retryable: false });
+            // Names what cannot be done and what to use instead.
+            expect(result.error?.message).toMatch(/quarantine|isolate/i);
+          }
+          expect(h.sim.writeCalls()).toBe(writes);
+        });
+      });
+    } else describe('quarantine', () => {
       const snapshot = () => JSON.parse(JSON.stringify(h.sim.hostState(h.host) ?? null)) as unknown;
 
       it('quarantine then release restores the host exactly; both are idempotent', async () => {
@@ -258,15 +275,15 @@ export function runConnectorContract(harness: ConnectorHarness): void {
         // The foreign allow overlaps ours without equalling it: EC2 refuses two identical SG permissions.
         const OPENED_HALF = '198.51.100.128/25';
         await h.sim.addForeignRule(h.resourceFor(h.placements.deny), foreignRule(denyMatch(), [BLOCKED]));
-        await h.sim.addForeignRule(h.resourceFor(h.placements.allow), foreignRule(allowMatch(), [OPENED_HALF], 2));
+        if (allowsSupported) await h.sim.addForeignRule(h.resourceFor(h.placements.allow), foreignRule(allowMatch(), [OPENED_HALF], 2));
         const foreignBefore = (await list()).filter((r) => !r.owned);
         expect(holding(foreignBefore, BLOCKED)).toHaveLength(1);
-        expect(holding(foreignBefore, OPENED_HALF)).toHaveLength(1);
+        expect(holding(foreignBefore, OPENED_HALF)).toHaveLength(allowsSupported ? 1 : 0);
         const foreignIds = new Set(foreignBefore.map((r) => r.cloudId));
         const touched = (changes: RuleChange[]) =>
           changes.flatMap((c) => (c.op === 'update' ? [c.before, c.rule] : [c.rule])).filter((r) => foreignIds.has(r.cloudId));
 
-        const block = await converge([blockGroup(BLOCKED, '203.0.113.9/32'), openGroup(OPENED)]);
+        const block = await converge([blockGroup(BLOCKED, '203.0.113.9/32'), ...opens(OPENED)]);
         expectAllOk(block.results);
         expect(touched(block.changes)).toEqual([]);
         expect(holding(await owned(), BLOCKED)).toHaveLength(1);
@@ -290,7 +307,9 @@ export function runConnectorContract(harness: ConnectorHarness): void {
         const deny: NormalizedRule = { ...denyMatch(), cidrs: [BLOCKED], priority: band.from, owned: true };
         const allow: NormalizedRule = { ...allowMatch(), cidrs: [OPENED], priority: allowPriority, owned: true };
         expect(h.connector.validate(h.targetId, deny)).toEqual([]);
-        expect(h.connector.validate(h.targetId, allow)).toEqual([]);
+        if (allowsSupported) expect(h.connector.validate(h.targetId, allow)).toEqual([]);
+        // A blocks-only connector refuses every allow, saying so.
+        else expect(h.connector.validate(h.targetId, allow).join(' ')).toMatch(/allow/i);
         const problems = [
           h.connector.validate(h.targetId, { ...deny, cidrs: ['203.0.113.300/32'] }),
           h.connector.validate(h.targetId, { ...deny, cidrs: ['not-an-ip'] }),

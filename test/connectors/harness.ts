@@ -1,4 +1,4 @@
-import type { Connector, ConnectorErrorKind, RuleChange } from '../../src/connectors/types.ts';
+import type { Connector, ConnectorErrorKind, NormalizedRule, RuleChange } from '../../src/connectors/types.ts';
 import type { SimulatorControls } from '../../src/connectors/simulator.ts';
 import type { FakeClock } from '../support/fake-clock.ts';
 
@@ -14,6 +14,18 @@ export interface ConnectorHarness {
    * GCP Operations): the contract then checks slow operations are polled. EC2 answers writes synchronously.
    */
   longRunningOperations: boolean;
+  /**
+   * Whether the connector can isolate a host. One that cannot (a rule group or list filters addresses,
+   * it has no hosts) must refuse quarantine and release clearly and change nothing; the suite checks that.
+   */
+  quarantine?: 'supported' | 'refused';
+  /**
+   * Whether the connector can open access. One that holds blocks only (a Cloudflare list a block rule
+   * enforces) must refuse allow rules in validate; the suite then checks blocks alone, and that refusal.
+   */
+  allows?: 'supported' | 'refused';
+  /** An IPv6 block the cloud accepts (default a /128; Cloudflare lists hold IPv6 prefixes of /64 or wider). */
+  ipv6Block?: string;
   /** Fresh simulator state and a connector wired to it (fake clock in both). Called before each test. */
   setup(options?: { quotas?: Record<string, number> }): Promise<HarnessInstance>;
 }
@@ -27,9 +39,9 @@ export interface HarnessInstance {
   sim: SimulatorControls;
   clock: FakeClock;
   /** The simulator-side resource id rules of this placement live in (for addForeignRule / deleteOutOfBand). */
-  resourceFor(placement: 'nacl' | 'sg' | 'nsg' | 'firewall'): string;
+  resourceFor(placement: NormalizedRule['placement']): string;
   /** The placement where deny (block) rules live on this cloud, and where allow rules live. */
-  placements: { deny: 'nacl' | 'nsg' | 'firewall'; allow: 'sg' | 'nsg' | 'firewall' };
+  placements: { deny: 'nacl' | 'nsg' | 'firewall' | 'nfw' | 'cf-list'; allow: 'sg' | 'nsg' | 'firewall' | 'nfw' | 'cf-list' };
   /**
    * Prepares the simulator so that applying the returned changes must fail with a capacity or quota
    * error (and says which kind), without creating thousands of rules.

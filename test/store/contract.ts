@@ -163,6 +163,97 @@ export function runStoreContract(harness: StoreHarness): void {
       it('answers ping', () => withStore((store) => store.ping()));
     });
 
+    describe('runs, intents and decisions', () => {
+      const run = (id: string, status: 'accepted' | 'pending_approval' = 'accepted') => ({
+        id, playbook: 'block-ip', action: 'block', clientId: 'soar', status, inputs: { ip: '203.0.113.7' },
+        targets: [{ connector: 'aws', target: 'sg-1' }], createdAt: t, updatedAt: t,
+      });
+      const intent = (id: string, runId: string, expiresAt?: number) => ({
+        id, runId, kind: 'deny' as const, connectorId: 'aws', targetId: 'sg-1', matchKey: 'deny:203.0.113.7/32',
+        spec: { cidr: '203.0.113.7/32' }, desired: 'present' as const, state: 'pending' as const,
+        ...(expiresAt !== undefined ? { expiresAt } : {}), offenses: 1, createdAt: t, updatedAt: t,
+      });
+
+      it('stores a run with its intent, re-targets the same intent, and derives the run status from outcomes', () =>
+        withStore(async (store) => {
+          // Millisecond timestamps past 2^31: 64-bit integers on every engine.
+          const later = 1_900_000_000_000;
+          await store.commit({ audit: [], runs: [run('run_1')], upsertIntents: [intent('int_1', 'run_1', later)] });
+          await store.commit({ audit: [], runs: [run('run_2')], upsertIntents: [intent('int_2', 'run_2', later + 1)] });
+          const [only, ...rest] = await store.intentsForTarget('aws', 'sg-1');
+          expect(rest).toEqual([]);
+          expect(only).toMatchObject({ id: 'int_1', runId: 'run_2', expiresAt: later + 1, state: 'pending' });
+          expect(await store.targetsWithPendingWork()).toEqual([{ connectorId: 'aws', targetId: 'sg-1' }]);
+          expect(await store.nextExpiry()).toBe(later + 1);
+          await store.commit({ audit: [], intentOutcomes: [{ id: 'int_1', state: 'failed', error: 'capacity', retryable: false, cloud: { rule: 7 }, at: t + 1 }] });
+          expect((await store.intentsByKeys([{ connectorId: 'aws', targetId: 'sg-1', matchKey: 'deny:203.0.113.7/32' }]))[0]).toMatchObject({
+            state: 'failed', error: 'capacity', errorRetryable: false, cloud: { rule: 7 },
+          });
+          expect((await store.getRun('run_2'))?.status).toBe('failed');
+          expect((await store.listRuns({ limit: 10 })).map((r) => r.id).sort()).toEqual(['run_1', 'run_2']);
+          // run_1 still waited on the intent, so it ends with the pass too.
+          expect((await store.listRuns({ limit: 10, status: 'failed' })).map((r) => r.id).sort()).toEqual(['run_1', 'run_2']);
+          expect(await store.listRuns({ limit: 10, status: 'applied' })).toEqual([]);
+          expect(await store.dueExpiries(later + 1)).toHaveLength(1);
+          expect(await store.dueExpiries(later)).toHaveLength(0);
+        }));
+
+      it('records exactly one decision per run: a second one fails its whole transaction', () =>
+        withStore(async (store) => {
+          await store.commit({ audit: [], runs: [run('run_9', 'pending_approval')] });
+          const decide = (decision: 'approved' | 'rejected', clientId: string) =>
+            store.commit({
+              audit: [{ action: `run.${decision}`, outcome: 'success', runId: 'run_9', clientId }],
+              runDecisions: [{ runId: 'run_9', decision, clientId, at: t }],
+              runStatus: [{ id: 'run_9', status: decision === 'approved' ? 'accepted' : 'rejected', at: t }],
+            });
+          const results = await Promise.allSettled([decide('approved', 'alice'), decide('rejected', 'bob')]);
+          expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+          const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+          expect(String(failed.reason)).toMatch(/UNIQUE constraint failed: run_decisions/);
+          const winner = results[0]?.status === 'fulfilled' ? 'applied' : 'rejected';
+          // The winner's status (accepted with no intents reads as applied); the loser changed nothing.
+          expect((await store.getRun('run_9'))?.status).toBe(winner);
+          // The loser's audit event went with it: one decision event, a gapless chain.
+          const events = await store.auditAfter(0, 10);
+          expect(events.map((e) => e.seq)).toEqual([1]);
+        }));
+    });
+
+    describe('audit pull, export, checkpoints and retention', () => {
+      it('filters pages, exports NDJSON in seq order, keeps checkpoints and prunes under a retention anchor', () =>
+        withStore(async (store) => {
+          for (let i = 1; i <= 6; i++) {
+            await store.commit({ audit: [{ action: i % 2 ? 'x.odd' : 'x.even', outcome: 'success', clientId: `c${i % 3}` }] });
+          }
+          const page = await store.auditPage({ after: 0, limit: 2, action: 'x.odd' });
+          expect(page.rows.map((r) => r.seq)).toEqual([1, 3]);
+          const rest = await store.auditPage({ after: page.scannedTo, limit: 10, action: 'x.odd' });
+          expect(rest.rows.map((r) => r.seq)).toEqual([5]);
+          expect(rest.scannedTo).toBe(6);
+          const ndjson = await store.auditNdjsonPage({ after: 1, through: 5, limit: 3 });
+          expect(ndjson.count).toBe(3);
+          expect(ndjson.last).toBe(4);
+          const lines = ndjson.text.split('\n');
+          expect(lines.pop()).toBe('');
+          const events = await store.auditAfter(1, 3);
+          expect(lines.map((l) => JSON.parse(l))).toEqual(events);
+          expect(await store.auditHeadSeq()).toBe(6);
+          const head = await store.auditHead();
+          const cp = { seq: 4, hash: events[2]?.hash as string, time: 't', kind: 'periodic' as const, keyId: 'k', signature: 's' };
+          await store.addAuditCheckpoint(cp);
+          await store.addAuditCheckpoint({ ...cp, signature: 'other' });
+          expect(await store.auditCheckpoints(0, 10)).toEqual([cp]);
+          const cutoff = await store.auditRetentionCutoff('9999', 3);
+          expect(cutoff?.seq).toBe(3);
+          const deleted = await store.pruneAudit({ seq: 3, hash: cutoff?.hash as string, time: 't', kind: 'retention', keyId: 'k', signature: 'r' });
+          expect(deleted).toBe(3);
+          expect((await store.auditAfter(0, 10)).map((e) => e.seq)).toEqual([4, 5, 6]);
+          expect(await store.latestAuditCheckpoint()).toMatchObject({ seq: 4 });
+          expect(await store.auditHead()).toEqual(head);
+        }));
+    });
+
     describe('console sessions', () => {
       const row = { idHash: 'h1', operator: { iss: 'https://idp', sub: 'alice', roles: ['ops'] }, scopes: ['approve'], csrfToken: 'csrf', createdAt: 100, lastSeenAt: 100 };
       it('stores, touches (never backwards), deletes and prunes sessions', () =>

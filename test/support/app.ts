@@ -19,6 +19,7 @@ import { nodeSourceAddress } from '../../src/http/source.ts';
 import { createPinoLogger } from '../../src/log/pino.ts';
 import type { EdgeSettings, Logger, Runtime, Services } from '../../src/services.ts';
 import type { SqlStore } from '../../src/store/sql/store.ts';
+import type { SqlDriver } from '../../src/store/sql/driver.ts';
 import type { Store } from '../../src/store/types.ts';
 import { createSqliteStore } from '../../src/store/sqlite/index.ts';
 import { FakeClock } from './fake-clock.ts';
@@ -191,6 +192,8 @@ export interface TestAppOptions {
   runtime?: (deps: { store: Store; clock: FakeClock; log: Logger }) => Runtime;
   /** The audit checkpoint signer. */
   audit?: AuditRuntime;
+  /** Another store than SQLite under `dir` (the PostgreSQL tests); the app closes it. */
+  store?: { store: SqlStore; driver: SqlDriver; close(): void | Promise<void> };
 }
 
 export interface TestApp {
@@ -221,7 +224,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const things = options.things ?? new ThingsState();
   const env = options.env ?? DEFAULT_ENV;
   const clientConfigs = options.clients ?? DEFAULT_CLIENTS;
-  const sqlite = createSqliteStore(join(dir, 'portcullis.db'), () => clock.now());
+  const sqlite = options.store ?? createSqliteStore(join(dir, 'portcullis.db'), () => clock.now());
   const clients = await ClientRegistry.build(clientConfigs, { env: (name) => env[name] });
   const services: Services = {
     store: sqlite.store,

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { RequestHandler } from 'msw';
+import { http, type RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
 import { Writable } from 'node:stream';
 import { awsEc2 } from '../../connectors/aws-ec2/index.ts';
@@ -69,9 +69,11 @@ export const simulatorHandlers = (sims: Sims) => [...awsMsw(sims.aws), ...azureM
  * The repo's sandbox config with a data directory, the e2e clients (soar, approver, operator) and
  * real (non-simulated) connectors, whose SDK traffic msw routes to the simulators.
  */
-export function e2eConfigText(dir: string, tiers?: string): string {
+export function e2eConfigText(dir: string, tiers?: string, extra: Pick<ExtraTargets, 'connectorsYaml' | 'playbooksDir'> = {}): string {
   const repoConfig = readFileSync(resolve('portcullis.config.yaml'), 'utf8');
   return repoConfig
+    .replace(/^connectors:\n/m, `connectors:\n${extra.connectorsYaml ?? ''}`)
+    .replace(/^playbooksDir: .*/m, (line) => (extra.playbooksDir ? `playbooksDir: ${JSON.stringify(extra.playbooksDir)}` : line))
     .replace(/^sandbox: true/m, 'sandbox: false')
     .replace(/^dataDir: .*/m, `dataDir: ${JSON.stringify(dir)}`)
     .replace(/^log: .*/m, 'log: { level: info }')
@@ -94,16 +96,42 @@ export function e2eConfigText(dir: string, tiers?: string): string {
     .replace(/ {4}simulator: true\n/g, '    simulator: false\n');
 }
 
+/**
+ * More connectors beside the sandbox's three (a connector's own end-to-end test): their config blocks
+ * (YAML list items, indented 2), simulators built on the e2e clock and routed through the same msw
+ * server, and optionally a playbooks directory that aims playbooks at them.
+ */
+export interface ExtraTargets {
+  connectorsYaml?: string;
+  simulators?: (options: SimulatorOptions) => Simulator[];
+  playbooksDir?: string;
+}
+
 export async function startE2E(
-  options: { simulator?: SimulatorOptions; tiers?: string; extraConfig?: (dir: string) => string; extraHandlers?: RequestHandler[] } = {},
+  options: {
+    simulator?: SimulatorOptions;
+    tiers?: string;
+    extra?: ExtraTargets;
+    /** Rewrites the config text (e.g. adds a connector or points playbooksDir elsewhere). */
+    config?: (text: string) => string;
+    /** YAML appended to the config (e.g. a `notifications:` block), secrets for it, and the outbound resolver. */
+    configSuffix?: string;
+    env?: Record<string, string>;
+    resolve?: (host: string) => Promise<string[]>;
+    /** YAML appended to the config, given the e2e data directory (e.g. `flowLogs:` naming files written there). */
+    extraConfig?: (dir: string) => string;
+    /** More msw handlers (e.g. object-storage simulators) beside the clouds'. */
+    extraHandlers?: RequestHandler[];
+  } = {},
 ): Promise<E2E> {
   const clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
   const sims = createSimulators({ clock, ...options.simulator });
-  const msw = setupServer(...simulatorHandlers(sims), ...(options.extraHandlers ?? []));
+  const extraSims = options.extra?.simulators?.({ clock, ...options.simulator }) ?? [];
+  const msw = setupServer(...simulatorHandlers(sims), ...extraSims.flatMap((sim) => sim.origins.map((origin) => http.all(`${origin}/*`, ({ request }) => sim.fetch(request)))), ...(options.extraHandlers ?? []));
   msw.listen({ onUnhandledFrame: 'error' });
 
-  const configText = `${e2eConfigText(dir, options.tiers)}\n${options.extraConfig?.(dir) ?? ''}`;
+  const configText = `${(options.config ?? ((t: string) => t))(e2eConfigText(dir, options.tiers, options.extra))}${options.configSuffix ?? ''}${options.extraConfig ? `\n${options.extraConfig(dir)}` : ''}`;
   const config = parseConfig(configText, 'e2e.config.yaml');
   const logs: string[] = [];
   const sink = new Writable({
@@ -112,7 +140,7 @@ export async function startE2E(
       done();
     },
   });
-  const env: Record<string, string> = { E2E_SOAR_SECRET: REQUESTER_SECRET, E2E_APPROVER_SECRET: APPROVER_SECRET, E2E_OPERATOR_SECRET: OPERATOR_SECRET, E2E_DETECTOR_SECRET: DETECTOR_SECRET };
+  const env: Record<string, string> = { E2E_SOAR_SECRET: REQUESTER_SECRET, E2E_APPROVER_SECRET: APPROVER_SECRET, E2E_OPERATOR_SECRET: OPERATOR_SECRET, E2E_DETECTOR_SECRET: DETECTOR_SECRET, ...options.env };
   const composed = await composeServices({
     registry: await loadConnectorRegistry(),
     config,
@@ -121,6 +149,12 @@ export async function startE2E(
     secrets: { env: (n) => env[n] },
     clock,
     log: createPinoLogger('info', sink),
+    ...(options.resolve ? { resolve: options.resolve } : {}),
+  }).catch((error: unknown) => {
+    // A start-up refusal (a test of it): leave no msw server listening and no data directory behind.
+    msw.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   });
 
   const call: E2E['call'] = async (method, path, body, opts = {}) => {

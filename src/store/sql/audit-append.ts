@@ -1,5 +1,6 @@
 import { chainHash, hashedBody } from '../../audit/chain.ts';
 import { GENESIS_HASH, type AuditEvent, type AuditEventInput, toStoredEvent } from '../../audit/types.ts';
+import { isStoreUnavailable } from '../errors.ts';
 import { type SqlDriver, type SqlStatement, sql } from './driver.ts';
 
 interface Head {
@@ -47,10 +48,8 @@ export class AuditAppender {
     this.now = now;
   }
 
-  async readHead(): Promise<Head> {
-    const rows = await this.driver.all<{ seq: number; hash: string }>(
-      'SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1',
-    );
+  async readHead(all: SqlDriver['all'] = (q, p) => this.driver.all(q, p)): Promise<Head> {
+    const rows = await all<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1');
     const row = rows[0];
     return row ? { seq: row.seq, hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
   }
@@ -69,6 +68,10 @@ export class AuditAppender {
   private async flush(): Promise<void> {
     while (this.pending.length) {
       const group = this.pending.splice(0);
+      if (this.driver.serialized) {
+        await this.commitSerialized(group);
+        continue;
+      }
       if (group.length > 1 && (await this.commitGroup(group))) continue;
       for (const one of group) {
         try {
@@ -79,6 +82,56 @@ export class AuditAppender {
       }
     }
     this.flushing = false;
+  }
+
+  /**
+   * Engines with concurrent writers (PostgreSQL): the group's transaction takes the audit lock first,
+   * reads the head under it and commits before the next writer (in any process) can read it, so seq
+   * order is commit order and a poller's cursor never passes an event that commits later. Each commit
+   * of the group runs in its own savepoint: one that fails is undone alone and the chain continues
+   * from the last one kept.
+   */
+  private async commitSerialized(group: Pending[]): Promise<void> {
+    const serialized = this.driver.serialized?.bind(this.driver);
+    if (!serialized) throw new Error('the driver has no serialized transactions');
+    const single = group.length === 1;
+    let outcomes: ({ ok: true; events: AuditEvent[] } | { ok: false; error: unknown })[];
+    try {
+      outcomes = await serialized('portcullis.audit_events', async (tx) => {
+        let head = await this.readHead((q, p) => tx.all(q, p));
+        const out: typeof outcomes = [];
+        for (const one of group) {
+          const appended = await this.chain(head, one.events);
+          const write = async () => {
+            for (const statement of [...one.statements, ...appended.map(insertEvent)]) await tx.run(statement);
+          };
+          // A lone commit needs no savepoint: its failure rolls the whole transaction back.
+          if (single) await write();
+          else {
+            try {
+              await tx.savepoint(write);
+            } catch (error) {
+              // The transaction itself is gone (the database went away): nothing of the group can commit.
+              if (isStoreUnavailable(error)) throw error;
+              out.push({ ok: false, error });
+              continue;
+            }
+          }
+          out.push({ ok: true, events: appended });
+          const last = appended.at(-1);
+          if (last) head = { seq: last.seq, hash: last.hash };
+        }
+        return out;
+      });
+    } catch (error) {
+      for (const one of group) one.reject(error);
+      return;
+    }
+    for (const [i, one] of group.entries()) {
+      const outcome = outcomes[i];
+      if (outcome?.ok) one.resolve(outcome.events);
+      else one.reject(outcome?.error);
+    }
   }
 
   /** All of a group in one transaction; false (nothing applied) when it fails. */

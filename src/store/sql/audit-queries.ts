@@ -13,7 +13,7 @@
  * every later event. test/audit/concurrency.test.ts runs concurrent writer processes against pollers.
  */
 import type { AuditFilter, AuditPage, AuditPageQuery, AuditRow, Checkpoint } from '../../audit/pull-types.ts';
-import { type SqlDriver, sql } from './driver.ts';
+import { type SqlDriver, dialectOf, sql } from './driver.ts';
 
 interface Row {
   seq: number;
@@ -116,10 +116,11 @@ export class AuditQueries {
     for (const [key, clause] of FILTER_COLUMNS) {
       if (q[key] !== undefined) where.push(clause) && params.push(q[key]);
     }
+    const dialect = dialectOf(this.driver);
     const [row] = await this.driver.all<{ text: string | null; count: number; last: number | null }>(
-      `SELECT group_concat(line, '') AS text, COUNT(*) AS count, MAX(seq) AS last FROM (
-         SELECT seq, substr(event, 1, length(event) - 1) || ',"prev_hash":"' || prev_hash || '","hash":"' || hash || '"}' || char(10) AS line
-         FROM audit_events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?)`,
+      `SELECT ${dialect.concatRows('line', 'seq')} AS text, COUNT(*) AS count, MAX(seq) AS last FROM (
+         SELECT seq, substr(event, 1, length(event) - 1) || ',"prev_hash":"' || prev_hash || '","hash":"' || hash || '"}' || ${dialect.newline} AS line
+         FROM audit_events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?) AS page`,
       [...params, q.limit],
     );
     return { text: row?.text ?? '', count: row?.count ?? 0, last: row?.last ?? undefined };

@@ -3,6 +3,7 @@ import type { AdmitRequest, AdmitResult, SessionRecords, Store, StoredResponse, 
 import { AuditAppender } from './audit-append.ts';
 import { AuditQueries } from './audit-queries.ts';
 import { SqlSessionRecords } from './console-sessions.ts';
+import { isStoreUnavailable } from '../errors.ts';
 import { type SqlDriver, type SqlStatement, sql } from './driver.ts';
 import { RunQueries, runWorkStatements } from './runs.ts';
 
@@ -16,7 +17,15 @@ interface IdempotencyRow {
   expires_at: number;
 }
 
-/** The one Store implementation, over any SQLite-speaking driver (node:sqlite, D1). */
+export interface SqlStoreOptions {
+  /**
+   * The database is shared by several processes (PostgreSQL replicas): in-flight idempotency records
+   * are never released on start (they may be a live replica's), only taken over once their lock expires.
+   */
+  shared?: boolean;
+}
+
+/** The one Store implementation, over any SqlDriver (node:sqlite, D1, PostgreSQL). */
 export class SqlStore implements Store {
   private readonly appender: AuditAppender;
   private readonly runs: RunQueries;
@@ -24,11 +33,20 @@ export class SqlStore implements Store {
   readonly sessions: SessionRecords;
 
   private readonly driver: SqlDriver;
+  private readonly shared: boolean;
+  /**
+   * Idempotency keys whose completion or release could not be written because the database was
+   * unreachable: they are released before the next admission, so a retry of that call runs
+   * instead of meeting 409 in_flight until the lock expires.
+   */
+  private readonly unreleased = new Map<string, { clientId: string; key: string }>();
   constructor(
     driver: SqlDriver,
     now: () => number = Date.now,
+    options: SqlStoreOptions = {},
   ) {
     this.driver = driver;
+    this.shared = options.shared ?? false;
     this.appender = new AuditAppender(driver, now);
     this.runs = new RunQueries(driver);
     this.auditQueries = new AuditQueries(driver);
@@ -53,6 +71,7 @@ export class SqlStore implements Store {
   pruneAudit: Store['pruneAudit'] = (anchor) => this.auditQueries.prune(anchor);
 
   async admit(r: AdmitRequest): Promise<AdmitResult> {
+    if (this.unreleased.size) await this.releaseUnreleased();
     // A webhook-id is bound to the exact request AND the idempotency key it first came with, so a
     // captured message resent under another (unsigned) Idempotency-Key is refused, never run again.
     const bound = `${r.fingerprint}|${r.idempotencyKey ?? ''}`;
@@ -74,7 +93,7 @@ export class SqlStore implements Store {
       statements.push(
         sql(
           `INSERT INTO idempotency (client_id, key, fingerprint, state, locked_until, created_at, expires_at)
-           SELECT ?, ?, ?, 'in_flight', ?, ?, ?
+           SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), 'in_flight', CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT)
            WHERE NOT EXISTS (SELECT 1 FROM replay_guard WHERE client_id = ? AND webhook_id = ? AND fingerprint <> ?)
            ON CONFLICT DO NOTHING`,
           r.clientId,
@@ -178,10 +197,25 @@ export class SqlStore implements Store {
         ),
       );
     }
-    return this.appender.commit(work.audit, statements);
+    return this.appender.commit(work.audit, statements).catch((error: unknown) => {
+      const held = work.complete ?? work.release;
+      if (held && isStoreUnavailable(error)) this.unreleased.set(`${held.clientId}\n${held.key}`, { clientId: held.clientId, key: held.key });
+      throw error;
+    });
+  }
+
+  private async releaseUnreleased(): Promise<void> {
+    const keys = [...this.unreleased.entries()];
+    // Only an in-flight record goes: a completion that did commit after all is kept.
+    await this.driver.batch(
+      keys.map(([, k]) => sql("DELETE FROM idempotency WHERE client_id = ? AND key = ? AND state = 'in_flight'", k.clientId, k.key)),
+    );
+    for (const [id] of keys) this.unreleased.delete(id);
   }
 
   async releaseInFlight(takenBefore: number): Promise<number> {
+    // On a database shared by replicas an in-flight record may be a live peer's: leave it to its lock.
+    if (this.shared) return 0;
     const [released = 0] = await this.driver.batch([
       sql("DELETE FROM idempotency WHERE state = 'in_flight' AND created_at < ?", takenBefore),
     ]);

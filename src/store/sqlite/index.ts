@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { assertKnownSchema } from '../errors.ts';
 import type { SqlDriver, SqlStatement } from '../sql/driver.ts';
 import { SqlStore } from '../sql/store.ts';
 
@@ -114,8 +115,10 @@ export function applyMigrations(db: DatabaseSync, dir = migrationsDir): string[]
   const done = new Set(
     (db.prepare('SELECT name FROM portcullis_migrations').all() as { name: string }[]).map((r) => r.name),
   );
+  const known = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  assertKnownSchema(done, known, `the SQLite database ${db.location() ?? ''}`.trim());
   const applied: string[] = [];
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const name of known) {
     if (done.has(name)) continue;
     const text = readFileSync(join(dir, name), 'utf8');
     db.exec('BEGIN IMMEDIATE');

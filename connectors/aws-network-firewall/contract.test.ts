@@ -1,0 +1,4 @@
+import { runConnectorContract } from '../../test/connectors/contract.ts';
+import { nfwHarness } from './harness.ts';
+
+runConnectorContract(nfwHarness);
