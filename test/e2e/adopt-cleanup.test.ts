@@ -223,6 +223,20 @@ describe('refusals', () => {
     expect(audit.some((a) => a.action === 'request.refused' && a.outcome === 'refused' && JSON.stringify(a.detail ?? {}).includes('not_adoptable'))).toBe(true);
   });
 
+  it('a rule deleted before the adoption is approved: the approval is refused naming it (planned again), and no copy is created', async () => {
+    await e.sims.gcp.controls.addForeignRule('default', foreign('firewall', { cloudId: 'legacy-gone', priority: 950, ports: [{ from: 9000, to: 9000 }] }));
+    const adopt = await request('adopt-rules', { connector: 'gcp-sandbox', target: 'edge', rules: ['legacy-gone'] });
+    expect(adopt.status).toBe(202);
+    await e.sims.gcp.controls.deleteOutOfBand('default', 'legacy-gone');
+    const approval = await decide(adopt.body.id, 'approve', 'approver');
+    expect(approval.status).toBe(422);
+    const problem = (await approval.json()) as { code: string; detail: string };
+    expect(problem.code).toBe('not_adoptable');
+    expect(problem.detail).toMatch(/rules\[0\]: gcp-sandbox\/edge has no rule "legacy-gone"/);
+    expect((await settled(adopt.body.id)).status).toBe('pending_approval');
+    expect(byPorts(await listed('gcp-sandbox'), 9000)).toEqual([]);
+  });
+
   it('unused and narrow need flow logs for the target', async () => {
     const bare = await startE2E();
     try {
