@@ -39,7 +39,7 @@ const clientSchema = z
 export const connectorBaseSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a lowercase id (letters, digits, -)'),
-    type: z.enum(['aws-ec2', 'azure-nsg', 'gcp-firewall', 'aws-network-firewall', 'cloudflare']),
+    type: z.enum(['aws-ec2', 'azure-nsg', 'gcp-firewall', 'aws-network-firewall', 'cloudflare', 'aws-wafv2']),
     /** Served by the built-in simulator of that cloud (sandbox and tests). */
     simulator: z.boolean().default(false),
   })

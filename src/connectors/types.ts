@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { SecretRef } from '../config/secret.ts';
 import type { Simulator, SimulatorOptions } from './simulator.ts';
 
-export type ConnectorType = 'aws-ec2' | 'azure-nsg' | 'gcp-firewall' | 'aws-network-firewall' | 'cloudflare';
+export type ConnectorType = 'aws-ec2' | 'azure-nsg' | 'gcp-firewall' | 'aws-network-firewall' | 'cloudflare' | 'aws-wafv2';
 export type Direction = 'ingress' | 'egress';
 export type RuleAction = 'allow' | 'deny';
 /** `all` means every protocol (AWS "-1", Azure "*", GCP "all"). */
@@ -39,8 +39,9 @@ export interface NormalizedRule {
    * AWS: "nacl" (network ACL entries) or "sg" (security group rules). Azure and GCP: "nsg" / "firewall".
    * AWS Network Firewall: "nfw" (stateless rules of a rule group the service owns).
    * Cloudflare: "cf-list" (items of an account IP list that a WAF custom rule blocks).
+   * AWS WAF: "wafv2" (one IP set of a web ACL; the priority is the set's slot).
    */
-  placement: 'nacl' | 'sg' | 'nsg' | 'firewall' | 'nfw' | 'cf-list';
+  placement: 'nacl' | 'sg' | 'nsg' | 'firewall' | 'nfw' | 'cf-list' | 'wafv2';
   /** For allows from a tier (AWS security group reference, GCP source tag, Azure ASG) instead of CIDRs. */
   sourceGroup?: string;
   /** Cloud identifier when read from the cloud: NACL "ingress:110", SG rule id, Azure rule name, GCP firewall name. */
