@@ -33,6 +33,7 @@ import { ServiceMetrics } from './metrics/registry.ts';
 import { metricsRoutes } from './metrics/route.ts';
 import { loadPlaybooks } from './playbooks/load.ts';
 import { checkPlaybookCapabilities } from './playbooks/capabilities.ts';
+import { configuredTraffic } from './flowlogs/server-source.ts';
 import { loadApprovalPolicy } from './policy/index.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import type { Clock, Logger, Services } from './services.ts';
@@ -148,6 +149,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       tiers: config.tiers,
       reconciler,
       approvalTtlMs: config.approvals.expireAfterHours * 3_600_000,
+      traffic: configuredTraffic(config.flowLogs, resolve('.'), connectors),
     },
     apiReference: swaggerUiAssets(),
   };

@@ -6,6 +6,7 @@ import { consoleConfigSchema } from '../console/config.ts';
 import { secretRefSchema } from './secret.ts';
 
 import { SCOPES } from './scopes.ts';
+import { flowLogsConfigSchema } from '../flowlogs/config.ts';
 
 export { SCOPES, type Scope } from './scopes.ts';
 
@@ -152,6 +153,8 @@ export const configSchema = z
     siem: siemSchema.optional(),
     /** Where state lives: absent, SQLite under dataDir; `postgres`, a PostgreSQL database shared by replicas. */
     store: storeSchema.optional(),
+    /** Flow logs per target, for cleanup-rules kinds unused and narrow (src/flowlogs/config.ts). */
+    flowLogs: flowLogsConfigSchema,
   })
   .strict();
 

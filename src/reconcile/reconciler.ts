@@ -4,6 +4,7 @@ import type { Intent, RunWork } from '../runs/types.ts';
 import type { Clock, Logger } from '../services.ts';
 import type { Store } from '../store/types.ts';
 import { PLACEMENTS } from './desired.ts';
+import { type AdoptionOutcome, adoptForeignRules } from './adopt.ts';
 import { type PassPlan, applyPass, describeRule, planPass } from './pass.ts';
 
 export interface ReconcilerDeps {
@@ -96,12 +97,17 @@ export class Reconciler {
     const { store, clock } = this.deps;
     const connector = this.connector(connectorId);
     const target = `${connectorId}/${targetId}`;
-    const intents = await store.intentsForTarget(connectorId, targetId);
+    const all = await store.intentsForTarget(connectorId, targetId);
     const now = clock.now();
-    const input = { connector, targetId, intents, placements: PLACEMENTS[connector.type] ?? PLACEMENTS['aws-ec2']!, now };
+    let adoption: AdoptionOutcome = { held: new Set(), work: {}, audit: [] };
+    let intents = all;
     let planned: PassPlan;
+    const input = () => ({ connector, targetId, intents, placements: PLACEMENTS[connector.type] ?? PLACEMENTS['aws-ec2']!, now });
     try {
-      planned = await planPass(input);
+      // adopt-rules first: foreign rules named by intents get the marker, so the pass finds them owned.
+      adoption = await adoptForeignRules(connector, targetId, all, target, now);
+      intents = all.filter((i) => !adoption.held.has(i.id));
+      planned = await planPass(input());
     } catch (error) {
       // The target could not even be read: every pending intent fails with the reason (the runs say so);
       // failed intents are retried on the next pass (new intents, expiry or the periodic drift pass).
@@ -127,9 +133,11 @@ export class Reconciler {
         ],
       });
     }
-    const outcome = await applyPass(input, planned, target);
+    const outcome = await applyPass(input(), planned, target);
     const quarantine = await this.quarantines(connector, targetId, intents, target);
-    const work: RunWork = { intentOutcomes: [...(outcome.work.intentOutcomes ?? []), ...(quarantine.work.intentOutcomes ?? [])] };
+    const work: RunWork = {
+      intentOutcomes: [...(adoption.work.intentOutcomes ?? []), ...(outcome.work.intentOutcomes ?? []), ...(quarantine.work.intentOutcomes ?? [])],
+    };
     // The runs this pass settled, so the audit log links cloud work back to the calls that asked for it.
     const runIdOf = new Map(intents.map((i) => [i.id, i.runId]));
     const runs = [...new Set((work.intentOutcomes ?? []).flatMap((o) => runIdOf.get(o.id) ?? []))];
@@ -157,7 +165,7 @@ export class Reconciler {
         runs: runsDetail,
       },
     };
-    await store.commit({ ...work, audit: [...linked, ...quarantine.audit, summary] });
+    await store.commit({ ...work, audit: [...adoption.audit, ...linked, ...quarantine.audit, summary] });
   }
 
   private async quarantines(connector: Connector, targetId: string, intents: Intent[], target: string): Promise<{ work: RunWork; audit: AuditEventInput[] }> {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { http } from 'msw';
+import { http, type RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
 import { Writable } from 'node:stream';
 import { awsEc2 } from '../../connectors/aws-ec2/index.ts';
@@ -118,16 +118,20 @@ export async function startE2E(
     configSuffix?: string;
     env?: Record<string, string>;
     resolve?: (host: string) => Promise<string[]>;
+    /** YAML appended to the config, given the e2e data directory (e.g. `flowLogs:` naming files written there). */
+    extraConfig?: (dir: string) => string;
+    /** More msw handlers (e.g. object-storage simulators) beside the clouds'. */
+    extraHandlers?: RequestHandler[];
   } = {},
 ): Promise<E2E> {
   const clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
   const sims = createSimulators({ clock, ...options.simulator });
   const extraSims = options.extra?.simulators?.({ clock, ...options.simulator }) ?? [];
-  const msw = setupServer(...simulatorHandlers(sims), ...extraSims.flatMap((sim) => sim.origins.map((origin) => http.all(`${origin}/*`, ({ request }) => sim.fetch(request)))));
+  const msw = setupServer(...simulatorHandlers(sims), ...extraSims.flatMap((sim) => sim.origins.map((origin) => http.all(`${origin}/*`, ({ request }) => sim.fetch(request)))), ...(options.extraHandlers ?? []));
   msw.listen({ onUnhandledFrame: 'error' });
 
-  const configText = `${(options.config ?? ((t: string) => t))(e2eConfigText(dir, options.tiers, options.extra))}${options.configSuffix ?? ''}`;
+  const configText = `${(options.config ?? ((t: string) => t))(e2eConfigText(dir, options.tiers, options.extra))}${options.configSuffix ?? ''}${options.extraConfig ? `\n${options.extraConfig(dir)}` : ''}`;
   const config = parseConfig(configText, 'e2e.config.yaml');
   const logs: string[] = [];
   const sink = new Writable({
