@@ -22,6 +22,10 @@ import { buildNotifier } from './notify/build.ts';
 import type { Notifier } from './notify/index.ts';
 import { Outbox } from './notify/outbox.ts';
 import { buildSiemExporter } from './siem/build.ts';
+import { syslogSink } from './siem/syslog.ts';
+import { guardedPost } from './net/guarded-http.ts';
+import { capacityUse } from './notify/capacity.ts';
+import type { Resolve } from './notify/ssrf.ts';
 import type { SiemExporter } from './siem/index.ts';
 import { ClientRegistry } from './http/clients.ts';
 import { instrumentConnector, instrumentStore } from './metrics/instrument.ts';
@@ -29,6 +33,7 @@ import { ServiceMetrics } from './metrics/registry.ts';
 import { metricsRoutes } from './metrics/route.ts';
 import { loadPlaybooks } from './playbooks/load.ts';
 import { checkPlaybookCapabilities } from './playbooks/capabilities.ts';
+import { configuredTraffic } from './flowlogs/server-source.ts';
 import { loadApprovalPolicy } from './policy/index.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { ReplicaLeases } from './reconcile/leases.ts';
@@ -56,6 +61,8 @@ export interface ComposeOptions {
   endpoints?: Map<string, string>;
   /** The connector types the config names (connectors/index.ts loadConnectorRegistry). */
   registry: ConnectorRegistry;
+  /** Resolves outbound host names at start and at every connect (default: the system resolver). */
+  resolve?: Resolve;
 }
 
 export interface Composed {
@@ -158,6 +165,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       tiers: config.tiers,
       reconciler,
       approvalTtlMs: config.approvals.expireAfterHours * 3_600_000,
+      traffic: configuredTraffic(config.flowLogs, resolve('.'), connectors),
     },
     apiReference: swaggerUiAssets(),
   };
@@ -180,7 +188,9 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
         driver: sqlite.driver,
         clock,
         log,
-        resolve: resolveAll,
+        resolve: o.resolve ?? resolveAll,
+        transport: (policy) => guardedPost(policy),
+        capacity: () => capacityUse(store, connectors),
         verifier: () => services.audit?.signer?.verifier,
       })
     : undefined;
@@ -193,8 +203,14 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
         driver: sqlite.driver,
         clock,
         log,
-        resolve: resolveAll,
+        resolve: o.resolve ?? resolveAll,
         version: VERSION,
+        runtime: {
+          name: 'on Node',
+          transport: (policy, t) => guardedPost(policy, t),
+          readCa: (path) => readFileSync(path, 'utf8'),
+          syslog: (sink, t) => syslogSink(sink, t),
+        },
       })
     : undefined;
   if (notifier) services.notifications = { outbox: notifier.outbox, kick: () => notifier.kick() };

@@ -10,6 +10,7 @@ import type { TargetCatalog } from './playbooks/load.ts';
 import type { Playbook } from './playbooks/schema.ts';
 import type { Reconciler } from './reconcile/reconciler.ts';
 import type { Store } from './store/types.ts';
+import type { TrafficSource } from './flowlogs/server-source.ts';
 
 export interface Clock {
   now(): number;
@@ -80,6 +81,8 @@ export interface Runtime {
   policy?: ApprovalPolicy;
   /** How long a run may wait for approval before it expires. */
   approvalTtlMs: number;
+  /** Observed traffic per target (configured flow logs), for cleanup kinds unused and narrow. */
+  traffic?: TrafficSource;
 }
 
 /** What policy-as-code answers for a change request. */

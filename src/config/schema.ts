@@ -6,6 +6,7 @@ import { consoleConfigSchema } from '../console/config.ts';
 import { secretRefSchema } from './secret.ts';
 
 import { SCOPES } from './scopes.ts';
+import { flowLogsConfigSchema } from '../flowlogs/config.ts';
 
 export { SCOPES, type Scope } from './scopes.ts';
 
@@ -38,7 +39,7 @@ const clientSchema = z
 export const connectorBaseSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a lowercase id (letters, digits, -)'),
-    type: z.enum(['aws-ec2', 'azure-nsg', 'gcp-firewall', 'aws-network-firewall', 'cloudflare']),
+    type: z.enum(['aws-ec2', 'azure-nsg', 'gcp-firewall', 'aws-network-firewall', 'cloudflare', 'aws-wafv2']),
     /** Served by the built-in simulator of that cloud (sandbox and tests). */
     simulator: z.boolean().default(false),
   })
@@ -156,6 +157,8 @@ export const configSchema = z
     siem: siemSchema.optional(),
     /** Where state lives: absent, SQLite under dataDir; `postgres`, a PostgreSQL database shared by replicas. */
     store: storeSchema.optional(),
+    /** Flow logs per target, for cleanup-rules kinds unused and narrow (src/flowlogs/config.ts). */
+    flowLogs: flowLogsConfigSchema,
   })
   .strict();
 

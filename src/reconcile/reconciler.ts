@@ -5,6 +5,7 @@ import type { Clock, Logger } from '../services.ts';
 import type { Fence, Store } from '../store/types.ts';
 import { PLACEMENTS } from './desired.ts';
 import { LeaseLost, type ReplicaLeases, targetLease } from './leases.ts';
+import { type AdoptionOutcome, adoptForeignRules } from './adopt.ts';
 import { type PassPlan, applyPass, describeRule, planPass } from './pass.ts';
 
 export interface ReconcilerDeps {
@@ -151,13 +152,19 @@ export class Reconciler {
     const connector = fence && leases ? fencedConnector(this.connector(connectorId), () => leases.assertHeld(fence)) : this.connector(connectorId);
     const fenced = () => (fence && leases ? { fence: leases.fenceFor(fence) } : {});
     const target = `${connectorId}/${targetId}`;
-    const intents = await store.intentsForTarget(connectorId, targetId);
+    const all = await store.intentsForTarget(connectorId, targetId);
     const now = clock.now();
-    const input = { connector, targetId, intents, placements: PLACEMENTS[connector.type] ?? PLACEMENTS['aws-ec2']!, now };
+    let adoption: AdoptionOutcome = { held: new Set(), work: {}, audit: [] };
+    let intents = all;
     let planned: PassPlan;
+    const input = () => ({ connector, targetId, intents, placements: PLACEMENTS[connector.type] ?? PLACEMENTS['aws-ec2']!, now });
     try {
-      planned = await planPass(input);
+      // adopt-rules first: foreign rules named by intents get the marker, so the pass finds them owned.
+      adoption = await adoptForeignRules(connector, targetId, all, target, now);
+      intents = all.filter((i) => !adoption.held.has(i.id));
+      planned = await planPass(input());
     } catch (error) {
+      if (error instanceof LeaseLost) throw error;
       // The target could not even be read: every pending intent fails with the reason (the runs say so);
       // failed intents are retried on the next pass (new intents, expiry or the periodic drift pass).
       const reason = `could not read the target: ${error instanceof Error ? error.message : String(error)}`;
@@ -184,9 +191,11 @@ export class Reconciler {
         ],
       });
     }
-    const outcome = await applyPass(input, planned, target);
+    const outcome = await applyPass(input(), planned, target);
     const quarantine = await this.quarantines(connector, targetId, intents, target);
-    const work: RunWork = { intentOutcomes: [...(outcome.work.intentOutcomes ?? []), ...(quarantine.work.intentOutcomes ?? [])] };
+    const work: RunWork = {
+      intentOutcomes: [...(adoption.work.intentOutcomes ?? []), ...(outcome.work.intentOutcomes ?? []), ...(quarantine.work.intentOutcomes ?? [])],
+    };
     // The runs this pass settled, so the audit log links cloud work back to the calls that asked for it.
     const runIdOf = new Map(intents.map((i) => [i.id, i.runId]));
     const runs = [...new Set((work.intentOutcomes ?? []).flatMap((o) => runIdOf.get(o.id) ?? []))];
@@ -214,7 +223,7 @@ export class Reconciler {
         runs: runsDetail,
       },
     };
-    await store.commit({ ...work, ...fenced(), audit: [...linked, ...quarantine.audit, summary] });
+    await store.commit({ ...work, ...fenced(), audit: [...adoption.audit, ...linked, ...quarantine.audit, summary] });
   }
 
   private async quarantines(connector: Connector, targetId: string, intents: Intent[], target: string): Promise<{ work: RunWork; audit: AuditEventInput[] }> {
@@ -305,9 +314,9 @@ export class Reconciler {
   }
 }
 
-/** The connector with a check before each write (apply, quarantine, release): reads pass straight through. */
+/** The connector with a check before each write (apply, quarantine, release, adopt): reads pass straight through. */
 function fencedConnector(connector: Connector, check: () => Promise<void>): Connector {
-  const writes = new Set<PropertyKey>(['apply', 'quarantine', 'release']);
+  const writes = new Set<PropertyKey>(['apply', 'quarantine', 'release', 'adopt']);
   return new Proxy(connector, {
     get(target, property) {
       const value = Reflect.get(target, property, target) as unknown;

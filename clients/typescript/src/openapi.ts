@@ -406,7 +406,7 @@ export interface components {
              * @description Stable machine-readable code.
              * @enum {string}
              */
-            code: "signature_missing" | "signature_malformed" | "signature_invalid" | "timestamp_out_of_tolerance" | "unknown_client" | "token_invalid" | "scope_denied" | "session_required" | "session_expired" | "session_invalid" | "login_failed" | "no_console_role" | "csrf_failed" | "webhook_id_reused" | "idempotency_in_flight" | "idempotency_key_invalid" | "idempotency_key_mismatch" | "malformed_json" | "body_not_utf8" | "forbidden_json_key" | "too_many_refusals" | "bad_request" | "headers_too_large" | "request_timeout" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "validation_failed" | "guardrail_refused" | "unknown_tier" | "target_unknown" | "playbook_mismatch" | "playbook_not_found" | "policy_denied" | "four_eyes" | "run_not_pending" | "approval_expired" | "not_found" | "method_not_allowed" | "internal" | "unavailable";
+            code: "signature_missing" | "signature_malformed" | "signature_invalid" | "timestamp_out_of_tolerance" | "unknown_client" | "token_invalid" | "scope_denied" | "session_required" | "session_expired" | "session_invalid" | "login_failed" | "no_console_role" | "csrf_failed" | "webhook_id_reused" | "idempotency_in_flight" | "idempotency_key_invalid" | "idempotency_key_mismatch" | "malformed_json" | "body_not_utf8" | "forbidden_json_key" | "too_many_refusals" | "bad_request" | "headers_too_large" | "request_timeout" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "validation_failed" | "guardrail_refused" | "unknown_tier" | "target_unknown" | "not_adoptable" | "traffic_unavailable" | "playbook_mismatch" | "playbook_not_found" | "policy_denied" | "four_eyes" | "run_not_pending" | "approval_expired" | "not_found" | "method_not_allowed" | "internal" | "unavailable";
             /** @description What was wrong and what was expected. */
             detail: string;
             instance?: string;
@@ -1266,7 +1266,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Inputs, guardrail, tier, target or policy refused (the code and detail name which) (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Inputs, guardrail, tier, target or policy refused (the code and detail name which) (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, not_adoptable, traffic_unavailable, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2923,7 +2923,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, not_adoptable, traffic_unavailable, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3211,7 +3211,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, not_adoptable, traffic_unavailable, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3499,7 +3499,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, not_adoptable, traffic_unavailable, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4221,7 +4221,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, not_adoptable, traffic_unavailable, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4918,7 +4918,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, not_adoptable, traffic_unavailable, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;
