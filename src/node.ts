@@ -71,10 +71,10 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   await leases.claim(replicaLease(leases.owner));
   await leases.claim(CLUSTER_LEASE);
   const clusterTasks = () => leases.holds(CLUSTER_LEASE);
-  // With no other replica alive, an in-flight idempotency record belongs to a process that died
-  // mid-request, so a redelivery of that call is run now, not refused until its lock expires. With
-  // replicas alive it may be theirs: it is then left to lapse after its lock time.
-  if ((await leases.otherReplicas()) === 0) {
+  // One server per SQLite data directory: an in-flight idempotency record already there belongs to a
+  // process that died mid-request, so a redelivery of that call is run now, not refused until its lock
+  // expires. On PostgreSQL, shared by replicas, the store leaves them to their locks (a live peer's).
+  {
     const released = await services.store.releaseInFlight(clock.now());
     if (released > 0) log.warn({ released }, 'released in-flight idempotency records left by a previous process');
   }

@@ -99,11 +99,6 @@ export class ReplicaLeases {
     return new Set(rows.filter((r) => r.owner !== this.owner).map((r) => r.lease));
   }
 
-  /** How many other replicas renewed their own lease within the TTL. */
-  async otherReplicas(): Promise<number> {
-    return [...(await this.heldByOthers())].filter((name) => name.startsWith('replica:')).length;
-  }
-
   heldNames(): string[] {
     return [...this.held.keys()].filter((name) => this.holds(name)).sort();
   }
