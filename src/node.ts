@@ -170,8 +170,9 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   reconciler.resume().catch((e: unknown) => log.error({ error: String(e) }, 'resume failed'));
   void armExpiry();
 
-  notifier?.start();
-  siem?.start();
+  // One replica delivers notifications and pushes to SIEMs for the cluster: the cluster lease's holder.
+  notifier?.start({ when: clusterTasks });
+  siem?.start({ when: clusterTasks });
   log.info({ url, sandbox: config.sandbox, data: config.dataDir }, 'portcullis listening');
   return {
     url,

@@ -62,6 +62,7 @@ export class Notifier {
   private readonly signers = new Map<string, Webhook>();
 
   private readonly o: NotifierOptions;
+  private when: () => boolean = () => true;
 
   constructor(o: NotifierOptions) {
     this.o = o;
@@ -72,10 +73,22 @@ export class Notifier {
     return this.o.outbox;
   }
 
-  start(): void {
+  /**
+   * Starts the rounds. `when` gates each round: replicas on one database pass "this replica holds the
+   * cluster lease", so one replica ingests, verifies and delivers for the cluster (never two at once).
+   */
+  start(options: { when?: () => boolean } = {}): void {
+    if (options.when) this.when = options.when;
     this.stopped = false;
     this.lastVerify = this.o.clock.now();
     this.schedule(0);
+  }
+
+  /** One round if this process runs them now (see `start`); otherwise nothing. */
+  async round(): Promise<boolean> {
+    if (!this.when()) return false;
+    await this.tick();
+    return true;
   }
 
   /** Runs a round soon (after a redeliver), without waiting for the poll interval. */
@@ -93,7 +106,8 @@ export class Notifier {
     if (this.stopped) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.running = this.tick()
+      this.running = this.round()
+        .then(() => undefined)
         .catch((error: unknown) => this.o.log.error({ error: String(error) }, 'notifier tick failed'))
         .finally(() => this.schedule(this.o.config.pollIntervalMs));
     }, ms);
