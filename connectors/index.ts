@@ -12,6 +12,7 @@ const loaders: Record<ConnectorType, () => Promise<ConnectorFactory<unknown>>> =
   'gcp-firewall': async () => (await import('./gcp-firewall/index.ts')).gcpFirewall as ConnectorFactory<unknown>,
   'aws-network-firewall': async () => (await import('./aws-network-firewall/index.ts')).awsNetworkFirewall as ConnectorFactory<unknown>,
   cloudflare: async () => (await import('./cloudflare/index.ts')).cloudflare as ConnectorFactory<unknown>,
+  'aws-wafv2': async () => (await import('./aws-wafv2/index.ts')).awsWafv2 as ConnectorFactory<unknown>,
 };
 
 export const CONNECTOR_TYPES = Object.keys(loaders) as ConnectorType[];

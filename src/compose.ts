@@ -22,6 +22,10 @@ import { buildNotifier } from './notify/build.ts';
 import type { Notifier } from './notify/index.ts';
 import { Outbox } from './notify/outbox.ts';
 import { buildSiemExporter } from './siem/build.ts';
+import { syslogSink } from './siem/syslog.ts';
+import { guardedPost } from './net/guarded-http.ts';
+import { capacityUse } from './notify/capacity.ts';
+import type { Resolve } from './notify/ssrf.ts';
 import type { SiemExporter } from './siem/index.ts';
 import { ClientRegistry } from './http/clients.ts';
 import { instrumentConnector, instrumentStore } from './metrics/instrument.ts';
@@ -29,9 +33,14 @@ import { ServiceMetrics } from './metrics/registry.ts';
 import { metricsRoutes } from './metrics/route.ts';
 import { loadPlaybooks } from './playbooks/load.ts';
 import { checkPlaybookCapabilities } from './playbooks/capabilities.ts';
+import { configuredTraffic } from './flowlogs/server-source.ts';
 import { loadApprovalPolicy } from './policy/index.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
-import type { Clock, Logger, Services } from './services.ts';
+import { ReplicaLeases } from './reconcile/leases.ts';
+import { SqlLeaseStore } from './store/sql/leases.ts';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { type Clock, type Logger, type Services, systemClock } from './services.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import { createPostgresStore } from './store/postgres/index.ts';
 import type { SqlStore } from './store/sql/store.ts';
@@ -52,12 +61,16 @@ export interface ComposeOptions {
   endpoints?: Map<string, string>;
   /** The connector types the config names (connectors/index.ts loadConnectorRegistry). */
   registry: ConnectorRegistry;
+  /** Resolves outbound host names at start and at every connect (default: the system resolver). */
+  resolve?: Resolve;
 }
 
 export interface Composed {
   services: Services;
   app: App;
   reconciler: Reconciler;
+  /** This replica's leases (targets, cluster tasks) on the shared database. */
+  leases: ReplicaLeases;
   connectors: Map<string, Connector>;
   /** The store's connection (SQLite file or PostgreSQL pool; the name predates PostgreSQL): close it last. */
   sqlite: { close(): void | Promise<void> };
@@ -119,7 +132,16 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
   checkPlaybookCapabilities(playbooks, built.connectors, resolve(config.playbooksDir));
   // Policies (playbooks/policies/) are validated here: a bad one stops start-up with the file and error.
   const policy = loadApprovalPolicy(resolve(config.playbooksDir), config.tiers, playbooks);
-  const reconciler = new Reconciler({ store, connectors, clock, log });
+  // Lease times are wall time compared across replicas, so they use the system clock, never a test's
+  // fake service clock; the owner id is unique per process.
+  const leases = new ReplicaLeases({
+    store: new SqlLeaseStore(sqlite.driver),
+    clock: systemClock,
+    log,
+    owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    ttlMs: config.reconcile.leaseTtlSeconds * 1000,
+  });
+  const reconciler = new Reconciler({ store, connectors, clock, log, leases });
   const services: Services = {
     store,
     clients,
@@ -134,6 +156,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       refusalsPerMinute: config.limits.refusalsPerMinute,
     },
     sourceAddress: nodeSourceAddress,
+    replica: leases,
     runtime: {
       playbooks,
       connectors,
@@ -142,6 +165,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       tiers: config.tiers,
       reconciler,
       approvalTtlMs: config.approvals.expireAfterHours * 3_600_000,
+      traffic: configuredTraffic(config.flowLogs, resolve('.'), connectors),
     },
     apiReference: swaggerUiAssets(),
   };
@@ -164,7 +188,9 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
         driver: sqlite.driver,
         clock,
         log,
-        resolve: resolveAll,
+        resolve: o.resolve ?? resolveAll,
+        transport: (policy) => guardedPost(policy),
+        capacity: () => capacityUse(store, connectors),
         verifier: () => services.audit?.signer?.verifier,
       })
     : undefined;
@@ -177,8 +203,14 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
         driver: sqlite.driver,
         clock,
         log,
-        resolve: resolveAll,
+        resolve: o.resolve ?? resolveAll,
         version: VERSION,
+        runtime: {
+          name: 'on Node',
+          transport: (policy, t) => guardedPost(policy, t),
+          readCa: (path) => readFileSync(path, 'utf8'),
+          syslog: (sink, t) => syslogSink(sink, t),
+        },
       })
     : undefined;
   if (notifier) services.notifications = { outbox: notifier.outbox, kick: () => notifier.kick() };
@@ -203,6 +235,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
     services,
     app,
     reconciler,
+    leases,
     connectors,
     sqlite,
     metrics,

@@ -15,6 +15,7 @@ import type { Config } from './config/schema.ts';
 import { createPinoLogger } from './log/pino.ts';
 import { type Clock, type Services, replayWindowMs, systemClock } from './services.ts';
 import { VERSION, composeServices } from './compose.ts';
+import { CLUSTER_LEASE, replicaLease } from './reconcile/leases.ts';
 import { nodeCryptoProvider } from './crypto/node.ts';
 import { useCryptoProvider } from './crypto/provider.ts';
 
@@ -65,11 +66,18 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     endpoints: simulators.endpoints,
     registry,
   });
-  const { services, app, reconciler, sqlite, notifier, siem } = composed;
-  // One server per data directory: an in-flight idempotency record already there belongs to a process
-  // that died mid-request, so a redelivery of that call is run now, not refused until its lock expires.
-  const released = await services.store.releaseInFlight(clock.now());
-  if (released > 0) log.warn({ released }, 'released in-flight idempotency records left by a previous process');
+  const { services, app, reconciler, sqlite, notifier, siem, leases } = composed;
+  // Replicas on one database: this one announces itself, and takes the cluster lease if it is free.
+  await leases.claim(replicaLease(leases.owner));
+  await leases.claim(CLUSTER_LEASE);
+  const clusterTasks = () => leases.holds(CLUSTER_LEASE);
+  // One server per SQLite data directory: an in-flight idempotency record already there belongs to a
+  // process that died mid-request, so a redelivery of that call is run now, not refused until its lock
+  // expires. On PostgreSQL, shared by replicas, the store leaves them to their locks (a live peer's).
+  {
+    const released = await services.store.releaseInFlight(clock.now());
+    if (released > 0) log.warn({ released }, 'released in-flight idempotency records left by a previous process');
+  }
   // Checkpoint signer (attached before the first request), periodic checkpoints and retention.
   const dataDir = resolve(config.dataDir);
   const sandboxKey = config.sandbox && !config.audit?.signingKey ? sandboxSigningKey(dataDir) : undefined;
@@ -79,6 +87,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     secrets: nodeSecretSource(env),
     connectors: config.connectors,
     checkpointLog: fileCheckpointLog(join(dataDir, CHECKPOINT_FILE)),
+    when: clusterTasks,
     ...(sandboxKey ? { signingKeyText: sandboxKey.privatePem } : {}),
   });
   if (sandboxKey && auditTasks.signer) {
@@ -120,6 +129,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
 
   const window = replayWindowMs(services.settings);
   const pruneTimer = setInterval(() => {
+    if (!clusterTasks()) return;
     services.store.prune(clock.now(), window).catch((error: unknown) => log.error({ error: String(error) }, 'prune failed'));
   }, 60_000);
   pruneTimer.unref();
@@ -131,6 +141,12 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     const next = await services.store.nextExpiry();
     const delay = next === undefined ? 60_000 : Math.max(0, Math.min(60_000, next - clock.now()));
     expiryTimer = setTimeout(() => {
+      // One replica sweeps (the cluster lease's holder); the targets' holders pick up the retractions.
+      if (!clusterTasks()) {
+        expiryTimer = setTimeout(() => void armExpiry(), 5_000);
+        expiryTimer.unref();
+        return;
+      }
       reconciler.sweepExpiries().catch((e: unknown) => log.error({ error: String(e) }, 'expiry sweep failed')).finally(armExpiry);
     }, delay);
     expiryTimer.unref();
@@ -139,12 +155,24 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     reconciler.healAll().catch((e: unknown) => log.error({ error: String(e) }, 'drift pass failed'));
   }, config.reconcile.driftIntervalSeconds * 1000);
   driftTimer.unref();
+  // The heartbeat renews this replica's leases (and takes the cluster lease when it is free); the
+  // hand-over poll runs passes for pending work on targets whose lease is free or ours, which is how
+  // a call accepted by another replica, or a dead replica's target, reaches the one reconciling it.
+  const heartbeat = setInterval(() => {
+    void leases.renewAll().then(() => leases.claim(CLUSTER_LEASE)).then(() => leases.claim(replicaLease(leases.owner)));
+  }, Math.max(500, Math.floor(leases.ttlMs / 3)));
+  heartbeat.unref();
+  const handover = setInterval(() => {
+    reconciler.adoptPending().catch((e: unknown) => log.warn({ error: String(e) }, 'hand-over poll failed'));
+  }, config.reconcile.handoverPollMs);
+  handover.unref();
   // Finish interrupted work: every target with pending intents, and expiries missed while down.
   reconciler.resume().catch((e: unknown) => log.error({ error: String(e) }, 'resume failed'));
   void armExpiry();
 
-  notifier?.start();
-  siem?.start();
+  // One replica delivers notifications and pushes to SIEMs for the cluster: the cluster lease's holder.
+  notifier?.start({ when: clusterTasks });
+  siem?.start({ when: clusterTasks });
   log.info({ url, sandbox: config.sandbox, data: config.dataDir }, 'portcullis listening');
   return {
     url,
@@ -156,6 +184,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       auditTasks.stop();
       clearInterval(driftTimer);
       clearTimeout(expiryTimer);
+      clearInterval(handover);
+      clearInterval(heartbeat);
       await new Promise<void>((r) => server.close(() => r()));
       await notifier?.stop();
       await siem?.stop();
@@ -164,6 +194,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       if (summaries.length) await services.store.commit({ audit: summaries }).catch(() => undefined);
       // Intents are durable and resumed on start: wait for passes in flight, but not past 3 s.
       await Promise.race([reconciler.idle(), new Promise((r) => setTimeout(r, 3_000).unref())]);
+      // A clean stop hands this replica's targets and cluster tasks over at once, not after the TTL.
+      await leases.releaseAll();
       await simulators.close();
       await idp?.close();
       await sqlite.close();

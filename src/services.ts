@@ -10,6 +10,7 @@ import type { TargetCatalog } from './playbooks/load.ts';
 import type { Playbook } from './playbooks/schema.ts';
 import type { Reconciler } from './reconcile/reconciler.ts';
 import type { Store } from './store/types.ts';
+import type { TrafficSource } from './flowlogs/server-source.ts';
 
 export interface Clock {
   now(): number;
@@ -63,6 +64,8 @@ export interface Services {
   exports?: { cursors(): Promise<{ name: string; seq: number }[]> };
   /** The caller's address as the runtime saw the connection (src/http/source.ts); "unknown" when absent. */
   sourceAddress?: (c: Context) => string | undefined;
+  /** This replica's leases on a shared database (src/reconcile/leases.ts), for /readyz; absent on Workers. */
+  replica?: { status(): { owner: string; leases: string[]; lastContact: number | undefined } };
   /** Refusal counters per source (built by buildApp when absent; the entry point flushes them at close). */
   refusals?: RefusalTracker;
 }
@@ -78,6 +81,8 @@ export interface Runtime {
   policy?: ApprovalPolicy;
   /** How long a run may wait for approval before it expires. */
   approvalTtlMs: number;
+  /** Observed traffic per target (configured flow logs), for cleanup kinds unused and narrow. */
+  traffic?: TrafficSource;
 }
 
 /** What policy-as-code answers for a change request. */

@@ -3,9 +3,12 @@
  * read from the PORTCULLIS_CONFIG text binding and secrets from the Worker's bindings. The
  * composition root for Workers: every choice of part is made here.
  *
+ * Notifications and SIEM push (HEC) run here too (src/worker-outbound.ts): one round from the Cron
+ * Trigger (`scheduled`) and, at most once per poll interval, after a request (ctx.waitUntil).
+ *
  * Not in this version (say so rather than half-do it):
- * - Connectors. Their SDKs and reconcile loops need a Durable Object per target and Cron Triggers
- *   (see wrangler.toml); until then a config that lists connectors is refused with a 503 that says so.
+ * - Connectors. Their SDKs and reconcile loops need a Durable Object per target; until then a config
+ *   that lists connectors is refused with a 503 that says so. Syslog sinks are refused likewise.
  * - A `config.loaded` audit event: Node writes one per start, but a Worker starts an isolate per
  *   location and load spike, which would flood the log with identical events.
  *
@@ -23,7 +26,9 @@ import { ClientRegistry } from './http/clients.ts';
 import { Problem, problemResponse } from './http/problem.ts';
 import { createConsoleLogger } from './log/console.ts';
 import { type Logger, replayWindowMs, systemClock } from './services.ts';
-import { type D1Like, createD1Store } from './store/d1/index.ts';
+import { type D1Like, D1Driver } from './store/d1/index.ts';
+import { SqlStore } from './store/sql/store.ts';
+import { type WorkerOutbound, buildWorkerOutbound } from './worker-outbound.ts';
 
 /** Where the config comes from, as named in refusals and logs. */
 const CONFIG_SOURCE = 'PORTCULLIS_CONFIG (Worker binding)';
@@ -39,6 +44,12 @@ export interface WorkerEnv {
 }
 
 type Fetch = (request: Request, env: WorkerEnv, ctx: ExecutionContext) => Promise<Response>;
+
+/** One isolate's app: the request handler and, when configured, the outbound round (notifications, SIEM). */
+interface Built {
+  fetch: Fetch;
+  outbound?: WorkerOutbound;
+}
 
 /** How often an isolate prunes expired replay-guard and idempotency rows (Node runs the same on a timer). */
 const PRUNE_EVERY_MS = 60_000;
@@ -60,7 +71,7 @@ function checkWorkerConfig(config: Config): void {
 }
 
 /** Builds the app for one isolate. Config problems surface as ConfigError (deterministic for a deployment). */
-async function buildFetch(env: WorkerEnv): Promise<Fetch> {
+async function buildFetch(env: WorkerEnv): Promise<Built> {
   if (typeof env.PORTCULLIS_CONFIG !== 'string' || env.PORTCULLIS_CONFIG.trim() === '') {
     throw new ConfigError(CONFIG_SOURCE, [
       { path: '', message: 'the binding is missing or empty; set [vars] PORTCULLIS_CONFIG to the YAML config' },
@@ -75,15 +86,16 @@ async function buildFetch(env: WorkerEnv): Promise<Fetch> {
   checkWorkerConfig(config);
   const log = createConsoleLogger({ level: config.log.level });
   let clients: ClientRegistry;
+  const secrets = { env: (name: string) => (typeof env[name] === 'string' ? (env[name] as string) : undefined) };
   try {
-    clients = await ClientRegistry.build(config.clients, {
-      env: (name) => (typeof env[name] === 'string' ? (env[name] as string) : undefined),
-    });
+    clients = await ClientRegistry.build(config.clients, secrets);
   } catch (error) {
     throw new ConfigError(CONFIG_SOURCE, [{ path: 'clients', message: (error as Error).message }]);
   }
   const clock = systemClock;
-  const store = createD1Store(env.DB, () => clock.now());
+  const driver = new D1Driver(env.DB);
+  const store = new SqlStore(driver, () => clock.now());
+  const outbound = await buildWorkerOutbound({ config, source: CONFIG_SOURCE, secrets, store, driver, clock, log, version: WORKER_VERSION });
   const settings = {
     toleranceSeconds: config.signature.toleranceSeconds,
     bodyBytes: config.limits.bodyBytes,
@@ -93,9 +105,11 @@ async function buildFetch(env: WorkerEnv): Promise<Fetch> {
   };
   const { app } = buildApp({ store, clients, clock, log, version: WORKER_VERSION, settings, sourceAddress: workerSourceAddress });
 
-  // Until Cron Triggers exist, expired rows are pruned beside requests, after the response (waitUntil).
+  // Expired rows are pruned beside requests, after the response (waitUntil); so is an outbound round,
+  // at most once per poll interval (the Cron Trigger runs one every minute even without traffic).
   let lastPrune = Number.NEGATIVE_INFINITY;
-  return async (request, workerEnv, ctx) => {
+  let lastOutbound = Number.NEGATIVE_INFINITY;
+  const handle: Fetch = async (request, workerEnv, ctx) => {
     const now = clock.now();
     if (now - lastPrune >= PRUNE_EVERY_MS) {
       lastPrune = now;
@@ -104,8 +118,14 @@ async function buildFetch(env: WorkerEnv): Promise<Fetch> {
       );
     }
     // The app reads its services, not the Worker env; Hono still gets both for c.env / c.executionCtx.
-    return app.fetch(request, workerEnv, ctx);
+    const response = await app.fetch(request, workerEnv, ctx);
+    if (outbound && now - lastOutbound >= outbound.pollIntervalMs) {
+      lastOutbound = now;
+      ctx.waitUntil(outbound.drain());
+    }
+    return response;
   };
+  return { fetch: handle, ...(outbound ? { outbound } : {}) };
 }
 
 /** Answers every request while the config is unusable: 503, naming the problem (never a secret value). */
@@ -120,10 +140,10 @@ function configProblemResponse(_error: ConfigError, request: Request): Response 
  * One app per isolate, built on the first request. A ConfigError stays cached (the config is fixed for
  * a deployment, so retrying cannot help); any other failure is dropped so the next request retries.
  */
-let built: Promise<Fetch> | undefined;
+let built: Promise<Built> | undefined;
 const bootLog: Logger = createConsoleLogger();
 
-function appFor(env: WorkerEnv): Promise<Fetch> {
+function appFor(env: WorkerEnv): Promise<Built> {
   if (!built) {
     built = buildFetch(env);
     built.catch((error: unknown) => {
@@ -140,14 +160,21 @@ function appFor(env: WorkerEnv): Promise<Fetch> {
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
-    let handle: Fetch;
+    let app: Built;
     try {
-      handle = await appFor(env);
+      app = await appFor(env);
     } catch (error) {
       if (error instanceof ConfigError) return configProblemResponse(error, request);
       const problem = new Problem('unavailable', 'the service could not start; the Worker logs name the cause');
       return problemResponse(problem, `req_${crypto.randomUUID()}`, new URL(request.url).pathname);
     }
-    return handle(request, env, ctx);
+    return app.fetch(request, env, ctx);
+  },
+
+  /** The Cron Trigger (wrangler.toml [triggers]): one outbound round, kept alive by waitUntil. */
+  async scheduled(_controller: unknown, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+    // A config problem is logged by appFor (and answered 503 to requests); nothing to send then.
+    const app = await appFor(env).catch(() => undefined);
+    if (app?.outbound) ctx.waitUntil(app.outbound.drain());
   },
 };

@@ -43,6 +43,8 @@ export const awsEc2ConfigSchema = z
   .object({
     region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'an AWS region like us-east-1'),
     endpoint: z.url({ message: 'endpoint must be a URL (VPC endpoint, emulator or the sandbox simulator)' }).optional(),
+    /** S3 endpoint for flow logs read from buckets (path-style; an emulator or VPC endpoint); default: the region's. */
+    s3Endpoint: z.url({ message: 's3Endpoint must be a URL (S3 VPC endpoint or emulator)' }).optional(),
     credentials: credentialsSchema,
     targets: z.array(targetSchema).min(1, 'configure at least one target'),
     ownerMarker: z
@@ -57,7 +59,7 @@ export const awsEc2ConfigSchema = z
       if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', path: ['targets', i, 'id'], message: `target id "${id}" is used twice` });
     }
     // Fake keys must never be sent to a real AWS endpoint: only the msw-routed default or a loopback simulator.
-    if ('source' in config.credentials && config.credentials.source === 'simulator' && config.endpoint && !LOOPBACK.test(config.endpoint)) {
+    if ('source' in config.credentials && config.credentials.source === 'simulator' && [config.endpoint, config.s3Endpoint].some((e) => e && !LOOPBACK.test(e))) {
       ctx.addIssue({
         code: 'custom',
         path: ['credentials'],

@@ -119,3 +119,26 @@ describe('ownership', () => {
     expect(result?.calls[0]?.attempts).toHaveLength(1);
   });
 });
+
+describe('adopt-rules: UpdateSecurityGroupRuleDescriptions*', () => {
+  it('marks a foreign rule as owned by its description only; an unknown rule id changes nothing', async () => {
+    await aws.sim.controls.addForeignRule(SEED_SG_ID, { ...allowRule(['198.51.100.0/24']), owned: false, description: 'legacy' });
+    const foreign = (await aws.connector.list(TARGET_ID)).find((r) => r.placement === 'sg' && r.cidrs.includes('198.51.100.0/24'));
+    expect(foreign?.owned).toBe(false);
+    const before = groupRules().map((r) => ({ ...r, description: undefined, tags: undefined }));
+
+    const bogus = await aws.connector.adopt?.(TARGET_ID, { ...(foreign as NonNullable<typeof foreign>), cloudId: `${foreign?.cloudId},sgr-0000000000000dead` }, ['int-9']);
+    expect(bogus?.ok).toBe(false);
+    expect(bogus?.error?.code).toBe('InvalidSecurityGroupRuleId.NotFound');
+    expect(groupRules().find((r) => r.securityGroupRuleId === foreign?.cloudId)?.description).toBe('legacy');
+
+    const result = await aws.connector.adopt?.(TARGET_ID, foreign as NonNullable<typeof foreign>, ['int-9']);
+    expect(result?.ok).toBe(true);
+    expect(result?.calls.map((c) => c.operation)).toEqual(['UpdateSecurityGroupRuleDescriptionsIngress']);
+    const after = (await aws.connector.list(TARGET_ID)).find((r) => r.cloudId === foreign?.cloudId);
+    expect(after).toMatchObject({ owned: true, description: 'portcullis:int-9', cidrs: ['198.51.100.0/24'] });
+    // Nothing but the description changed.
+    expect(groupRules().map((r) => ({ ...r, description: undefined, tags: undefined }))).toEqual(before);
+    expect(aws.connector.adoptionProblems?.(TARGET_ID, after as NonNullable<typeof after>)).toEqual([expect.stringMatching(/already owned/)]);
+  });
+});

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RuleChange } from '../../src/connectors/types.ts';
-import { blockRule, startNfw, TARGET_ID } from './harness.ts';
+import { AwsNetworkFirewallConnector } from './connector/connector.ts';
+import { blockRule, startNfw, TARGET_ID, testConfig, testContext } from './harness.ts';
 import { NFW_SIM_CAPACITY, NFW_SIM_FOREIGN_RULE, NFW_SIM_RULE_GROUP, ruleGroupArn } from './simulator/seed.ts';
 import { statelessRules } from './simulator/state.ts';
 
@@ -144,6 +145,23 @@ describe('capacity', () => {
     expect(cidrs.sort()).toEqual(['203.0.113.1/32', '203.0.113.2/32', '203.0.113.3/32', '203.0.113.9/32']);
   });
 
+  it('counts an address once per port range, as the service does (3 addresses × 2 ranges = 6 units)', async () => {
+    env = startNfw({ quotas: { ruleGroupCapacity: 6 } });
+    const open = blockRule(['198.51.100.0/26', '198.51.100.64/26', '198.51.100.128/26'], {
+      action: 'allow',
+      protocol: 'tcp',
+      ports: [
+        { from: 80, to: 80 },
+        { from: 443, to: 443 },
+      ],
+      priority: 199,
+    });
+    const [result] = await env.connector.apply(TARGET_ID, create(open));
+    expect(result?.error?.message).toContain('has 6 capacity units, 1 in use (1 by rules portcullis does not own); this change needs 6 more');
+    const [fits] = await env.connector.apply(TARGET_ID, create({ ...open, ports: [{ from: 443, to: 443 }] }));
+    expect(fits?.ok).toBe(true);
+  });
+
   it('reports the room in limits(): capacity minus what foreign rules use, as a prefix budget', async () => {
     env = startNfw();
     await env.connector.list(TARGET_ID);
@@ -199,5 +217,24 @@ describe('validation', () => {
     expect(problems({}, ['203.0.113.7/24'])[0]).toMatch(/invalid CIDR/);
     expect(problems({ ports: [{ from: 80, to: 80 }] })[0]).toMatch(/tcp and udp only/);
     expect(env.sim.operations).toEqual([]);
+  });
+});
+
+describe('secrets', () => {
+  it('never puts credentials in results or logs, even when every call fails', async () => {
+    env = startNfw();
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETVALUE';
+    const warnings: object[] = [];
+    const config = testConfig({}, { credentials: { accessKeyId: { env: 'NFW_KEY' }, secretAccessKey: { env: 'NFW_SECRET' } } });
+    const connector = new AwsNetworkFirewallConnector('nfw', config, {
+      ...testContext(env.clock, warnings),
+      resolveSecret: (ref) => ('env' in ref && ref.env === 'NFW_SECRET' ? secret : 'AKIAIOSFODNN7EXAMPLE'),
+    });
+    env.sim.controls.failNext(50);
+    const results = await connector.apply(TARGET_ID, create(blockRule(['203.0.113.7/32'])));
+    expect(results[0]?.ok).toBe(false);
+    expect(results[0]?.error?.kind).toBe('transient');
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(JSON.stringify([results, warnings])).not.toContain(secret);
   });
 });

@@ -21,6 +21,14 @@ describe('connector config', () => {
     expect(issues({ ...base, targets: [{ id: 'edge', ruleGroup: arn }] })).toEqual([`targets.0.ruleGroup: ruleGroup ${arn} is in eu-west-1, but the connector's region is us-east-1`]);
   });
 
+  it('refuses an ARN of another account than accountId, naming both', () => {
+    const arn = 'arn:aws:network-firewall:us-east-1:210987654321:firewall-policy/edge';
+    expect(issues({ ...base, accountId: '123456789012', targets: [{ id: 'edge', ruleGroup: 'g', firewallPolicy: arn }] })).toEqual([
+      `targets.0.firewallPolicy: firewallPolicy ${arn} is in account 210987654321, but the connector's account is 123456789012`,
+    ]);
+    expect(issues({ ...base, targets: [{ id: 'edge', ruleGroup: 'g', firewallPolicy: arn }] })).toEqual([]);
+  });
+
   it('refuses a stateful rule group ARN, priorities outside 1-65535 and an inverted band', () => {
     expect(issues({ ...base, targets: [{ id: 'edge', ruleGroup: 'arn:aws:network-firewall:us-east-1:123456789012:stateful-rulegroup/x' }] })[0]).toMatch(/^targets\.0\.ruleGroup/);
     expect(issues({ ...base, targets: [{ id: 'edge', ruleGroup: 'g', priorityBand: { from: 0, to: 10 } }] })[0]).toMatch(/priorities start at 1/);

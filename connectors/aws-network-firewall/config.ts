@@ -68,6 +68,8 @@ const LOOPBACK = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
 export const awsNetworkFirewallConfigSchema = z
   .object({
     region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'an AWS region like us-east-1'),
+    /** The AWS account the credentials belong to (optional): an ARN of another account is then a config error. */
+    accountId: z.string().regex(/^\d{12}$/, 'an AWS account id: 12 digits').optional(),
     endpoint: z.url({ message: 'endpoint must be a URL (VPC endpoint, emulator or the sandbox simulator)' }).optional(),
     credentials: credentialsSchema,
     targets: z.array(targetSchema).min(1, 'configure at least one target'),
@@ -87,9 +89,12 @@ export const awsNetworkFirewallConfigSchema = z
     }
     for (const [i, target] of config.targets.entries()) {
       for (const [field, value] of [['ruleGroup', target.ruleGroup], ['firewallPolicy', target.firewallPolicy]] as const) {
-        const region = value?.startsWith('arn:') ? value.split(':')[3] : undefined;
+        const [, , , region, account] = value?.startsWith('arn:') ? value.split(':') : [];
         if (region && region !== config.region) {
           ctx.addIssue({ code: 'custom', path: ['targets', i, field], message: `${field} ${value} is in ${region}, but the connector's region is ${config.region}` });
+        }
+        if (account && config.accountId && account !== config.accountId) {
+          ctx.addIssue({ code: 'custom', path: ['targets', i, field], message: `${field} ${value} is in account ${account}, but the connector's account is ${config.accountId}` });
         }
       }
     }

@@ -22,13 +22,21 @@ const CONNECTOR_YAML = `  - id: ${CONNECTOR}
         ruleGroup: ${NFW_SIM_RULE_GROUP}
         firewallPolicy: ${NFW_SIM_POLICY}
         priorityBand: { from: 100, to: 199 }
+  - id: nfw-team
+    type: aws-network-firewall
+    simulator: false
+    region: us-east-1
+    credentials: { source: simulator }
+    targets:
+      - { id: edge, ruleGroup: team-blocks }
+      - { id: gone, ruleGroup: deleted-group }
 `;
 
 // The repo's playbooks, aimed at the Network Firewall target only (their targets list replaced).
 let playbooks: string;
 beforeAll(() => {
   playbooks = mkdtempSync(join(tmpdir(), 'portcullis-nfw-playbooks-'));
-  for (const name of ['block-ip.yaml', 'unblock-ip.yaml', 'quarantine-host.yaml']) {
+  for (const name of ['block-ip.yaml', 'unblock-ip.yaml']) {
     const text = readFileSync(join('playbooks', name), 'utf8').replace(/^targets:\n(?: {2}- .*\n)+/m, `targets:\n  - { connector: ${CONNECTOR}, target: "*" }\n`);
     writeFileSync(join(playbooks, name), text);
   }
@@ -37,21 +45,26 @@ afterAll(() => rmSync(playbooks, { recursive: true, force: true }));
 
 let e: E2E;
 let sim: NfwSimulator;
+/** Capacity units of the owned group in the next start (the seed's 2,000 unless a test lowers it). */
+let capacity: number | undefined;
 beforeEach(async () => {
-  e = await startE2E({
+  e = await start();
+});
+afterEach(async () => {
+  await e.close();
+  capacity = undefined;
+});
+const start = () =>
+  startE2E({
     extra: {
       connectorsYaml: CONNECTOR_YAML,
       playbooksDir: playbooks,
       simulators: (options) => {
-        sim = createNfwSimulator(options);
+        sim = createNfwSimulator({ ...options, ...(capacity ? { quotas: { ruleGroupCapacity: capacity } } : {}) });
         return [sim];
       },
     },
   });
-});
-afterEach(async () => {
-  await e.close();
-});
 
 const group = () => [...sim.state.ruleGroups.values()].find((g) => g.name === NFW_SIM_RULE_GROUP);
 const blockedCidrs = () =>
@@ -73,6 +86,12 @@ describe('block-ip and unblock-ip on an aws-network-firewall target', () => {
       ['2001:db8::7/128', 'applied'],
       ['203.0.113.7/32', 'applied'],
     ]);
+    // The audit log records the one read-modify-write, with the service's request ids.
+    const ops = (await e.services.store.auditAfter(0, 1000)).filter((a) => a.action === 'cloud.operation' && a.target === `${CONNECTOR}/edge`);
+    const calls = JSON.stringify(ops.map((op) => op.detail));
+    expect(calls).toContain('UpdateRuleGroup');
+    expect(calls).toMatch(/"request_id":"6f2b8d00-/);
+    for (const op of ops) expect(op.run_id).toBe(run.id);
     // The foreign SSH rule the seed holds is still there, untouched.
     expect(statelessRules(group()!).some((r) => r.Priority === 10)).toBe(true);
 
@@ -101,10 +120,64 @@ describe('block-ip and unblock-ip on an aws-network-firewall target', () => {
     expect(rules.map((r) => Object.keys(r.RuleDefinition.MatchAttributes)).sort()).toEqual([['Destinations'], ['Sources']]);
   });
 
-  it('quarantine-host on this target fails clearly: a rule group cannot isolate a host', async () => {
-    const { run } = await e.run('quarantine-host', { host: 'i-0a1b2c3d4e5f60001', reason: 'malware' });
-    expect(run.status).toBe('failed');
-    expect(run.targets[0]?.errors.join(' ')).toMatch(/cannot quarantine host i-0a1b2c3d4e5f60001.*aws-ec2 target/);
+});
+
+describe('quarantine', () => {
+  it('a quarantine-host playbook aimed at this connector stops start-up, naming the playbook and the connector', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-nfw-quarantine-'));
+    try {
+      const text = readFileSync(join('playbooks', 'quarantine-host.yaml'), 'utf8').replace(/^targets:\n(?: {2}- .*\n)+/m, `targets:\n  - { connector: ${CONNECTOR}, target: "*" }\n`);
+      writeFileSync(join(dir, 'quarantine-host.yaml'), text);
+      const refused = startE2E({ extra: { connectorsYaml: CONNECTOR_YAML, playbooksDir: dir, simulators: (options) => [createNfwSimulator(options)] } });
+      await expect(refused).rejects.toThrow(/quarantine-host: targets\[0\].*connector "nfw-edge" \(aws-network-firewall\) cannot quarantine hosts/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('capacity through the HTTP API', () => {
+  it('refuses what the group cannot hold, with its counts, and places the parked blocks once room frees up', async () => {
+    await e.close();
+    capacity = 21; // the seed's foreign SSH rule uses 1: room for 20 one-address blocks
+    e = await start();
+    const ip = (n: number) => `203.0.113.${2 * n + 1}`;
+    const { run } = await e.run('block-ip', { indicators: Array.from({ length: 25 }, (_, i) => ip(i)) });
+    expect(blockedCidrs()).toHaveLength(20);
+    const blocks = (await (await e.call('GET', '/v1/blocks')).json()) as { blocks: { cidr: string; targets: { state: string; error: string | null }[] }[] };
+    const refused = blocks.blocks.filter((b) => b.targets[0]?.state === 'failed');
+    expect(refused).toHaveLength(5);
+    // limits() gave the planner the group's room (21 units − 1 foreign): it refuses before any write.
+    expect(refused[0]?.targets[0]?.error).toBe('prefix-budget: the target holds at most 20 prefixes in nfw and they are all in use');
+    expect(run.status).not.toBe('applied');
+
+    // Lifting five frees five units: the five parked blocks take them.
+    await e.run('unblock-ip', { indicators: Array.from({ length: 5 }, (_, i) => ip(i)) });
+    await e.reconciler.idle();
+    const held = blockedCidrs();
+    expect(held).toHaveLength(20);
+    for (let i = 20; i < 25; i++) expect(held).toContain(`${ip(i)}/32`);
+  });
+});
+
+describe('check through the HTTP API', () => {
+  it('passes on the owned group; names a missing group and an unowned one, changing nothing', async () => {
+    const before = JSON.stringify([...sim.state.ruleGroups.values()]);
+    const good = await e.call('POST', `/v1/connectors/${CONNECTOR}/check`, { connector: CONNECTOR }, { client: 'operator' });
+    expect(good.status).toBe(200);
+    expect(await good.json()).toMatchObject({ connector: CONNECTOR, ok: true });
+    const bad = await e.call('POST', '/v1/connectors/nfw-team/check', { connector: 'nfw-team' }, { client: 'operator' });
+    const body = (await bad.json()) as { ok: boolean; targets: { target: string; ok: boolean; checks: { name: string; ok: boolean; detail?: string }[] }[] };
+    expect(body.ok).toBe(false);
+    const failedDetail = (target: string) => body.targets.find((t) => t.target === target)?.checks.find((c) => !c.ok)?.detail;
+    expect(failedDetail('edge')).toMatch(/team-blocks has no "portcullis" tag, so portcullis does not own it/);
+    expect(failedDetail('gone')).toMatch(/no stateless rule group deleted-group/);
+    expect(JSON.stringify([...sim.state.ruleGroups.values()])).toBe(before);
     expect(sim.controls.writeCalls()).toBe(0);
+    const audited = (await e.services.store.auditAfter(0, 1000)).filter((a) => a.action === 'connector.checked');
+    expect(audited.map((a) => [a.target, a.outcome])).toEqual([
+      [CONNECTOR, 'success'],
+      ['nfw-team', 'failure'],
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import type { SecurityRule } from '@azure/arm-network';
-import type { ConnectorErrorInfo, NormalizedRule, OperationResult, RuleChange } from '../../src/connectors/types.ts';
+import { type ConnectorErrorInfo, isAdoptedDescription, type NormalizedRule, type OperationResult, type RuleChange } from '../../src/connectors/types.ts';
 import type { CallRecord } from './arm-calls.ts';
 import { CapacityLedger } from './capacity.ts';
 import type { AzureNsgTarget } from './config.ts';
@@ -27,7 +27,7 @@ function changeProblems(input: ApplyInput, change: RuleChange): string[] {
   const { target, namePrefix } = input;
   const ownership = (rule: NormalizedRule): string[] => {
     const name = ruleName(rule, namePrefix);
-    if (!rule.owned || !isOwnedName(name, namePrefix)) return [`rule "${name}" is not owned by portcullis; it is never changed`];
+    if (!rule.owned || !(isOwnedName(name, namePrefix) || isAdoptedDescription(rule.description))) return [`rule "${name}" is not owned by portcullis; it is never changed`];
     if (isQuarantineName(name, namePrefix)) return [`rule "${name}" belongs to quarantine; use release to remove it`];
     return [];
   };
@@ -89,7 +89,10 @@ async function applyOne(input: ApplyInput, ledger: CapacityLedger, change: RuleC
     ledger.remove(name);
     return { change, ok: true, calls: [call], cloudId: name };
   }
-  const name = slotRuleName(namePrefix, change.rule.direction, change.rule.priority);
+  // An update that keeps its slot keeps its name (an adopted rule's foreign name included): Azure holds
+  // one rule per direction and priority, so a second name in the same slot would be refused.
+  const sameSlot = change.op === 'update' && change.before.cloudId && change.before.priority === change.rule.priority && change.before.direction === change.rule.direction;
+  const name = sameSlot ? (change.before.cloudId as string) : slotRuleName(namePrefix, change.rule.direction, change.rule.priority);
   const body = toSecurityRule(change.rule);
   const put = await putWithCapacity(input, ledger, change, name, body);
   if (change.op === 'create' || !put.ok) return put;

@@ -14,7 +14,7 @@ const simulatorCredential: TokenCredential = {
   },
 };
 
-function buildCredential(config: AzureNsgConfig, ctx: ConnectorContext): TokenCredential {
+export function buildCredential(config: AzureNsgConfig, ctx: ConnectorContext): TokenCredential {
   const credentials = config.credentials;
   if ('tenantId' in credentials) {
     // Resolved once, here; the secret stays inside the credential object and is never logged.

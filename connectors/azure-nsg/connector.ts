@@ -1,9 +1,11 @@
 import type { Connector, ConnectorContext, NormalizedRule, QuarantineResult } from '../../src/connectors/types.ts';
 import { ConnectorError } from '../../src/connectors/types.ts';
+import { adoptionProblems, adoptRule } from './adopt.ts';
 import { applyChanges } from './apply.ts';
 import type { ArmContext } from './arm-calls.ts';
 import { checkTarget } from './check.ts';
-import { createArmClient } from './client.ts';
+import { buildCredential, createArmClient } from './client.ts';
+import { blobLogObjects } from './flow-log-objects.ts';
 import type { AzureNsgConfig, AzureNsgTarget } from './config.ts';
 import { fromSecurityRule } from './mapping.ts';
 import { nsgApi } from './nsg-api.ts';
@@ -58,6 +60,16 @@ export function createAzureNsgConnector(
     apply(targetId, changes) {
       const target = targetOf(targetId);
       return queue.run(nsgKey(target), () => applyChanges({ api: apiFor(target), target, namePrefix }, changes));
+    },
+    /** Flow logs Network Watcher wrote to a storage container (https://ACCOUNT.blob.core.windows.net/CONTAINER/prefix). */
+    listLogObjects: (location) => blobLogObjects(buildCredential(config, ctx), location),
+    adoptionProblems: (targetId, rule) => {
+      targetOf(targetId);
+      return adoptionProblems(rule, namePrefix);
+    },
+    adopt(targetId, rule, intentIds) {
+      const target = targetOf(targetId);
+      return queue.run(nsgKey(target), () => adoptRule(apiFor(target), rule, intentIds, namePrefix));
     },
     check: (targetId) => {
       const target = targetOf(targetId);

@@ -1,5 +1,5 @@
 import type { SecurityRule } from '@azure/arm-network';
-import type { NormalizedRule, PortRange, Protocol } from '../../src/connectors/types.ts';
+import { isAdoptedDescription, type NormalizedRule, type PortRange, type Protocol } from '../../src/connectors/types.ts';
 import { canonicalOrUndefined } from './cidr.ts';
 import { isOwnedName, isQuarantineName } from './names.ts';
 
@@ -95,8 +95,9 @@ export function fromSecurityRule(rule: SecurityRule, namePrefix: string): Normal
   const portTexts = prefixesOf(rule.destinationPortRange, rule.destinationPortRanges);
   const ports = portTexts.map(parsePort).filter((p): p is PortRange => p !== undefined);
   const name = rule.name ?? '';
-  // Quarantine rules are reported as not owned so the reconciler never deletes them as drift.
-  const owned = isOwnedName(name, namePrefix) && !isQuarantineName(name, namePrefix);
+  // Quarantine rules are reported as not owned so the reconciler never deletes them as drift. An adopted
+  // rule keeps its foreign name and carries the adoption marker in its description.
+  const owned = (isOwnedName(name, namePrefix) || isAdoptedDescription(rule.description)) && !isQuarantineName(name, namePrefix);
   const intentIds = rule.description?.startsWith(INTENTS_MARKER)
     ? rule.description.slice(INTENTS_MARKER.length).split(',').filter(Boolean)
     : undefined;

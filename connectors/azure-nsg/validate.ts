@@ -1,4 +1,4 @@
-import type { ConnectorLimits, NormalizedRule } from '../../src/connectors/types.ts';
+import { type ConnectorLimits, isAdoptedDescription, type NormalizedRule } from '../../src/connectors/types.ts';
 import { hasHostBits } from '../../src/net/index.ts';
 import { readAddressPrefix } from './cidr.ts';
 import type { AzureNsgTarget } from './config.ts';
@@ -38,7 +38,9 @@ export function validateRule(target: AzureNsgTarget, rule: NormalizedRule, nameP
   const where = `target ${target.id} (NSG ${target.nsgName})`;
   if (rule.placement !== 'nsg') problems.push(`placement "${rule.placement}" is not available on Azure; use "nsg"`);
   const band = ruleBand(target);
-  if (!Number.isInteger(rule.priority) || rule.priority < band.from || rule.priority > band.to) {
+  // An adopted rule keeps the priority (and name) it had: moving it into the band would change its order.
+  const adopted = isAdoptedDescription(rule.description);
+  if (!Number.isInteger(rule.priority) || (!adopted && (rule.priority < band.from || rule.priority > band.to))) {
     problems.push(`priority ${rule.priority} is outside the band ${band.from}..${band.to} of ${where}`);
   }
   problems.push(...validateAddresses(target, rule, where));
@@ -52,7 +54,7 @@ export function validateRule(target: AzureNsgTarget, rule: NormalizedRule, nameP
       `rule name "${name}" is not valid on Azure (1-80 characters, letters, digits, '_', '.', '-', starting with a letter, digit or '_' and ending with a letter, digit or '_')`,
     );
   }
-  if (rule.cloudId && !isOwnedName(rule.cloudId, namePrefix)) {
+  if (rule.cloudId && !adopted && !isOwnedName(rule.cloudId, namePrefix)) {
     problems.push(`rule "${rule.cloudId}" does not carry the ownership prefix "${namePrefix}"; it is never changed`);
   }
   return problems;

@@ -55,7 +55,7 @@ export async function applyChange(ac: ApplyContext, change: RuleChange): Promise
 
   let error: OperationResult['error'];
   if (add.length && remove.length) {
-    error = await runBulk(ac.api, ac.settings, state.listId, 'PUT', wanted.map((c) => ({ ip: toItemValue(c), comment: COMMENT })), calls);
+    error = await runBulk(ac.api, ac.settings, state.listId, 'PUT', [...new Set(wanted)].map((c) => ({ ip: toItemValue(c), comment: COMMENT })), calls);
   } else if (add.length) {
     error = await runBulk(ac.api, ac.settings, state.listId, 'POST', add.map((c) => ({ ip: toItemValue(c), comment: COMMENT })), calls);
   } else {

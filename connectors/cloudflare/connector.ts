@@ -58,6 +58,20 @@ export function createCloudflareConnector(id: string, config: CloudflareConfig, 
   const noteOthers = (target: CloudflareTarget, lists: CfList[], own: CfList) =>
     othersItems.set(target.id, lists.filter((l) => l.id !== own.id).reduce((sum, l) => sum + l.num_items, 0));
 
+  /**
+   * The target's owned list and its ruleset, checked: the list exists, is an IP list, is owned, and an
+   * enabled block rule references it (items nothing enforces would be reported as holding). Throws otherwise.
+   */
+  const readTarget = async (target: CloudflareTarget, calls: CallRecord[]) => {
+    const lists = await readLists(api, config.accountId, calls);
+    const own = ownedList(lists, target, marker);
+    noteOthers(target, lists, own);
+    const ruleset = await readRuleset(api, target, calls);
+    const problem = enforcementProblem(ruleset, target, (e) => referencesList(e, target.listName));
+    if (problem) throw new ConnectorError({ kind: 'validation', code: 'LIST_NOT_ENFORCED', message: `Cloudflare target ${target.id}: ${problem}`, retryable: false });
+    return { own, ruleset };
+  };
+
   const refused = (what: 'quarantine' | 'release', targetId: string): QuarantineResult => ({
     ok: false,
     calls: [],
@@ -98,18 +112,9 @@ export function createCloudflareConnector(id: string, config: CloudflareConfig, 
 
     async list(targetId): Promise<NormalizedRule[]> {
       const target = targetOf(targetId);
-      const calls: CallRecord[] = [];
-      const lists = await readLists(api, config.accountId, calls);
-      const own = ownedList(lists, target, marker);
-      noteOthers(target, lists, own);
-      const ruleset = await readRuleset(api, target, calls);
-      const problem = enforcementProblem(ruleset, target, (e) => referencesList(e, target.listName));
-      if (problem) {
-        // Items in a list nothing enforces would be reported as holding when they do not.
-        throw new ConnectorError({ kind: 'validation', code: 'LIST_NOT_ENFORCED', message: `Cloudflare target ${target.id}: ${problem}`, retryable: false });
-      }
+      const { own, ruleset } = await readTarget(target, []);
       const rules: NormalizedRule[] = [];
-      const items = await readItems(api, config.accountId, own.id, calls);
+      const items = await readItems(api, config.accountId, own.id, []);
       if (items.size > 0) {
         rules.push({ ...blockMatch(), cidrs: [...items.keys()], cloudId: own.id, owned: true, ...(own.description ? { description: own.description } : {}) });
       }
@@ -128,12 +133,8 @@ export function createCloudflareConnector(id: string, config: CloudflareConfig, 
         const settings = { accountId: config.accountId, pollIntervalMs: config.pollIntervalMs, maxPolls: config.maxPolls, clock: ctx.clock };
         let state: { listId: string; items: Map<string, string> };
         try {
-          const lists = await readLists(api, config.accountId, calls);
-          const own = ownedList(lists, target, marker);
-          noteOthers(target, lists, own);
-          // Never write to a list no rule enforces: the blocks would be reported as holding.
-          const problem = enforcementProblem(await readRuleset(api, target, calls), target, (e) => referencesList(e, target.listName));
-          if (problem) throw new ConnectorError({ kind: 'validation', code: 'LIST_NOT_ENFORCED', message: `Cloudflare target ${target.id}: ${problem}`, retryable: false });
+          // Never written unless owned and enforced.
+          const { own } = await readTarget(target, calls);
           // The items now (with their ids, which DELETE needs): each change is made against them.
           state = { listId: own.id, items: await readItems(api, config.accountId, own.id, calls) };
         } catch (error) {

@@ -1,6 +1,6 @@
 /** One RuleChange as compute calls: insert, update (PUT of the whole rule) or delete, each polled to DONE. */
 
-import type { ConnectorErrorInfo, NormalizedRule, OperationResult, RuleChange } from '../../src/connectors/types.ts';
+import { type ConnectorErrorInfo, isAdoptedDescription, type NormalizedRule, type OperationResult, type RuleChange } from '../../src/connectors/types.ts';
 import type { GcpTarget } from './config.ts';
 import { type Firewall, sameEffect, toFirewall } from './mapping.ts';
 import { isQuarantineRuleName, ruleName } from './names.ts';
@@ -27,13 +27,13 @@ export async function applyChange(deps: ApplyDeps, change: RuleChange): Promise<
     case 'update':
       return done(await updateRule(deps, change.before, change.rule, calls));
     case 'delete':
-      return done(await deleteRule(deps, change.rule.cloudId, calls));
+      return done(await deleteRule(deps, change.rule.cloudId, calls, isAdoptedDescription(change.rule.description)));
   }
 }
 
-function ownershipProblems(deps: ApplyDeps, name: string | undefined): string[] {
+function ownershipProblems(deps: ApplyDeps, name: string | undefined, adopted = false): string[] {
   if (!name) return ['the rule has no cloudId (GCP firewall name) to change'];
-  if (!name.startsWith(deps.prefix) || isQuarantineRuleName(deps.prefix, name)) {
+  if ((!adopted && !name.startsWith(deps.prefix)) || isQuarantineRuleName(deps.prefix, name)) {
     return [`rule "${name}" is not owned by portcullis (its name does not start with "${deps.prefix}"); it is never changed`];
   }
   return [];
@@ -79,7 +79,7 @@ async function updateRule(
 ): Promise<Outcome<string>> {
   const name = before.cloudId ?? rule.cloudId;
   const problems = [
-    ...ownershipProblems(deps, name),
+    ...ownershipProblems(deps, name, before.owned && isAdoptedDescription(before.description)),
     ...validateRule(deps.target, deps.prefix, { ...rule, cloudId: name }),
   ];
   if (problems.length > 0 || !name) return { ok: false, error: validationError(problems) };
@@ -87,7 +87,7 @@ async function updateRule(
   if (before.direction !== rule.direction || before.action !== rule.action) {
     const created = await createRule(deps, { ...rule, cloudId: undefined }, calls);
     if (!created.ok) return created;
-    const removed = await deleteRule(deps, name, calls);
+    const removed = await deleteRule(deps, name, calls, isAdoptedDescription(before.description));
     return removed.ok ? created : removed;
   }
   const body = toFirewall(rule, name, deps.gc.project, deps.target.network);
@@ -98,8 +98,8 @@ async function updateRule(
 }
 
 /** Deletes an owned firewall; 404 counts as success once a GET confirms it is gone. */
-async function deleteRule(deps: ApplyDeps, name: string | undefined, calls: CallRecord[]): Promise<Outcome<string>> {
-  const problems = ownershipProblems(deps, name);
+async function deleteRule(deps: ApplyDeps, name: string | undefined, calls: CallRecord[], adopted = false): Promise<Outcome<string>> {
+  const problems = ownershipProblems(deps, name, adopted);
   if (problems.length > 0 || !name) return { ok: false, error: validationError(problems) };
   const { gc } = deps;
   const deleted = await mutate(gc, 'compute.firewalls.delete', calls, (requestId) =>

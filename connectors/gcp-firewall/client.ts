@@ -29,11 +29,12 @@ function parseKeyFile(text: string): Record<string, unknown> {
   return key;
 }
 
-function credentialsFor(config: GcpFirewallConfig, ctx: ConnectorContext): ComputeAuth {
+/** The auth client for the connector's credentials, for the given OAuth scopes (compute by default). */
+export function credentialsFor(config: GcpFirewallConfig, ctx: ConnectorContext, scopes: string[] = SCOPES): ComputeAuth {
   const credentials = config.credentials;
   if ('keyFile' in credentials) {
     // The service-account JSON is resolved here and kept only inside the auth client.
-    return new auth.GoogleAuth({ credentials: parseKeyFile(ctx.resolveSecret(credentials.keyFile)), scopes: SCOPES });
+    return new auth.GoogleAuth({ credentials: parseKeyFile(ctx.resolveSecret(credentials.keyFile)), scopes });
   }
   if (credentials.source === 'simulator') {
     // A fixed token with no expiry: the auth client never refreshes, so nothing calls a token
@@ -42,7 +43,7 @@ function credentialsFor(config: GcpFirewallConfig, ctx: ConnectorContext): Compu
     client.setCredentials({ access_token: SIMULATOR_ACCESS_TOKEN });
     return client;
   }
-  return new auth.GoogleAuth({ scopes: SCOPES });
+  return new auth.GoogleAuth({ scopes });
 }
 
 export function createComputeClient(config: GcpFirewallConfig, ctx: ConnectorContext): compute_v1.Compute {

@@ -11,8 +11,10 @@ import {
   type OperationResult,
   type RuleChange,
 } from '../../src/connectors/types.ts';
+import { adoptFirewall, adoptionProblems } from './adopt.ts';
 import { applyChange } from './apply.ts';
-import { createComputeClient } from './client.ts';
+import { createComputeClient, credentialsFor } from './client.ts';
+import { createStorageClient, gcsLogObjects } from './flow-log-objects.ts';
 import type { GcpFirewallConfig, GcpTarget } from './config.ts';
 import { fromFirewall, networkNameOf } from './mapping.ts';
 import { type CallRecord, type GcpCalls, read } from './operations.ts';
@@ -107,6 +109,22 @@ export function createGcpConnector(
       // One change at a time: each waits for its Operation, and a throttled project is not hammered.
       for (const change of changes) results.push(await applyChange({ gc, target, prefix }, change));
       return results;
+    },
+
+    /** Firewall log entries exported to Cloud Storage by a Logging sink (gs://bucket/prefix). */
+    listLogObjects(location) {
+      const client = createStorageClient(credentialsFor(config, ctx, ['https://www.googleapis.com/auth/devstorage.read_only']) as never);
+      return gcsLogObjects(client, location);
+    },
+
+    adoptionProblems(targetId, rule): string[] {
+      targetOf(targetId);
+      return adoptionProblems(rule, prefix);
+    },
+
+    adopt(targetId, rule, intentIds): Promise<OperationResult> {
+      targetOf(targetId);
+      return adoptFirewall(gc, prefix, rule, intentIds);
     },
 
     async check(targetId): Promise<CheckResult> {

@@ -1,7 +1,7 @@
 /** Normalized rules to and from compute v1 `Firewall` resources. */
 
 import type { compute_v1 } from '@googleapis/compute';
-import type { NormalizedRule, PortRange, Protocol } from '../../src/connectors/types.ts';
+import { isAdoptedDescription, type NormalizedRule, type PortRange, type Protocol } from '../../src/connectors/types.ts';
 import { canonicalCidr } from './cidr.ts';
 import { isQuarantineRuleName } from './names.ts';
 
@@ -87,7 +87,8 @@ export function fromFirewall(firewall: Firewall, prefix: string): NormalizedRule
   const action = firewall.denied?.length ? 'deny' : 'allow';
   const entries: ProtocolEntry[] = (action === 'deny' ? firewall.denied : firewall.allowed) ?? [];
   const ranges = (ingress ? firewall.sourceRanges : firewall.destinationRanges) ?? [];
-  const owned = name.startsWith(prefix) && !isQuarantineRuleName(prefix, name);
+  // An adopted rule keeps its foreign name (GCP names are immutable) and carries the marker in its description.
+  const owned = (name.startsWith(prefix) || (isAdoptedDescription(firewall.description ?? undefined) && entries.length === 1)) && !isQuarantineRuleName(prefix, name);
   const { text, intentIds } = decodeDescription(firewall.description);
   return entries.map((entry, index) => {
     const rule: NormalizedRule = {

@@ -1,6 +1,6 @@
 /** Checks a normalized rule against GCP's rules and the target's config before any cloud call. */
 
-import type { NormalizedRule } from '../../src/connectors/types.ts';
+import { isAdoptedDescription, type NormalizedRule } from '../../src/connectors/types.ts';
 import { formatCidr, hasHostBits, type IpFamily } from '../../src/net/index.ts';
 import { readRange } from './cidr.ts';
 import type { GcpTarget } from './config.ts';
@@ -19,7 +19,9 @@ export function validateRule(target: GcpTarget, prefix: string, rule: Normalized
   if (rule.action !== 'allow' && rule.action !== 'deny') {
     problems.push(`action must be allow or deny, not "${String(rule.action)}"`);
   }
-  problems.push(...validatePriority(target, rule.priority));
+  // An adopted rule keeps its priority and name: moving it into the band would change its order.
+  const adopted = isAdoptedDescription(rule.description);
+  if (!adopted) problems.push(...validatePriority(target, rule.priority));
   problems.push(...validatePorts(rule));
   problems.push(...validateRanges(target, rule));
   if (rule.sourceGroup !== undefined) {
@@ -34,7 +36,7 @@ export function validateRule(target: GcpTarget, prefix: string, rule: Normalized
   if (rule.cloudId !== undefined) {
     if (!isValidGcpName(rule.cloudId)) {
       problems.push(`rule name "${rule.cloudId}" must be 1-63 characters matching ${GCP_NAME_PATTERN.source}`);
-    } else if (!rule.cloudId.startsWith(prefix) || isQuarantineRuleName(prefix, rule.cloudId)) {
+    } else if ((!adopted && !rule.cloudId.startsWith(prefix)) || isQuarantineRuleName(prefix, rule.cloudId)) {
       problems.push(`rule "${rule.cloudId}" is not owned by portcullis (its name does not start with "${prefix}")`);
     }
   }

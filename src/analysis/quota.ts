@@ -17,6 +17,7 @@ const CLOUD_QUOTAS: Record<NormalizedRule['placement'], { limit: number; per: 'd
   nfw: { limit: 30_000, per: 'target', name: 'AWS Network Firewall stateless rule group capacity units' },
   // The rules read from a Cloudflare target are the WAF custom rules of its zone ruleset (Business: 100).
   'cf-list': { limit: 100, per: 'target', name: 'Cloudflare WAF custom rules per zone (Business plan)' },
+  wafv2: { limit: 100, per: 'target', name: 'AWS WAF IP sets per account and scope' },
 };
 
 interface Count {

@@ -18,7 +18,7 @@ export const normalizedRuleSchema = z
       .default([])
       .transform((list) => list.map((c) => canonicalCidr(c, { hostBits: 'mask' }))),
     priority: z.number().int().min(0).default(0),
-    placement: z.enum(['nacl', 'sg', 'nsg', 'firewall', 'nfw']),
+    placement: z.enum(['nacl', 'sg', 'nsg', 'firewall', 'nfw', 'wafv2']),
     sourceGroup: z.string().optional(),
     cloudId: z.string().optional(),
     owned: z.boolean().default(false),

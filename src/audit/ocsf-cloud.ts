@@ -8,6 +8,7 @@ const PROVIDER: Record<Config['connectors'][number]['type'], CloudContext['provi
   'gcp-firewall': 'GCP',
   'aws-network-firewall': 'AWS',
   cloudflare: 'Cloudflare',
+  'aws-wafv2': 'AWS',
 };
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

@@ -40,6 +40,8 @@ export async function startAuditTasks(options: {
   checkpointLog?: CheckpointLog;
   /** false: only attach the signer (no timers). */
   timers?: boolean;
+  /** Replicas: the timers do their work only while this answers true (this replica holds the cluster lease). */
+  when?: () => boolean;
 }): Promise<AuditTasks> {
   const { services, config } = options;
   const { store, clock, log } = services;
@@ -62,11 +64,12 @@ export async function startAuditTasks(options: {
   // Each checkpoint is also recorded as an event (for pollers and SIEM exports) and in the file.
   const recordOptions = { record: true, ...(log_ ? { log: log_ } : {}) };
 
+  const when = options.when ?? (() => true);
   const checkpoint = async () => {
-    if (signer) await checkpointHead(store, signer, clock.now(), 'periodic', recordOptions);
+    if (signer && when()) await checkpointHead(store, signer, clock.now(), 'periodic', recordOptions);
   };
   const prune = async () => {
-    if (!signer || config?.retentionDays === undefined) return;
+    if (!signer || config?.retentionDays === undefined || !when()) return;
     const deleted = await pruneAuditLog(store, signer, clock.now(), config.retentionDays * DAY_MS, recordOptions);
     if (deleted) log.info({ deleted, retention_days: config.retentionDays }, 'audit events pruned');
   };

@@ -8,7 +8,8 @@ import { targetScopeSchema } from '../flowlogs/scope-schema.ts';
 import { configPath, loadConfig, nodeSecretSource } from '../config/load.ts';
 import { ConfigError } from '../config/parse.ts';
 import { buildConnectors } from '../connectors/build.ts';
-import type { NormalizedRule } from '../connectors/types.ts';
+import type { Connector, LogObject, NormalizedRule } from '../connectors/types.ts';
+import { listObjects } from '../flowlogs/server-source.ts';
 import { systemClock } from '../services.ts';
 import { UsageError, defineCommand, oneOf } from './command.ts';
 
@@ -21,7 +22,9 @@ export const ANALYZE_USAGE = `portcullis analyze (--rules FILE | --connector ID 
   --rules      a JSON file: an array of NormalizedRule (or { "rules": [...] })
   --connector  read the target's current rules live through a configured (non-simulated) connector
   --fail-on    exit 3 when a finding is at least this severe (critical, high, medium, low, info)
-  --flow-logs  flow logs of the target (repeatable; gzip or plain; "-" reads stdin): AWS VPC Flow Logs
+  --flow-logs  flow logs of the target (repeatable; gzip or plain; "-" reads stdin; with --connector also
+               s3://bucket/prefix, https://ACCOUNT.blob.core.windows.net/CONTAINER/prefix or gs://bucket/prefix,
+               every object under the prefix, read with the connector's credentials): AWS VPC Flow Logs
                (v2 or a custom format with its header line), Azure VNet / NSG flow logs and the
                NetworkSecurityGroupRuleCounter log, GCP Firewall Rules Logging entries. Adds unused,
                narrowable, block and deny-hit findings with evidence. The rules file may carry
@@ -57,13 +60,14 @@ export const analyzeCommand = defineCommand(
   if (traffic === 'usage') throw new UsageError('--flow-format and --min-coverage-days need --flow-logs; --flow-format is aws, azure or gcp; --min-coverage-days a whole number of days >= 1');
   let rules: NormalizedRule[];
   let options: AnalysisOptions = {};
+  let connector: Connector | undefined;
   let ingest: IngestResult | undefined;
   try {
     let scope: TargetScope | undefined;
     if (values.rules) ({ rules, scope } = readTargetFile(values.rules));
-    else ({ rules, options } = await readLive(values.connector as string, values.target as string, configPath(values.config, io.env), io.env));
+    else ({ rules, options, connector } = await readLive(values.connector as string, values.target as string, configPath(values.config, io.env), io.env));
     if (traffic) {
-      ingest = await ingestFlowLogs(traffic.files, rules, { ...(traffic.format ? { format: traffic.format } : {}), ...(scope ? { scope } : {}) });
+      ingest = await ingestFlowLogs(await logInputs(traffic.files, connector), rules, { ...(traffic.format ? { format: traffic.format } : {}), ...(scope ? { scope } : {}) });
       options = { ...options, traffic: { usage: ingest.usage, unevaluable: ingest.unevaluable, minCoverageDays: traffic.minDays } };
     }
   } catch (error) {
@@ -82,6 +86,23 @@ export const analyzeCommand = defineCommand(
 );
 
 class AnalyzeInputError extends Error {}
+
+const OBJECT_LOCATION = /^(s3|gs):\/\/|^https:\/\/[a-z0-9]+\.blob\.core\.windows\.net\//;
+
+/** --flow-logs values: files as they are; object-storage locations listed through the live connector. */
+async function logInputs(values: string[], connector: Connector | undefined): Promise<(string | LogObject)[]> {
+  const inputs: (string | LogObject)[] = [];
+  for (const value of values) {
+    if (!OBJECT_LOCATION.test(value)) inputs.push(value);
+    else if (!connector) throw new AnalyzeInputError(`--flow-logs ${value}: an object-storage location is read with a connector's credentials; give --connector and --target`);
+    else {
+      const fail = (error: unknown) => new AnalyzeInputError(`--flow-logs ${value}: ${error instanceof Error ? error.message : String(error)}`);
+      const objects = await listObjects(connector, value).catch((error) => Promise.reject(fail(error)));
+      inputs.push(...objects.map((o) => ({ name: o.name, open: () => o.open().catch((error) => Promise.reject(fail(error))) })));
+    }
+  }
+  return inputs;
+}
 
 const isFileError = (e: unknown) => e instanceof Error && /^(ENOENT|EACCES|EISDIR)/.test((e as NodeJS.ErrnoException).code ?? '') || (e instanceof Error && /gzip/.test(e.message));
 
@@ -136,7 +157,7 @@ export async function readLive(connectorId: string, targetId: string, file: stri
   const rules = await connector.list(targetId);
   const limits: AnalysisOptions['limits'] = {};
   for (const placement of new Set(rules.map((r) => r.placement))) limits[placement] = connector.limits(targetId, placement);
-  return { rules, options: { cloud: connector.type, limits } satisfies AnalysisOptions };
+  return { rules, options: { cloud: connector.type, limits } satisfies AnalysisOptions, connector };
 }
 
 export function formatReport(report: AnalysisReport): string {

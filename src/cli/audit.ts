@@ -21,15 +21,15 @@ const common = {
 
 class CliError extends Error {}
 
-function connection(values: { url?: string; 'token-env'?: string }, env: NodeJS.ProcessEnv): { base: string; headers: Record<string, string> } {
+export function connection(values: { url?: string; 'token-env'?: string }, env: NodeJS.ProcessEnv, scope = 'audit:read'): { base: string; headers: Record<string, string> } {
   const base = values.url ?? env.PORTCULLIS_URL ?? 'http://127.0.0.1:8787';
   const name = values['token-env'] ?? 'PORTCULLIS_TOKEN';
   const token = env[name];
-  if (!token) throw new UsageError(`set ${name} to a read token of a client with the audit:read scope (or name another variable with --token-env)`);
+  if (!token) throw new UsageError(`set ${name} to a read token of a client with the ${scope} scope (or name another variable with --token-env)`);
   return { base, headers: { authorization: `Bearer ${token}` } };
 }
 
-async function get(url: string, headers: Record<string, string>): Promise<Response> {
+export async function get(url: string, headers: Record<string, string>): Promise<Response> {
   const res = await fetch(url, { headers });
   if (!res.ok) {
     const problem = (await res.json().catch(() => ({}))) as { code?: string; detail?: string };
@@ -220,12 +220,12 @@ function describe(r: VerifyReport): string {
 }
 
 /** A server's refusal or an unreadable file: one line, exit 1 (usage errors pass through: exit 2). */
-async function guard(io: CliIo, run: () => Promise<number>): Promise<number> {
+export async function guard(io: CliIo, run: () => Promise<number>, command = 'audit'): Promise<number> {
   try {
     return await run();
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    io.err(`portcullis audit: ${(error as Error).message}`);
+    io.err(`portcullis ${command}: ${(error as Error).message}`);
     return 1;
   }
 }

@@ -4,6 +4,7 @@ import { auditExport, auditTail, auditVerify } from './audit.ts';
 import { type CliIo, type Command, USAGE_EXIT } from './command.ts';
 import { configCheck } from './config-check.ts';
 import { keysAudit, keysNew } from './keys.ts';
+import { reportChanges } from './report.ts';
 import { serveCommand } from './serve.ts';
 import { signCommand } from './sign.ts';
 import { SUBMIT_USAGE, submitCommand } from './submit.ts';
@@ -28,6 +29,7 @@ const commands: Record<string, Command> = {
   'audit tail': auditTail,
   'audit export': auditExport,
   'audit verify': auditVerify,
+  'report changes': reportChanges,
 };
 
 // Commands that parse their own flags carry their usage for the overview and group listings.

@@ -94,9 +94,17 @@ export async function readCurrentRules(values: ValidateFlags, env: NodeJS.Proces
   if (values.rules) {
     try {
       const rules = readRulesFile(values.rules);
-      // The evaluation order follows the cloud, which the placements name (nsg: Azure, firewall: GCP, sg/nacl: AWS).
+      // The evaluation order follows the cloud, which the placements name (nsg: Azure, firewall: GCP, wafv2: AWS WAF, sg/nacl: AWS).
       const placements = new Set(rules.map((r) => r.placement));
-      const cloud = placements.has('nsg') ? 'azure-nsg' : placements.has('firewall') ? 'gcp-firewall' : placements.size ? 'aws-ec2' : undefined;
+      const cloud = placements.has('nsg')
+        ? 'azure-nsg'
+        : placements.has('firewall')
+          ? 'gcp-firewall'
+          : placements.has('wafv2')
+            ? 'aws-wafv2'
+            : placements.size
+              ? 'aws-ec2'
+              : undefined;
       return { rules, label: values.rules, ...(cloud ? { cloud } : {}) };
     } catch (error) {
       throw new CurrentRulesError((error as Error).message);

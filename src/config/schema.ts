@@ -6,6 +6,7 @@ import { consoleConfigSchema } from '../console/config.ts';
 import { secretRefSchema } from './secret.ts';
 
 import { SCOPES } from './scopes.ts';
+import { flowLogsConfigSchema } from '../flowlogs/config.ts';
 
 export { SCOPES, type Scope } from './scopes.ts';
 
@@ -38,7 +39,7 @@ const clientSchema = z
 export const connectorBaseSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a lowercase id (letters, digits, -)'),
-    type: z.enum(['aws-ec2', 'azure-nsg', 'gcp-firewall', 'aws-network-firewall', 'cloudflare']),
+    type: z.enum(['aws-ec2', 'azure-nsg', 'gcp-firewall', 'aws-network-firewall', 'cloudflare', 'aws-wafv2']),
     /** Served by the built-in simulator of that cloud (sandbox and tests). */
     simulator: z.boolean().default(false),
   })
@@ -143,15 +144,21 @@ export const configSchema = z
       .object({
         /** How often every target is re-read to find and heal drift. */
         driftIntervalSeconds: z.number().int().min(10).max(86_400).default(300),
+        /** Replicas on one database: how long a target's lease lasts unrenewed (a dead replica's targets move after this). */
+        leaseTtlSeconds: z.number().int().min(2).max(300).default(10),
+        /** How often a replica looks for pending work on targets whose lease is free or its own (the hand-over). */
+        handoverPollMs: z.number().int().min(50).max(60_000).default(500),
       })
       .strict()
-      .default({ driftIntervalSeconds: 300 }),
+      .default({ driftIntervalSeconds: 300, leaseTtlSeconds: 10, handoverPollMs: 500 }),
     /** Signed notifications out (src/notify/): subscriptions, retries, dead letters. */
     notifications: notificationsSchema.optional(),
     /** The audit stream pushed to Splunk HEC and syslog (src/siem/). */
     siem: siemSchema.optional(),
     /** Where state lives: absent, SQLite under dataDir; `postgres`, a PostgreSQL database shared by replicas. */
     store: storeSchema.optional(),
+    /** Flow logs per target, for cleanup-rules kinds unused and narrow (src/flowlogs/config.ts). */
+    flowLogs: flowLogsConfigSchema,
   })
   .strict();
 

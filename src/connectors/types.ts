@@ -4,11 +4,12 @@
  * contract with its SDK and is checked with `satisfies ConnectorFactory`.
  */
 
+import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { SecretRef } from '../config/secret.ts';
 import type { Simulator, SimulatorOptions } from './simulator.ts';
 
-export type ConnectorType = 'aws-ec2' | 'azure-nsg' | 'gcp-firewall' | 'aws-network-firewall' | 'cloudflare';
+export type ConnectorType = 'aws-ec2' | 'azure-nsg' | 'gcp-firewall' | 'aws-network-firewall' | 'cloudflare' | 'aws-wafv2';
 export type Direction = 'ingress' | 'egress';
 export type RuleAction = 'allow' | 'deny';
 /** `all` means every protocol (AWS "-1", Azure "*", GCP "all"). */
@@ -38,8 +39,9 @@ export interface NormalizedRule {
    * AWS: "nacl" (network ACL entries) or "sg" (security group rules). Azure and GCP: "nsg" / "firewall".
    * AWS Network Firewall: "nfw" (stateless rules of a rule group the service owns).
    * Cloudflare: "cf-list" (items of an account IP list that a WAF custom rule blocks).
+   * AWS WAF: "wafv2" (one IP set of a web ACL; the priority is the set's slot).
    */
-  placement: 'nacl' | 'sg' | 'nsg' | 'firewall' | 'nfw' | 'cf-list';
+  placement: 'nacl' | 'sg' | 'nsg' | 'firewall' | 'nfw' | 'cf-list' | 'wafv2';
   /** For allows from a tier (AWS security group reference, GCP source tag, Azure ASG) instead of CIDRs. */
   sourceGroup?: string;
   /** Cloud identifier when read from the cloud: NACL "ingress:110", SG rule id, Azure rule name, GCP firewall name. */
@@ -201,6 +203,39 @@ export interface Connector {
   quarantine(targetId: string, host: string): Promise<QuarantineResult>;
   /** Restores a host exactly as it was before quarantine. Idempotent. */
   release(targetId: string, host: string, previous: unknown): Promise<QuarantineResult>;
+  /**
+   * Why a rule the service does not own cannot be adopted here (empty when it can), without a cloud call.
+   * A connector without `adopt` adopts nothing.
+   */
+  adoptionProblems?(targetId: string, rule: NormalizedRule): string[];
+  /**
+   * Takes ownership of a foreign rule (the adopt-rules playbook): puts the ownership marker on it and
+   * changes nothing it enforces. Idempotent; reported like an update of the rule.
+   */
+  adopt?(targetId: string, rule: NormalizedRule, intentIds: string[]): Promise<OperationResult>;
+  /**
+   * Flow-log objects under an object-storage location of this cloud (AWS `s3://bucket/prefix`, Azure
+   * `https://account.blob.core.windows.net/container/prefix`, GCP `gs://bucket/prefix`), every page, in
+   * the order the store lists them (by name). Each object is opened only when read.
+   */
+  listLogObjects?(location: string): AsyncIterable<LogObject>;
+}
+
+/** A flow-log object in a bucket or container (gzip or plain). */
+export interface LogObject {
+  /** The location and key, as reported in malformed-line samples and refusals. */
+  name: string;
+  open(): Promise<Readable>;
+}
+
+/**
+ * Where a cloud's own ownership marker is the rule's name (Azure, GCP), an adopted rule keeps its name and
+ * carries this at the start of its description instead: names cannot be changed in place.
+ */
+export const ADOPTED_MARKER = 'portcullis:adopted';
+
+export function isAdoptedDescription(description: string | undefined): boolean {
+  return description?.startsWith(ADOPTED_MARKER) ?? false;
 }
 
 /** Everything a connector is built from: its parsed config block and shared services. */

@@ -74,6 +74,8 @@ const entryMatches = (e: Entry, protocol: number, port: number) => {
 class PrefixIndex {
   /** Per prefix length: the map from the address's top `length` bits to the rules of that prefix. */
   private levels: { shift: number; byTop: Map<number, Entry[]> }[] = [];
+  /** Per /16: whether any prefix of /16 or longer lies inside it. Most addresses fall in none: one probe skips those levels. */
+  private readonly coarse = new Uint8Array(65_536);
   private readonly v6: { value: bigint; mask: bigint; entry: Entry }[] = [];
 
   add(entry: Entry, cidr: string) {
@@ -85,6 +87,7 @@ class PrefixIndex {
     }
     const shift = 32 - c.prefix;
     const top = topBits(Number(c.network), shift);
+    if (shift <= 16) this.coarse[Number(c.network) >>> 16] = 1;
     let level = this.levels.find((l) => l.shift === shift);
     if (!level) {
       level = { shift, byTop: new Map() };
@@ -99,7 +102,9 @@ class PrefixIndex {
   /** Every entry whose prefix holds the address and whose protocol and ports match. `ip` is ipv4ToInt's (-1: not IPv4). */
   lookup(address: string, ip: number, protocol: number, port: number, out: Entry[]) {
     if (ip >= 0) {
+      const fine = this.coarse[ip >>> 16] === 1;
       for (const level of this.levels) {
+        if (level.shift <= 16 && !fine) continue;
         const list = level.byTop.get(topBits(ip, level.shift));
         if (list) for (const e of list) if (entryMatches(e, protocol, port)) out.push(e);
       }
@@ -114,7 +119,10 @@ class PrefixIndex {
 
   /** Whether any prefix holds the address (protocol and ports ignored). */
   holds(address: string, ip: number): boolean {
-    if (ip >= 0) return this.levels.some((level) => level.byTop.has(topBits(ip, level.shift)));
+    if (ip >= 0) {
+      const fine = this.coarse[ip >>> 16] === 1;
+      return this.levels.some((level) => (level.shift > 16 || fine) && level.byTop.has(topBits(ip, level.shift)));
+    }
     const scratch: Entry[] = [];
     this.lookup(address, ip, -1, -1, scratch);
     return scratch.length > 0;
@@ -168,8 +176,8 @@ export function awsAttributor(rules: readonly NormalizedRule[], scope: TargetSco
   return {
     unevaluable,
     attribute(r) {
-      const srcIp = ipv4ToInt(r.src);
-      const dstIp = ipv4ToInt(r.dst);
+      const srcIp = r.srcIp ?? ipv4ToInt(r.src);
+      const dstIp = r.dstIp ?? ipv4ToInt(r.dst);
       const direction = r.direction ?? guess(r, srcIp, dstIp);
       if (!direction) return { rules: [], ambiguous: false, unattributed: 'direction_unknown' };
       const remote = direction === 'ingress' ? r.src : r.dst;

@@ -1,5 +1,6 @@
+import { hash64Bytes } from './dedupe.ts';
 import type { FlowSink } from './sink.ts';
-import { FlowLogRefused, type TargetScope } from './types.ts';
+import { type FlowRecord, FlowLogRefused, type TargetScope } from './types.ts';
 
 /** The default (version 2) format, in order (AWS VPC user guide, "Flow log records"). */
 export const AWS_DEFAULT_FIELDS = [
@@ -202,6 +203,72 @@ export class AwsFlowLogParser {
     });
   }
 
+  /** Field boundaries of the line being read by `bytes` (start, end pairs), reused across lines. */
+  private readonly bounds = new Int32Array(2 * 64);
+  /** The line's dedupe hash (hash64Bytes), handed to the sink with the record. */
+  private readonly hash = new Int32Array(2);
+  /** The one record the byte path fills and hands to the sink (sinks never keep records). */
+  private readonly record: FlowRecord = { start: 0, end: 0, src: '', dst: '', srcPort: -1, dstPort: -1, protocol: -1, packets: 0, bytes: 0, hits: 1, dedupeKey: '' };
+
+  /**
+   * `line` for raw bytes [start, end): the common record (IPv4, ASCII, status OK, the field count the
+   * header says) is read straight from the bytes, with no string or object made per line; anything
+   * else (headers, IPv6, NODATA/SKIPDATA, malformed lines, scope checks) is decoded and read by `line`,
+   * so both paths count and refuse exactly alike.
+   */
+  bytes(buf: Buffer, start: number, end: number, n: number): void {
+    if (end !== start && !this.readFast(buf, start, end)) this.line(buf.toString('utf8', start, end), n);
+  }
+
+  /** The byte path: false (nothing done) when the line needs `line`. */
+  private readFast(buf: Buffer, start: number, end: number): boolean {
+    const c = this.columns;
+    const first = buf[start] as number;
+    const scoped = this.scope.accountId !== undefined || this.scope.vpcId !== undefined || this.scope.interfaceIds !== undefined;
+    if (first < 48 || first > 57 || scoped || c.count > 64) return false;
+    const b = this.bounds;
+    let count = 0;
+    let s = start;
+    for (let i = start; i <= end; i++) {
+      if (i === end || buf[i] === 32) {
+        if (count === c.count) return false;
+        b[2 * count] = s;
+        b[2 * count + 1] = i;
+        count++;
+        s = i + 1;
+      }
+    }
+    if (count !== c.count) return false;
+    const intAt = (k: number) => (k < 0 ? -1 : intBytes(buf, b[2 * k] as number, b[2 * k + 1] as number));
+    const startS = intAt(c.start);
+    const endS = intAt(c.end);
+    const status = c.status >= 0 ? (buf[b[2 * c.status] as number] as number) : 79; /* 'O' */
+    const protocol = intAt(c.protocol);
+    const srcCol = c.pktSrc >= 0 && !isDash(buf, b, c.pktSrc) ? c.pktSrc : c.src;
+    const dstCol = c.pktDst >= 0 && !isDash(buf, b, c.pktDst) ? c.pktDst : c.dst;
+    const srcIp = ipv4Bytes(buf, b[2 * srcCol] as number, b[2 * srcCol + 1] as number);
+    const dstIp = ipv4Bytes(buf, b[2 * dstCol] as number, b[2 * dstCol + 1] as number);
+    const ascii = hash64Bytes(buf, start, end, this.hash);
+    if (startS < 0 || endS < 0 || status !== 79 || protocol < 0 || protocol > 255 || srcIp < 0 || dstIp < 0 || !ascii) {
+      return false;
+    }
+    const r = this.record;
+    r.start = startS * 1000;
+    r.end = endS * 1000;
+    r.srcIp = srcIp;
+    r.dstIp = dstIp;
+    r.protocol = protocol;
+    r.srcPort = c.srcPort >= 0 ? intAt(c.srcPort) : -1;
+    r.dstPort = intAt(c.dstPort);
+    r.direction = c.direction >= 0 ? word(buf, b, c.direction, INGRESS, 'ingress', EGRESS, 'egress') : undefined;
+    r.action = c.action >= 0 ? word(buf, b, c.action, ACCEPT, 'allow', REJECT, 'deny') : undefined;
+    r.packets = Math.max(0, intAt(c.packets));
+    r.bytes = Math.max(0, intAt(c.bytes));
+    r.dedupeHash = this.hash;
+    this.sink.flow(r);
+    return true;
+  }
+
   private checkScope(field: string, value: string, expected: string | undefined, n: number) {
     if (expected !== undefined && value !== '-' && value !== 'unknown' && value !== expected) {
       throw new FlowLogRefused(this.file, `line ${n}`, field, value, expected);
@@ -212,4 +279,58 @@ export class AwsFlowLogParser {
     const ids = this.scope.interfaceIds as string[];
     if (value !== '-' && !ids.includes(value)) throw new FlowLogRefused(this.file, `line ${n}`, 'interface-id', value, `interfaces ${ids.join(', ')}`);
   }
+}
+
+const INGRESS = Buffer.from('ingress');
+const EGRESS = Buffer.from('egress');
+const ACCEPT = Buffer.from('ACCEPT');
+const REJECT = Buffer.from('REJECT');
+
+function intBytes(buf: Uint8Array, start: number, end: number): number {
+  if (end === start || end - start > 15) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = (buf[i] as number) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** A dotted-quad IPv4 address in bytes as an unsigned int, or -1 (IPv6, "-", garbage). */
+function ipv4Bytes(buf: Uint8Array, start: number, end: number): number {
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = start; i < end; i++) {
+    const c = buf[i] as number;
+    if (c === 46) {
+      if (digits === 0 || part > 255) return -1;
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48);
+      digits++;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0 || part > 255) return -1;
+  return value * 256 + part;
+}
+
+const isDash = (buf: Buffer, b: Int32Array, k: number) => (b[2 * k + 1] as number) - (b[2 * k] as number) === 1 && buf[b[2 * k] as number] === 45;
+
+function word<A, B>(buf: Buffer, b: Int32Array, k: number, x: Buffer, xv: A, y: Buffer, yv: B): A | B | undefined {
+  const s = b[2 * k] as number;
+  const length = (b[2 * k + 1] as number) - s;
+  if (length === x.length && same(buf, s, x)) return xv;
+  if (length === y.length && same(buf, s, y)) return yv;
+  return undefined;
+}
+
+function same(buf: Buffer, at: number, word: Buffer): boolean {
+  for (let i = 0; i < word.length; i++) if (buf[at + i] !== word[i]) return false;
+  return true;
 }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { NormalizedRule } from '../connectors/types.ts';
+import type { LogObject, NormalizedRule } from '../connectors/types.ts';
 import { type Attributor, awsAttributor, namedAttributor } from './attribute.ts';
 import { AwsFlowLogParser } from './aws.ts';
 import { AzureLogParser } from './azure.ts';
@@ -7,7 +7,7 @@ import { DedupeWindow } from './dedupe.ts';
 import { GcpLogParser } from './gcp.ts';
 import { forEachJsonRecord } from './json-records.ts';
 import type { FlowSink } from './sink.ts';
-import { forEachLine, openInput } from './source.ts';
+import { forEachLineBytes, openInput, openStream } from './source.ts';
 import type { FlowFormat, FlowRecord, TargetScope } from './types.ts';
 import { UsageModel } from './usage.ts';
 
@@ -34,11 +34,11 @@ export function formatOfRules(rules: readonly NormalizedRule[]): FlowFormat | un
 }
 
 /**
- * Reads flow logs (files, or "-" for stdin; gzip or plain) and counts, per rule of the target, the
+ * Reads flow logs (files, "-" for stdin, or object-storage objects; gzip or plain) and counts, per rule of the target, the
  * traffic it carried. Streams every input: memory holds only the per-rule counters and the dedupe
  * window. A file for another account/VPC/NSG/network throws FlowLogRefused before its counts are kept.
  */
-export async function ingestFlowLogs(files: readonly string[], rules: readonly NormalizedRule[], options: IngestOptions = {}): Promise<IngestResult> {
+export async function ingestFlowLogs(inputs: readonly (string | LogObject)[], rules: readonly NormalizedRule[], options: IngestOptions = {}): Promise<IngestResult> {
   const format = options.format ?? formatOfRules(rules);
   if (!format) throw new Error('no rules to attribute flows to, and no --flow-format given');
   const scope = options.scope ?? {};
@@ -47,13 +47,14 @@ export async function ingestFlowLogs(files: readonly string[], rules: readonly N
   const dedupe = new DedupeWindow(options.dedupeWindowMs ?? 20 * 60_000);
   const total = new UsageModel();
   const digests = new Set<string>();
-  for (const file of files) {
+  for (const source of inputs) {
+    const file = typeof source === 'string' ? source : source.name;
     const model = new UsageModel();
     const sink = sinkFor(model, attributor, dedupe, file);
-    const input = await openInput(file, options.stdin);
+    const input = typeof source === 'string' ? await openInput(source, options.stdin) : openStream(await source.open());
     if (format === 'aws') {
       const parser = new AwsFlowLogParser(file, sink, scope);
-      await forEachLine(input.stream, (line, n) => parser.line(line, n));
+      await forEachLineBytes(input.stream, (buf, start, end, n) => parser.bytes(buf, start, end, n));
     } else {
       const parser = format === 'azure' ? new AzureLogParser(file, sink, scope) : new GcpLogParser(file, sink, scope);
       const result = await forEachJsonRecord(input.stream, format === 'azure' ? 'records' : 'topLevel', (v, i) => parser.record(v, i));
@@ -74,7 +75,7 @@ export async function ingestFlowLogs(files: readonly string[], rules: readonly N
 function sinkFor(model: UsageModel, attributor: Attributor, dedupe: DedupeWindow, file: string): FlowSink {
   return {
     flow(r: FlowRecord) {
-      if (dedupe.seenBefore(r.dedupeKey, r.end)) {
+      if (r.dedupeHash !== undefined ? dedupe.seenHash(r.dedupeHash, r.end) : dedupe.seenBefore(r.dedupeKey, r.end)) {
         model.stats.duplicates++;
         return;
       }
@@ -88,8 +89,10 @@ function sinkFor(model: UsageModel, attributor: Attributor, dedupe: DedupeWindow
         return;
       }
       if (a.ambiguous) model.stats.ambiguous++;
-      const remote = (a.direction ?? r.direction) === 'egress' ? r.dst : r.src;
-      for (const rule of a.rules) model.hit(rule, r, remote, a.ambiguous, a.response);
+      const egress = (a.direction ?? r.direction) === 'egress';
+      const remote = egress ? r.dst : r.src;
+      const remoteIp = egress ? r.dstIp : r.srcIp;
+      for (const rule of a.rules) model.hit(rule, r, remote, a.ambiguous, a.response, remoteIp);
     },
     covered(start, end) {
       model.cover(start, end);

@@ -20,7 +20,6 @@ const GZIP = [0x1f, 0x8b];
  * Streams: memory stays flat whatever the size.
  */
 export async function openInput(path: string, stdin: Readable = process.stdin): Promise<OpenedInput> {
-  const hash = createHash('sha256');
   let gzip: boolean | undefined;
   if (path !== '-') {
     const handle = await open(path, 'r');
@@ -33,7 +32,13 @@ export async function openInput(path: string, stdin: Readable = process.stdin): 
     }
   }
   // Opened after the peek, so a missing file rejects here rather than as an unhandled stream error.
-  const raw: Readable = path === '-' ? stdin : createReadStream(path, { highWaterMark: 64 * 1024 });
+  return openStream(path === '-' ? stdin : createReadStream(path, { highWaterMark: 64 * 1024 }), gzip);
+}
+
+/** openInput for a stream already open (stdin, an object-storage download): gzip is told by the first bytes. */
+export function openStream(raw: Readable, gzipKnown?: boolean): OpenedInput {
+  const hash = createHash('sha256');
+  let gzip = gzipKnown;
   const out = new PassThrough({ highWaterMark: 256 * 1024 });
   let sink: NodeJS.WritableStream | undefined;
   const fail = (error: Error) => out.destroy(error);
@@ -96,6 +101,64 @@ export function forEachLine(stream: Readable, onLine: (line: string, n: number) 
     });
     rl.on('close', () => {
       if (!failed) resolve();
+    });
+  });
+}
+
+/**
+ * forEachLine over raw bytes: calls `onLine(buf, start, end, n)` for every line (without "\n" or a
+ * trailing "\r"), with no string made per line. A line split across chunks is joined into one buffer.
+ * The buffer is only valid during the call.
+ */
+export function forEachLineBytes(stream: Readable, onLine: (buf: Buffer, start: number, end: number, n: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let carry: Buffer | undefined;
+    let n = 0;
+    let failed = false;
+    const emit = (buf: Buffer, start: number, end: number) => {
+      n++;
+      onLine(buf, start, end > start && buf[end - 1] === 13 ? end - 1 : end, n);
+    };
+    const fail = (error: unknown) => {
+      failed = true;
+      stream.destroy();
+      reject(error);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      try {
+        let s = 0;
+        if (carry) {
+          const nl = chunk.indexOf(10);
+          if (nl < 0) {
+            carry = Buffer.concat([carry, chunk]);
+            return;
+          }
+          const line = Buffer.concat([carry, chunk.subarray(0, nl)]);
+          carry = undefined;
+          emit(line, 0, line.length);
+          s = nl + 1;
+        }
+        for (let nl = chunk.indexOf(10, s); nl >= 0; nl = chunk.indexOf(10, s)) {
+          emit(chunk, s, nl);
+          s = nl + 1;
+        }
+        if (s < chunk.length) carry = chunk.subarray(s);
+      } catch (error) {
+        fail(error);
+      }
+    });
+    stream.on('error', (e) => {
+      if (!failed) fail(e);
+    });
+    stream.on('end', () => {
+      if (failed) return;
+      try {
+        if (carry?.length) emit(carry, 0, carry.length);
+        resolve();
+      } catch (error) {
+        fail(error);
+      }
     });
   });
 }

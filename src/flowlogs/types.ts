@@ -30,6 +30,11 @@ export interface FlowRecord {
   rule?: string;
   /** Identical for two deliveries of the same record (flow logs are at-least-once). */
   dedupeKey: string;
+  /** hash64 of dedupeKey, when the parser computed it from the bytes (AWS): saves building the key. */
+  dedupeHash?: Int32Array;
+  /** src / dst as ipv4ToInt gives them (-1: not IPv4), when the parser read them from bytes; src/dst may then be "". */
+  srcIp?: number;
+  dstIp?: number;
 }
 
 /** Where a log says it comes from, compared with the target's scope before anything is counted. */

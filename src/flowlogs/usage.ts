@@ -80,9 +80,16 @@ export class UsageModel {
     mismatched: 0,
   };
 
+  /** The last day range marked covered: most records fall inside it, so the day set is not touched. */
+  private lastDays = [Number.NaN, Number.NaN];
+
   cover(start: number, end: number) {
     if (start < this.from) this.from = start;
     if (end > this.to) this.to = end;
+    const first = Math.floor(start / DAY);
+    const last = Math.floor(end / DAY);
+    if (first >= (this.lastDays[0] as number) && last <= (this.lastDays[1] as number)) return;
+    this.lastDays = [first, last];
     for (let d = Math.floor(start / DAY); d <= Math.floor(end / DAY); d++) this.dayset.add(d);
   }
 
@@ -98,6 +105,8 @@ export class UsageModel {
     remote: string,
     ambiguous: boolean,
     response = false,
+    /** The remote address as ipv4ToInt gives it, when the parser already has it (then `remote` may be ""). */
+    remoteIp?: number,
   ) {
     let u = this.rules.get(rule);
     if (!u) {
@@ -127,9 +136,9 @@ export class UsageModel {
     if (r.end > u.lastSeen) u.lastSeen = r.end;
     if (ambiguous) u.ambiguous++;
     if (response) u.responses++;
-    if (remote) {
+    if (remote || (remoteIp !== undefined && remoteIp >= 0)) {
       u.attributesKnown = true;
-      const ip = ipv4ToInt(remote);
+      const ip = remoteIp !== undefined && remoteIp >= 0 ? remoteIp : ipv4ToInt(remote);
       if (ip >= 0) bump(u, u.remotes4, ip - (ip % 256));
       else bump(u, u.remotes6, v6Slash64(remote));
     }

@@ -35,6 +35,8 @@ export const problemCodes = {
   guardrail_refused: { status: 422, title: "Refused by the playbook's guardrails" },
   unknown_tier: { status: 422, title: 'Unknown tier' },
   target_unknown: { status: 422, title: 'Unknown or ambiguous target' },
+  not_adoptable: { status: 422, title: 'Rule cannot be adopted' },
+  traffic_unavailable: { status: 422, title: 'No flow logs for the target' },
   playbook_mismatch: { status: 422, title: 'Body names another playbook than the path' },
   playbook_not_found: { status: 404, title: 'No such playbook' },
   policy_denied: { status: 422, title: 'Refused by policy' },

@@ -1,8 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditEvent } from '../audit/types.ts';
 import type { Connector } from '../connectors/types.ts';
-import { PLACEMENTS } from '../reconcile/desired.ts';
 import type { Store } from '../store/types.ts';
+import { capacityUse } from '../notify/capacity.ts';
 import { LeadTimeTracker } from './lead-time.ts';
 
 /** Seconds: from a minute to a week (lead times include approvals that wait for a person). */
@@ -147,16 +147,7 @@ export class ServiceMetrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        const byTarget = new Map<string, number>();
-        for (const i of await store.activeIntents('deny')) byTarget.set(`${i.connectorId}/${i.targetId}`, (byTarget.get(`${i.connectorId}/${i.targetId}`) ?? 0) + 1);
-        for (const [id, connector] of sources.connectors) {
-          for (const target of connector.targets()) {
-            const placement = PLACEMENTS[connector.type]?.deny ?? 'nacl';
-            const l = connector.limits(target, placement);
-            const capacity = Math.min(l.maxRulesPerDirection * l.maxPrefixesPerRule, l.maxPrefixesPerTarget);
-            this.set({ connector: id, target }, capacity > 0 ? (byTarget.get(`${id}/${target}`) ?? 0) / capacity : 0);
-          }
-        }
+        for (const u of await capacityUse(store, sources.connectors)) this.set({ connector: u.connector, target: u.target }, u.capacity > 0 ? u.used / u.capacity : 0);
       },
     });
     new Gauge({

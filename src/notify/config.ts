@@ -39,6 +39,27 @@ export const notificationsSchema = z
     timeoutMs: z.number().int().min(100).max(60_000).default(5000),
     /** How often the audit log is read for new events and due deliveries are sent. */
     pollIntervalMs: z.number().int().min(10).max(60_000).default(1000),
+    /**
+     * Private ranges (CIDRs) deliveries may reach outside the sandbox, e.g. an internal receiver at
+     * 10.20.0.0/16. Everything else internal (loopback, private, link-local/metadata, CGNAT...) is
+     * refused at start and at every connect.
+     */
+    allowNetworks: z.array(z.string().min(1)).default([]),
+    /**
+     * capacity.exceeded: sent when a target's deny capacity in use (active blocks / what the owned
+     * rules can hold) reaches `thresholdPercent`, once per crossing; re-armed when use falls below
+     * `rearmPercent` (defaults to the threshold).
+     */
+    capacity: z
+      .object({
+        thresholdPercent: z.number().gt(0).max(100).default(80),
+        rearmPercent: z.number().gt(0).max(100).optional(),
+        /** How often use is compared with the threshold (it reads every active block). */
+        checkIntervalSeconds: z.number().min(0).max(3600).default(30),
+      })
+      .strict()
+      .refine((c) => c.rearmPercent === undefined || c.rearmPercent <= c.thresholdPercent, { message: 'rearmPercent must not exceed thresholdPercent' })
+      .default({ thresholdPercent: 80, checkIntervalSeconds: 30 }),
     /** How often the audit chain is verified (audit.verify_failed); 0 turns it off. */
     verifyIntervalSeconds: z.number().int().min(0).max(86_400).default(3600),
   })

@@ -41,18 +41,7 @@ export async function notificationsFor(event: AuditEvent, store: Pick<Store, 'ge
           dedupeKey: `${type}:${id}`,
         });
       }
-      const overflow = Number(detail.overflow ?? 0);
-      const refused = Number(detail.rejected_before_call ?? 0);
-      if (overflow > 0 || refused > 0) {
-        // One per target and hour while it lasts, not one per pass.
-        const hour = event.time.slice(0, 13);
-        out.push({
-          type: 'capacity.exceeded',
-          ...at,
-          data: { target: event.target, overflow_prefixes: overflow, refused_changes: refused, first_refusal: detail.first_refusal ?? null },
-          dedupeKey: `capacity.exceeded:${event.target}:${hour}`,
-        });
-      }
+      // capacity.exceeded is threshold-based, from the desired state (capacity.ts), not from passes.
       return out;
     }
     case 'drift.healed':

@@ -16,6 +16,10 @@ import type { NotificationsConfig, SubscriptionConfig } from './config.ts';
 import { type Notification, notificationsFor } from './events.ts';
 import type { NewOutboxRow, Outbox, OutboxRow } from './outbox.ts';
 import { slackMessage } from './slack.ts';
+import { type CapacityUse, capacityCrossings } from './capacity.ts';
+import type { SqlDriver } from '../store/sql/driver.ts';
+import { DestinationRefused } from './ssrf.ts';
+import { DeliveryTimeout, type HttpPost } from './transport.ts';
 
 export { Outbox } from './outbox.ts';
 export type { OutboxRow, OutboxState } from './outbox.ts';
@@ -37,9 +41,14 @@ export interface NotifierOptions {
   log: Logger;
   /** The service's public base URL for links in Slack messages (optional). */
   baseUrl?: string;
+  /** Deny capacity in use per target (capacity.ts), for the capacity.exceeded threshold; absent without connectors. */
+  capacity?: () => Promise<CapacityUse[]>;
+  /** The SQL driver of the store, for the durable per-target capacity state. */
+  driver?: SqlDriver;
   /** Verifies checkpoint signatures during the periodic chain verification, when a key is configured. */
   verifier?: () => CheckpointVerifier | undefined;
-  fetch?: typeof fetch;
+  /** The transport (Node: src/net/guarded-http.ts; Workers: fetchPost), which checks the address at every connect. */
+  post: HttpPost;
   random?: () => number;
 }
 
@@ -48,10 +57,12 @@ export class Notifier {
   private running: Promise<void> | undefined;
   private stopped = true;
   private lastVerify = 0;
+  private lastCapacity = Number.NEGATIVE_INFINITY;
   private readonly inFlight = new Set<string>();
   private readonly signers = new Map<string, Webhook>();
 
   private readonly o: NotifierOptions;
+  private when: () => boolean = () => true;
 
   constructor(o: NotifierOptions) {
     this.o = o;
@@ -62,10 +73,22 @@ export class Notifier {
     return this.o.outbox;
   }
 
-  start(): void {
+  /**
+   * Starts the rounds. `when` gates each round: replicas on one database pass "this replica holds the
+   * cluster lease", so one replica ingests, verifies and delivers for the cluster (never two at once).
+   */
+  start(options: { when?: () => boolean } = {}): void {
+    if (options.when) this.when = options.when;
     this.stopped = false;
     this.lastVerify = this.o.clock.now();
     this.schedule(0);
+  }
+
+  /** One round if this process runs them now (see `start`); otherwise nothing. */
+  async round(): Promise<boolean> {
+    if (!this.when()) return false;
+    await this.tick();
+    return true;
   }
 
   /** Runs a round soon (after a redeliver), without waiting for the poll interval. */
@@ -83,18 +106,37 @@ export class Notifier {
     if (this.stopped) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.running = this.tick()
+      this.running = this.round()
+        .then(() => undefined)
         .catch((error: unknown) => this.o.log.error({ error: String(error) }, 'notifier tick failed'))
         .finally(() => this.schedule(this.o.config.pollIntervalMs));
     }, ms);
     this.timer.unref?.();
   }
 
-  /** One round: ingest new audit events, verify the chain when due, send what is due. */
+  /** One round: ingest new audit events, verify the chain when due, check capacity, send what is due. */
   async tick(): Promise<void> {
     await this.ingest();
     await this.verifyWhenDue();
+    if (this.o.clock.now() - this.lastCapacity >= this.o.config.capacity.checkIntervalSeconds * 1000) {
+      this.lastCapacity = this.o.clock.now();
+      await this.checkCapacity();
+    }
     await this.deliverDue();
+  }
+
+  /**
+   * Compares each target's capacity in use with the threshold; a crossing becomes a capacity.exceeded
+   * notification for every subscription that asked, written with the new state in one transaction.
+   */
+  async checkCapacity(): Promise<number> {
+    const { capacity, driver, config, clock } = this.o;
+    if (!capacity || !driver) return 0;
+    const now = clock.now();
+    const { notifications, statements } = await capacityCrossings(driver, await capacity(), { ...config.capacity, now });
+    const rows = notifications.flatMap((n) => this.o.subscriptions.filter((s) => s.events.includes(n.type)).map((s) => this.row(s, n)));
+    await this.o.outbox.add(rows, now, statements);
+    return notifications.length;
   }
 
   /** Reads audit events after the cursor into the outbox; returns how many events were read. */
@@ -170,19 +212,19 @@ export class Notifier {
       let status: number | null = null;
       let error: string | undefined;
       try {
-        const response = await (this.o.fetch ?? fetch)(subscription.url, {
-          method: 'POST',
-          headers,
-          body: row.payload,
-          // Redirects are not followed: a receiver cannot bounce us to an internal address.
-          redirect: 'manual',
-          signal: AbortSignal.timeout(config.timeoutMs),
-        });
+        const where = `notifications.subscriptions[${this.o.subscriptions.indexOf(subscription)}] (${subscription.id})`;
+        const response = await this.o.post({ url: subscription.url, headers, body: row.payload, timeoutMs: config.timeoutMs, where });
         status = response.status;
-        await response.body?.cancel();
         if (status < 200 || status >= 300) error = `the receiver answered ${status}`;
       } catch (e) {
-        error = e instanceof Error && e.name === 'TimeoutError' ? `no answer within ${config.timeoutMs} ms` : `delivery failed: ${String(e)}`;
+        error = e instanceof DeliveryTimeout ? `no answer within ${config.timeoutMs} ms` : `delivery failed: ${e instanceof Error ? e.message : String(e)}`;
+        if (e instanceof DestinationRefused) {
+          // The name resolved to an internal address after start (DNS rebinding?): nothing was sent.
+          await this.o.store.commit({
+            audit: [{ action: 'notification.destination_refused', outcome: 'refused', detail: { id: row.id, subscription: row.subscription, attempt: row.attempts + 1, error: e.message } }],
+          });
+          log.warn({ id: row.id, subscription: row.subscription, error: e.message }, 'notification destination refused at connect');
+        }
       }
       if (!error) {
         await outbox.delivered(row.id, status ?? 0, clock.now());

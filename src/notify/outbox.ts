@@ -82,6 +82,12 @@ export class Outbox {
 
   /** Moves the cursor to `seq` with whatever rows the events up to it produced, in one transaction. */
   async ingest(cursorName: string, seq: number, rows: NewOutboxRow[], now: number): Promise<void> {
+    await this.add(rows, now, [cursorStatement(cursorName, seq, now)]);
+  }
+
+  /** Adds rows (a row already known for its subscription and dedupe key is kept) with other state writes, in one transaction. */
+  async add(rows: NewOutboxRow[], now: number, also: SqlStatement[] = []): Promise<void> {
+    if (!rows.length && !also.length) return;
     await this.driver.batch([
       ...rows.map((r) =>
         sql(
@@ -96,7 +102,7 @@ export class Outbox {
           now,
         ),
       ),
-      cursorStatement(cursorName, seq, now),
+      ...also,
     ]);
   }
 

@@ -12,6 +12,15 @@ const NEEDS: Partial<Record<PlaybookAction, 'allows' | 'quarantine'>> = { allow:
 export function checkPlaybookCapabilities(playbooks: Map<string, Playbook>, connectors: Map<string, Connector>, where: string): void {
   const problems: { path: string; message: string }[] = [];
   for (const playbook of playbooks.values()) {
+    if (playbook.action === 'adopt') {
+      playbook.targets.forEach((t, i) => {
+        const connector = connectors.get(t.connector);
+        if (connector && !connector.adopt) {
+          problems.push({ path: `${playbook.name}: targets[${i}]`, message: `connector "${t.connector}" (${connector.type}) cannot adopt rules; remove it from the playbook's targets` });
+        }
+      });
+      continue;
+    }
     const need = NEEDS[playbook.action];
     if (!need) continue;
     playbook.targets.forEach((t, i) => {

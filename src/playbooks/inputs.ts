@@ -56,7 +56,17 @@ export const actionInputs = {
       connector: z.string().min(1, 'the connector whose target is cleaned'),
       target: z.string().min(1, 'the target id'),
       /** Finding kinds to fix (default: duplicate, redundant, expired: the ones safe without a choice). */
-      kinds: z.array(z.enum(['duplicate', 'redundant', 'expired', 'shadowed'])).min(1).optional(),
+      kinds: z.array(z.enum(['duplicate', 'redundant', 'expired', 'shadowed', 'unused', 'narrow'])).min(1).optional(),
+      reason,
+      ticket: incident,
+    })
+    .strict(),
+  adopt: z
+    .object({
+      connector: z.string().min(1, 'the connector whose target holds the rules'),
+      target: z.string().min(1, 'the target id'),
+      /** Cloud ids of the foreign rules (GET /v1/connectors/{id}/analysis lists them as cloud_id). */
+      rules: z.array(z.string().min(1).max(512)).min(1, 'at least one rule').max(100, 'at most 100 rules per run'),
       reason,
       ticket: incident,
     })

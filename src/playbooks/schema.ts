@@ -22,7 +22,7 @@ export function parseDuration(text: string): number {
 
 const cidrText = z.string().refine((s) => tryParseCidr(s).ok, 'an IPv4/IPv6 address or CIDR');
 
-export const ACTIONS = ['block', 'unblock', 'allow', 'revoke', 'quarantine', 'release', 'cleanup'] as const;
+export const ACTIONS = ['block', 'unblock', 'allow', 'revoke', 'quarantine', 'release', 'cleanup', 'adopt'] as const;
 export type PlaybookAction = (typeof ACTIONS)[number];
 
 /** The scope a client needs to run a playbook of each action, unless the playbook names another. */
@@ -35,6 +35,8 @@ export const DEFAULT_SCOPE: Record<PlaybookAction, (typeof SCOPES)[number]> = {
   release: 'release',
   // A cleanup removes rules found redundant by the analysis: an operator's change, not a responder's.
   cleanup: 'admin',
+  // Adoption puts rules nobody asked the service for under its control: an operator's change too.
+  adopt: 'admin',
 };
 
 export const targetRefSchema = z
@@ -106,7 +108,11 @@ export const playbookSchema = z
     /** Re-blocking an active indicator extends it; the nth offence gets escalate[n-1] (the last entry repeats). */
     repeatOffenders: z.object({ escalate: z.array(durationSchema).min(1) }).strict().optional(),
   })
-  .strict();
+  .strict()
+  .refine((p) => p.action !== 'adopt' || p.approval === 'manual', {
+    message: 'an adopt playbook takes rules nobody asked the service for: approval must be manual (a second person)',
+    path: ['approval'],
+  });
 
 export type Playbook = z.infer<typeof playbookSchema>;
 export type Guardrails = Playbook['guardrails'];

@@ -13,6 +13,8 @@ export const PLACEMENTS: Record<string, Placements> = {
   'aws-network-firewall': { deny: 'nfw', allow: 'nfw' },
   // Blocks only: the connector refuses allows (validate), so both point at the list.
   cloudflare: { deny: 'cf-list', allow: 'cf-list' },
+  // WAF IP sets only block: allow rules land in the same placement and its connector refuses them.
+  'aws-wafv2': { deny: 'wafv2', allow: 'wafv2' },
 };
 
 /** Intents that should hold on the target right now (present and not expired). */

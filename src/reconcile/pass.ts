@@ -23,8 +23,13 @@ export interface PassPlan {
 /** Reads the target and computes what one pass would send. No writes: dry runs stop here. */
 export async function planPass(input: PassInput): Promise<PassPlan> {
   const { connector, targetId, intents, placements, now } = input;
-  const current = await connector.list(targetId);
-  const groups = desiredGroups(liveIntents(intents, now), placements);
+  const live = liveIntents(intents, now);
+  // Rules that adopt-rules intents take over count as owned (a pass marks them before planning; a
+  // preview of an adoption must show that nothing else changes, not a second copy of each rule).
+  const adopting = new Set(live.flatMap((i) => (i.spec.adopt ? [i.spec.adopt] : [])));
+  const listed = await connector.list(targetId);
+  const current = adopting.size ? listed.map((r) => (!r.owned && r.cloudId && adopting.has(r.cloudId) ? { ...r, owned: true } : r)) : listed;
+  const groups = desiredGroups(live, placements);
   // The whole listing goes to plan: foreign rules are never changed, but their priorities are taken.
   const plans = [plan(current, groups, (placement) => connector.limits(targetId, placement))];
   const invalid: PassPlan['invalid'] = [];

@@ -2,8 +2,10 @@ import type { AuditEventInput } from '../audit/types.ts';
 import type { Connector } from '../connectors/types.ts';
 import type { Intent, RunWork } from '../runs/types.ts';
 import type { Clock, Logger } from '../services.ts';
-import type { Store } from '../store/types.ts';
+import type { Fence, Store } from '../store/types.ts';
 import { PLACEMENTS } from './desired.ts';
+import { LeaseLost, type ReplicaLeases, targetLease } from './leases.ts';
+import { type AdoptionOutcome, adoptForeignRules } from './adopt.ts';
 import { type PassPlan, applyPass, describeRule, planPass } from './pass.ts';
 
 export interface ReconcilerDeps {
@@ -11,6 +13,12 @@ export interface ReconcilerDeps {
   connectors: Map<string, Connector>;
   clock: Clock;
   log: Logger;
+  /**
+   * Replicas sharing one database: a pass runs only on the replica holding the target's lease, and
+   * each cloud write and the commit of its outcomes check the lease's fencing token. Absent: this
+   * process is the only reconciler (Workers serialize per target with a Durable Object).
+   */
+  leases?: ReplicaLeases;
 }
 
 interface TargetState {
@@ -64,6 +72,16 @@ export class Reconciler {
     try {
       await this.pass(connectorId, targetId);
     } catch (error) {
+      if (error instanceof LeaseLost) {
+        // Another replica holds the target now and runs its passes; nothing of this one was committed.
+        this.deps.log.warn({ connector: connectorId, target: targetId }, 'reconcile pass stopped: the target lease was lost');
+        await this.deps.store
+          .commit({
+            audit: [{ action: 'reconcile.fenced', outcome: 'failure', target: `${connectorId}/${targetId}`, detail: { replica: this.deps.leases?.owner ?? null } }],
+          })
+          .catch(() => undefined);
+        return;
+      }
       this.deps.log.error({ error: String(error), connector: connectorId, target: targetId }, 'reconcile pass failed');
       await this.deps.store
         .commit({
@@ -92,22 +110,67 @@ export class Reconciler {
     return connector;
   }
 
+  /**
+   * The target's lease for this pass: `null` when another replica holds it (it runs the pass),
+   * undefined when there are no leases (a single reconciler).
+   */
+  private async claimTarget(connectorId: string, targetId: string): Promise<Fence | null | undefined> {
+    const leases = this.deps.leases;
+    if (!leases) return undefined;
+    return (await leases.claim(targetLease(connectorId, targetId))) ?? null;
+  }
+
+  /**
+   * The hand-over poll: schedules a pass for every target with pending work whose lease is free or
+   * ours, and for every configured target whose lease nobody holds (its holder died or stopped: the
+   * pass takes the lease and heals the target at once, pending work or not).
+   */
+  async adoptPending(): Promise<number> {
+    const leases = this.deps.leases;
+    const pending = (await this.deps.store.targetsWithPendingWork()).filter((t) => this.deps.connectors.has(t.connectorId));
+    const others = leases ? await leases.heldByOthers() : new Set<string>();
+    const orphaned = leases
+      ? [...this.deps.connectors.values()]
+          .flatMap((c) => c.targets().map((targetId) => ({ connectorId: c.id, targetId })))
+          .filter((t) => !others.has(targetLease(t.connectorId, t.targetId)) && !leases.holds(targetLease(t.connectorId, t.targetId)))
+      : [];
+    const keys = new Set<string>();
+    const mine = [...pending.filter((t) => !others.has(targetLease(t.connectorId, t.targetId))), ...orphaned].filter((t) => {
+      const key = targetLease(t.connectorId, t.targetId);
+      return !keys.has(key) && keys.add(key);
+    });
+    for (const t of mine) void this.schedule(t.connectorId, t.targetId);
+    return mine.length;
+  }
+
   private async pass(connectorId: string, targetId: string): Promise<void> {
     const { store, clock } = this.deps;
-    const connector = this.connector(connectorId);
+    const fence = await this.claimTarget(connectorId, targetId);
+    if (fence === null) return;
+    const leases = this.deps.leases;
+    // With a lease, every cloud write first checks the token, and every commit carries it.
+    const connector = fence && leases ? fencedConnector(this.connector(connectorId), () => leases.assertHeld(fence)) : this.connector(connectorId);
+    const fenced = () => (fence && leases ? { fence: leases.fenceFor(fence) } : {});
     const target = `${connectorId}/${targetId}`;
-    const intents = await store.intentsForTarget(connectorId, targetId);
+    const all = await store.intentsForTarget(connectorId, targetId);
     const now = clock.now();
-    const input = { connector, targetId, intents, placements: PLACEMENTS[connector.type] ?? PLACEMENTS['aws-ec2']!, now };
+    let adoption: AdoptionOutcome = { held: new Set(), work: {}, audit: [] };
+    let intents = all;
     let planned: PassPlan;
+    const input = () => ({ connector, targetId, intents, placements: PLACEMENTS[connector.type] ?? PLACEMENTS['aws-ec2']!, now });
     try {
-      planned = await planPass(input);
+      // adopt-rules first: foreign rules named by intents get the marker, so the pass finds them owned.
+      adoption = await adoptForeignRules(connector, targetId, all, target, now);
+      intents = all.filter((i) => !adoption.held.has(i.id));
+      planned = await planPass(input());
     } catch (error) {
+      if (error instanceof LeaseLost) throw error;
       // The target could not even be read: every pending intent fails with the reason (the runs say so);
       // failed intents are retried on the next pass (new intents, expiry or the periodic drift pass).
       const reason = `could not read the target: ${error instanceof Error ? error.message : String(error)}`;
       const pending = intents.filter((i) => i.state === 'pending');
       await store.commit({
+        ...fenced(),
         intentOutcomes: pending.map((i) => ({ id: i.id, state: 'failed' as const, error: reason, at: now })),
         audit: [{ action: 'reconcile.pass', outcome: 'failure', target, detail: { intents: intents.length, error: reason } }],
       });
@@ -117,6 +180,7 @@ export class Reconciler {
       // Recorded before the cloud is called: if the process dies (or the store fails) after the cloud
       // calls and before their results commit, the log still says what was about to change, and why.
       await store.commit({
+        ...fenced(),
         audit: [
           {
             action: 'reconcile.planned',
@@ -127,9 +191,11 @@ export class Reconciler {
         ],
       });
     }
-    const outcome = await applyPass(input, planned, target);
+    const outcome = await applyPass(input(), planned, target);
     const quarantine = await this.quarantines(connector, targetId, intents, target);
-    const work: RunWork = { intentOutcomes: [...(outcome.work.intentOutcomes ?? []), ...(quarantine.work.intentOutcomes ?? [])] };
+    const work: RunWork = {
+      intentOutcomes: [...(adoption.work.intentOutcomes ?? []), ...(outcome.work.intentOutcomes ?? []), ...(quarantine.work.intentOutcomes ?? [])],
+    };
     // The runs this pass settled, so the audit log links cloud work back to the calls that asked for it.
     const runIdOf = new Map(intents.map((i) => [i.id, i.runId]));
     const runs = [...new Set((work.intentOutcomes ?? []).flatMap((o) => runIdOf.get(o.id) ?? []))];
@@ -157,7 +223,7 @@ export class Reconciler {
         runs: runsDetail,
       },
     };
-    await store.commit({ ...work, audit: [...linked, ...quarantine.audit, summary] });
+    await store.commit({ ...work, ...fenced(), audit: [...adoption.audit, ...linked, ...quarantine.audit, summary] });
   }
 
   private async quarantines(connector: Connector, targetId: string, intents: Intent[], target: string): Promise<{ work: RunWork; audit: AuditEventInput[] }> {
@@ -246,6 +312,23 @@ export class Reconciler {
       await Promise.all([...this.targets.values()].map((s) => s.running));
     }
   }
+}
+
+/** The connector with a check before each write (apply, quarantine, release, adopt): reads pass straight through. */
+function fencedConnector(connector: Connector, check: () => Promise<void>): Connector {
+  const writes = new Set<PropertyKey>(['apply', 'quarantine', 'release', 'adopt']);
+  return new Proxy(connector, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target) as unknown;
+      if (typeof value !== 'function') return value;
+      const bound = (value as (...args: unknown[]) => unknown).bind(target);
+      if (!writes.has(property)) return bound;
+      return async (...args: unknown[]) => {
+        await check();
+        return bound(...args);
+      };
+    },
+  });
 }
 
 function countBy<T>(items: T[], key: (t: T) => string): Record<string, number> {

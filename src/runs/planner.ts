@@ -10,6 +10,8 @@ import type { ActionInputs } from '../playbooks/inputs.ts';
 import type { TargetCatalog } from '../playbooks/load.ts';
 import type { Playbook } from '../playbooks/schema.ts';
 import type { Store } from '../store/types.ts';
+import type { TrafficSource } from '../flowlogs/server-source.ts';
+import { adoptionSpecs, specsOfRule, type TargetReading } from './plan-adopt.ts';
 import type { Intent, IntentSpec, RunTargetRef, RunWork } from './types.ts';
 
 export interface PlanContext {
@@ -20,6 +22,8 @@ export interface PlanContext {
   tiers: Config['tiers'];
   now: number;
   runId: string;
+  /** Observed traffic per target (cleanup kinds unused and narrow). */
+  traffic?: TrafficSource;
 }
 
 /** What a run will change: new or re-targeted intents, intents to retract, and the targets touched. */
@@ -71,6 +75,8 @@ export async function planRun<A extends Playbook['action']>(
     }
     case 'cleanup':
       return planCleanup(inputs as ActionInputs['cleanup'], targets, ctx);
+    case 'adopt':
+      return planAdopt(inputs as ActionInputs['adopt'], targets, ctx);
     case 'quarantine':
     case 'release': {
       const { host, connector } = inputs as ActionInputs['quarantine'];
@@ -179,28 +185,105 @@ function hostTargets(targets: RunTargetRef[], connector: string | undefined): Ru
   return chosen.slice(0, 1);
 }
 
-/**
- * A cleanup run: analyse the target's live rules and retract the intents behind owned rules whose
- * findings are of the chosen kinds, so the reconciler removes or repacks those rules. Rules the service
- * does not own are never touched (their findings are for a person).
- */
-async function planCleanup(inputs: ActionInputs['cleanup'], targets: RunTargetRef[], ctx: PlanContext): Promise<RunPlan> {
+async function readTarget(inputs: { connector: string; target: string }, targets: RunTargetRef[], ctx: PlanContext): Promise<TargetReading> {
   const target = targets.find((t) => t.connector === inputs.connector && t.target === inputs.target);
   const connector = ctx.connectors?.get(inputs.connector);
   if (!target || !connector) refuse('target', `connector/target: ${inputs.connector}/${inputs.target} is not a target of this playbook`);
   const rules = await connector.list(inputs.target);
   const intents = await ctx.store.intentsForTarget(inputs.connector, inputs.target);
+  return { target, connector, rules, intents };
+}
+
+/** The cleanup kinds callers name, as the analysis' finding kinds they fix. */
+const FINDINGS_OF_KIND: Record<string, string[]> = { unused: ['unused', 'block_idle'], narrow: ['narrowable'] };
+
+/**
+ * A cleanup run: analyse the target's live rules and retract the intents behind owned rules whose
+ * findings are of the chosen kinds, so the reconciler removes or repacks those rules. Rules the service
+ * does not own are never touched (their findings are for a person; adopt-rules takes them over first).
+ * `unused` and `narrow` judge from the target's configured flow logs: unused rules are retired, and a
+ * narrowable rule's intents are replaced by intents for the sources and ports that were used.
+ */
+async function planCleanup(inputs: ActionInputs['cleanup'], targets: RunTargetRef[], ctx: PlanContext): Promise<RunPlan> {
+  const { target, connector, rules, intents } = await readTarget(inputs, targets, ctx);
   const limits: Partial<Record<(typeof rules)[number]['placement'], ReturnType<Connector['limits']>>> = {};
   for (const placement of new Set(rules.map((r) => r.placement))) limits[placement] = connector.limits(inputs.target, placement);
   const placements = PLACEMENTS[connector.type] ?? { deny: 'nsg', allow: 'nsg' };
-  const report = analyzeRules(rules, { cloud: connector.type, limits, expiryOf: ruleExpiry(intents, placements), now: ctx.now });
   const kinds = inputs.kinds ?? CLEANUP_KINDS;
-  const chosen = report.findings.filter((f) => kinds.includes(f.kind as (typeof kinds)[number]));
+  const byTraffic = kinds.filter((k) => k in FINDINGS_OF_KIND);
+  const traffic = byTraffic.length ? await readTraffic(ctx, inputs.connector, inputs.target, rules) : undefined;
+  if (byTraffic.length && !traffic) {
+    throw new Problem(
+      'traffic_unavailable',
+      `kinds ${byTraffic.join(', ')}: no flow logs are configured for ${inputs.connector}/${inputs.target}; add it under flowLogs in portcullis.config.yaml (or drop those kinds)`,
+    );
+  }
+  const report = analyzeRules(rules, { cloud: connector.type, limits, expiryOf: ruleExpiry(intents, placements), now: ctx.now, ...(traffic ? { traffic } : {}) });
+  const findingKinds = new Set(kinds.flatMap((k) => FINDINGS_OF_KIND[k] ?? [k]));
+  const chosen = report.findings.filter((f) => findingKinds.has(f.kind));
+  const narrow = chosen.filter((f) => f.kind === 'narrowable');
   const fixRules = new Set(chosen.flatMap((f) => f.rules.filter((r) => r.owned).map((r) => r.index)));
-  const retracts = intents.filter(
-    (i) => i.desired === 'present' && [...fixRules].some((index) => rules[index] && ruleServes(rules[index], i, placements)),
-  );
-  return { targets: [target], upserts: [], retracts, notes: { findings: chosen.length, rules: fixRules.size, kinds } };
+  const present = intents.filter((i) => i.desired === 'present');
+  const retracts = present.filter((i) => [...fixRules].some((index) => rules[index] && ruleServes(rules[index], i, placements)));
+  // Narrowing: the intents of the narrower rule replace the wide ones; one already held is kept as it is.
+  const upserts: Intent[] = [];
+  const narrowed: Record<string, unknown>[] = [];
+  for (const f of narrow) {
+    const change = f.fix.changes?.[0];
+    const index = f.rules[0]?.index;
+    if (change?.op !== 'update' || index === undefined || !rules[index]?.owned) continue;
+    const kind = change.rule.action === 'deny' ? 'deny' : 'allow';
+    for (const spec of specsOfRule(change.rule)) {
+      const key = matchKeyOf(kind, spec);
+      const held = retracts.findIndex((i) => i.kind === kind && i.matchKey === key);
+      if (held >= 0) {
+        retracts.splice(held, 1);
+        continue;
+      }
+      if (upserts.some((u) => u.matchKey === key)) continue;
+      const prior = intents.find((i) => i.kind === kind && i.matchKey === key);
+      upserts.push(newIntent(kind, target, spec, ctx, undefined, 1, prior?.id));
+    }
+    narrowed.push({ rule: change.before.cloudId ?? index, to: { cidrs: change.rule.cidrs, ports: change.rule.ports }, evidence: f.evidence ?? null });
+  }
+  const notes: Record<string, unknown> = { findings: chosen.length, rules: fixRules.size, kinds };
+  if (traffic) notes.coverage = traffic.usage.coverage();
+  if (narrowed.length) notes.narrowed = narrowed;
+  return { targets: [target], upserts, retracts, notes };
+}
+
+/** The target's observed traffic; logs that cannot be read (or belong to another account) refuse the run, naming why. */
+async function readTraffic(ctx: PlanContext, connector: string, target: string, rules: Awaited<ReturnType<Connector['list']>>) {
+  try {
+    return await ctx.traffic?.(connector, target, rules);
+  } catch (error) {
+    throw new Problem('traffic_unavailable', `the flow logs configured for ${connector}/${target} could not be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/**
+ * adopt-rules: intents that reproduce each named foreign rule exactly (marked with the rule's cloud id).
+ * The reconciler marks the rule as owned before its next pass, so nothing the rule enforces changes; it
+ * can then be retired or narrowed by cleanup-rules like any owned rule.
+ */
+async function planAdopt(inputs: ActionInputs['adopt'], targets: RunTargetRef[], ctx: PlanContext): Promise<RunPlan> {
+  const reading = await readTarget(inputs, targets, ctx);
+  const chosen = adoptionSpecs(reading, inputs);
+  const upserts: Intent[] = [];
+  for (const { kind, specs } of chosen) {
+    for (const spec of specs) {
+      const key = matchKeyOf(kind, spec);
+      if (upserts.some((u) => u.kind === kind && u.matchKey === key)) continue;
+      const prior = reading.intents.find((i) => i.kind === kind && i.matchKey === key);
+      upserts.push(newIntent(kind, reading.target, spec, ctx, undefined, 1, prior?.id));
+    }
+  }
+  return {
+    targets: [reading.target],
+    upserts,
+    retracts: [],
+    notes: { adopted: chosen.map(({ rule }) => ({ cloud_id: rule.cloudId, action: rule.action, direction: rule.direction, protocol: rule.protocol, ports: rule.ports, cidrs: rule.cidrs.length, priority: rule.priority })) },
+  };
 }
 
 const expand = (d: 'ingress' | 'egress' | 'both'): ('ingress' | 'egress')[] => (d === 'both' ? ['ingress', 'egress'] : [d]);

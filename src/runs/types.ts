@@ -10,6 +10,8 @@ export interface IntentSpec {
   cidr?: string;
   sourceGroup?: string;
   host?: string;
+  /** Set by adopt-rules: the cloud id of the foreign rule this intent takes over (marked owned by the reconciler). */
+  adopt?: string;
 }
 
 export type IntentState = 'pending' | 'applied' | 'failed' | 'removed';

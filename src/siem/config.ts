@@ -46,6 +46,8 @@ export const siemSchema = z
     backoffSeconds: z.number().min(0.01).max(3600).default(1),
     maxBackoffSeconds: z.number().min(0.01).max(3600).default(300),
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+    /** Private ranges (CIDRs) sinks may reach outside the sandbox (an internal collector); checked at every connect. */
+    allowNetworks: z.array(z.string().min(1)).default([]),
   })
   .strict();
 

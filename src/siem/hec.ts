@@ -2,16 +2,16 @@
  * Splunk HTTP Event Collector: a batch is one POST to /services/collector/event with the JSON event
  * envelopes concatenated (Splunk's "Format events for HTTP Event Collector"), `Authorization: Splunk
  * <token>`; success is 200 {"text":"Success","code":0}. Anything else fails the batch, which is sent
- * again from the same cursor.
+ * again from the same cursor. Runtime-free: the POST goes through the runtime's transport (Node checks
+ * the address at every connect and can take a private CA; Workers use fetch).
  */
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { AuditEvent } from '../audit/types.ts';
+import type { HttpPost } from '../notify/transport.ts';
 import type { HecSinkConfig } from './config.ts';
 import type { Sink } from './sink.ts';
 
-export function hecSink(config: HecSinkConfig, token: string, o: { timeoutMs: number; ca?: string }): Sink {
-  const url = new URL(`${config.url.replace(/\/+$/, '')}/services/collector/event`);
+export function hecSink(config: HecSinkConfig, token: string, o: { timeoutMs: number; post: HttpPost; where: string }): Sink {
+  const url = `${config.url.replace(/\/+$/, '')}/services/collector/event`;
   return {
     id: config.id,
     async send(events: AuditEvent[]): Promise<void> {
@@ -26,7 +26,8 @@ export function hecSink(config: HecSinkConfig, token: string, o: { timeoutMs: nu
           }),
         )
         .join('\n');
-      const { status, text } = await post(url, body, { authorization: `Splunk ${token}`, 'content-type': 'application/json' }, o);
+      const headers = { authorization: `Splunk ${token}`, 'content-type': 'application/json' };
+      const { status, text } = await o.post({ url, headers, body, timeoutMs: o.timeoutMs, where: o.where });
       let code: unknown;
       try {
         code = (JSON.parse(text) as { code?: unknown }).code;
@@ -35,20 +36,4 @@ export function hecSink(config: HecSinkConfig, token: string, o: { timeoutMs: nu
     },
     async close() {},
   };
-}
-
-/** One POST with node:http(s), so a private CA can be given (fetch cannot take one without undici). */
-function post(url: URL, body: string, headers: Record<string, string>, o: { timeoutMs: number; ca?: string }): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, timeout: o.timeoutMs, ...(o.ca ? { ca: o.ca } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${o.timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end(body);
-  });
 }

@@ -19,6 +19,7 @@ export class SiemExporter {
   private running = new Set<Promise<void>>();
   private failures = new Map<string, number>();
   private stopped = true;
+  private when: () => boolean = () => true;
   private readonly cursors: Outbox;
   private readonly o: { store: Store; driver: SqlDriver; sinks: Sink[]; config: SiemConfig; clock: Clock; log: Logger };
 
@@ -27,7 +28,9 @@ export class SiemExporter {
     this.cursors = new Outbox(o.driver);
   }
 
-  start(): void {
+  /** Starts the sinks' timers; `when` gates each send (replicas: only the cluster lease's holder pushes). */
+  start(options: { when?: () => boolean } = {}): void {
+    if (options.when) this.when = options.when;
     this.stopped = false;
     for (const sink of this.o.sinks) this.schedule(sink, 0);
   }
@@ -42,6 +45,10 @@ export class SiemExporter {
   private schedule(sink: Sink, ms: number): void {
     if (this.stopped) return;
     const timer = setTimeout(() => {
+      if (!this.when()) {
+        this.schedule(sink, this.o.config.pollIntervalMs);
+        return;
+      }
       const run = this.drain(sink)
         .then(() => {
           this.failures.delete(sink.id);
@@ -59,6 +66,19 @@ export class SiemExporter {
     }, ms);
     timer.unref?.();
     this.timers.set(sink.id, timer);
+  }
+
+  /** One round for every sink (Workers: from the Cron Trigger); a failed sink is retried next round from its cursor. */
+  async drainAll(): Promise<void> {
+    const failed: string[] = [];
+    await Promise.all(
+      this.o.sinks.map((sink) =>
+        this.drain(sink).catch((error: unknown) => {
+          failed.push(`${sink.id}: ${String(error)}`);
+        }),
+      ),
+    );
+    if (failed.length) throw new Error(`SIEM send failed (${failed.join('; ')}); retried from the same cursor`);
   }
 
   /** Sends every event after the sink's cursor, batch by batch; throws on the first failed batch. */

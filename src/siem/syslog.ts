@@ -10,6 +10,8 @@ import { hostname } from 'node:os';
 import { connect as tlsConnect } from 'node:tls';
 import { toCef } from '../audit/cef.ts';
 import type { AuditEvent } from '../audit/types.ts';
+import { checkLiteral, guardedLookup } from '../net/guarded-http.ts';
+import type { OutboundPolicy } from '../notify/ssrf.ts';
 import type { SyslogSinkConfig } from './config.ts';
 import type { Sink } from './sink.ts';
 
@@ -29,15 +31,23 @@ export function syslogMessage(e: AuditEvent, config: Pick<SyslogSinkConfig, 'fac
   return `<${pri}>1 ${e.time} ${printable(host, 255)} ${printable(config.appName, 48)} - ${printable(e.action, 32)} ${sd} \uFEFF${msg}`;
 }
 
-export function syslogSink(config: SyslogSinkConfig, o: { timeoutMs: number; version: string; ca?: string }): Sink {
+export function syslogSink(config: SyslogSinkConfig, o: { timeoutMs: number; version: string; where: string; policy: OutboundPolicy; ca?: string }): Sink {
   let socket: Socket | undefined;
+  // Every (re)connect resolves and checks the collector's address, and connects to the checked one.
+  const lookup = o.policy.sandbox ? {} : { lookup: guardedLookup(o.where, o.policy) };
 
   const open = (): Promise<Socket> =>
     new Promise((resolve, reject) => {
+      try {
+        checkLiteral(o.where, config.host, o.policy);
+      } catch (error) {
+        reject(error);
+        return;
+      }
       const onError = (error: Error) => reject(error);
       const s = config.tls
-        ? tlsConnect({ host: config.host, port: config.port, servername: config.host, ...(o.ca ? { ca: o.ca } : {}) }, () => resolve(s))
-        : tcpConnect({ host: config.host, port: config.port }, () => resolve(s));
+        ? tlsConnect({ host: config.host, port: config.port, servername: config.host, ...lookup, ...(o.ca ? { ca: o.ca } : {}) }, () => resolve(s))
+        : tcpConnect({ host: config.host, port: config.port, ...lookup }, () => resolve(s));
       s.setTimeout(o.timeoutMs, () => s.destroy(new Error(`syslog ${config.host}:${config.port}: no progress within ${o.timeoutMs} ms`)));
       s.once('error', onError);
       s.once('close', () => {

@@ -48,6 +48,31 @@ export interface UnitOfWork extends RunWork {
   complete?: { clientId: string; key: string; response: StoredResponse };
   /** Releases an in-flight idempotency record without storing a response (the request is not cached). */
   release?: { clientId: string; key: string };
+  /** Commit only if this lease is still held with this token at `at` (a reconcile pass's outcomes); else nothing is written. */
+  fence?: { held: Fence; at: number };
+}
+
+/** A lease held: its name, this replica's owner id, the fencing token and when it lapses (epoch ms). */
+export interface Fence {
+  lease: string;
+  owner: string;
+  token: number;
+  expiresAt: number;
+}
+
+/**
+ * Leases shared by every replica on one database (src/store/sql/leases.ts): a target's lease decides
+ * which replica reconciles it, the cluster lease which one runs the cluster-wide timers.
+ */
+export interface LeaseStore {
+  /** Takes the lease when free or lapsed (a new token) or renews our own (same token); undefined when another holds it. */
+  acquire(name: string, owner: string, ttlMs: number, now: number): Promise<Fence | undefined>;
+  /** True while the lease is still ours with this token and not lapsed at `now`. */
+  holds(fence: Fence, now: number): Promise<boolean>;
+  /** Lets the lease lapse now (a clean stop), so another replica takes it at once. */
+  release(fence: Fence, now: number): Promise<void>;
+  /** Every lease not lapsed at `now`. */
+  holders(now: number): Promise<{ lease: string; owner: string; token: number; expiresAt: number }[]>;
 }
 
 /** A console session as stored: the id only as its SHA-256 hash (src/console/sessions.ts owns the rules). */

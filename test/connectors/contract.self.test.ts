@@ -26,7 +26,7 @@ import type { ConnectorHarness } from './harness.ts';
 
 const defects = new Set((process.env.CONTRACT_FAKE_DEFECTS ?? '').split(',').filter(Boolean));
 const MARKER = 'portcullis';
-const RESOURCES = { nacl: 'acl-fake', sg: 'sg-fake', nsg: 'nsg-fake', firewall: 'fw-fake', nfw: 'rg-fake', 'cf-list': 'list-fake' } as const;
+const RESOURCES = { nacl: 'acl-fake', sg: 'sg-fake', nsg: 'nsg-fake', firewall: 'fw-fake', nfw: 'rg-fake', 'cf-list': 'list-fake', wafv2: 'waf-fake' } as const;
 const limits: ConnectorLimits = {
   supportsDeny: true,
   supportsIpv6: true,

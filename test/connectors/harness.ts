@@ -41,7 +41,10 @@ export interface HarnessInstance {
   /** The simulator-side resource id rules of this placement live in (for addForeignRule / deleteOutOfBand). */
   resourceFor(placement: NormalizedRule['placement']): string;
   /** The placement where deny (block) rules live on this cloud, and where allow rules live. */
-  placements: { deny: 'nacl' | 'nsg' | 'firewall' | 'nfw' | 'cf-list'; allow: 'sg' | 'nsg' | 'firewall' | 'nfw' | 'cf-list' };
+  placements: {
+    deny: 'nacl' | 'nsg' | 'firewall' | 'nfw' | 'cf-list' | 'wafv2';
+    allow: 'sg' | 'nsg' | 'firewall' | 'nfw' | 'cf-list' | 'wafv2';
+  };
   /**
    * Prepares the simulator so that applying the returned changes must fail with a capacity or quota
    * error (and says which kind), without creating thousands of rules.

@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type E2E, type RunBody, startE2E } from '../support/e2e.ts';
+import { formatChangesReport } from '../../src/cli/report.ts';
+import type { ChangesReport } from '../../src/metrics/report.ts';
 
 let e: E2E;
 let metrics: string;
@@ -91,5 +93,10 @@ describe('GET /v1/reports/changes', () => {
     expect(report.backlog.pending_approvals).toBe(0);
     expect(report.by_connector.map((c) => c.connector)).toEqual(['aws-sandbox', 'azure-sandbox', 'gcp-sandbox']);
     expect((await e.call('GET', '/v1/reports/changes?weeks=99')).status).toBe(400);
+    // `portcullis report changes` prints the same figures.
+    const text = formatChangesReport(report as unknown as ChangesReport);
+    expect(text).toMatch(/^ {2}2026-W09: 4 received, \d+ applied, auto 75%, lead time p50 /m);
+    expect(text).toMatch(/approval wait: p50 2m, /);
+    expect(text).toMatch(/backlog: 0 pending approval/);
   });
 });

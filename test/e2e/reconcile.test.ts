@@ -197,10 +197,11 @@ describe('run API', () => {
   it('lists the playbooks a SOAR author can call, with their inputs', async () => {
     const body = (await (await e.call('GET', '/v1/playbooks')).json()) as { playbooks: { name: string; inputs: string[]; approval: string }[] };
     expect(body.playbooks.map((p) => p.name).sort()).toEqual(
-      ['allow-ingress', 'block-ip', 'cleanup-rules', 'quarantine-host', 'release-host', 'revoke-allow', 'unblock-ip'],
+      ['adopt-rules', 'allow-ingress', 'block-ip', 'cleanup-rules', 'quarantine-host', 'release-host', 'revoke-allow', 'unblock-ip'],
     );
     expect(body.playbooks.find((p) => p.name === 'block-ip')?.inputs).toContain('indicators');
     expect(body.playbooks.find((p) => p.name === 'allow-ingress')?.approval).toBe('policy');
+    expect(body.playbooks.find((p) => p.name === 'adopt-rules')).toMatchObject({ approval: 'manual', inputs: ['connector', 'target', 'rules', 'reason', 'ticket'] });
   });
 
   it('lists runs newest first with a cursor and filters', async () => {

@@ -138,3 +138,27 @@ describe('AWS bad input', () => {
     expect(cov).toMatchObject({ days: 2, gapDays: 2, gaps: ['2023-11-15', '2023-11-16'] });
   });
 });
+
+describe('the byte path reads what the line path reads', () => {
+  it('lines split across read chunks, CRLF endings, redeliveries and IPv6 records count exactly once each', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 4000; i++) {
+      lines.push(`2 123456789012 eni-0a1b2c3d4e5f60001 192.0.2.${i % 250} 10.0.1.5 ${40000 + (i % 1000)} 443 6 1 100 ${1_700_000_000 + i} ${1_700_000_060 + i} ACCEPT OK`);
+    }
+    lines.push(lines[3990] as string, lines[3999] as string); // redelivered records (inside the 20-minute window)
+    lines.push('2 123456789012 eni-0a1b2c3d4e5f60001 2001:db8::7 fd00::5 40000 443 6 1 100 1700000000 1700000060 ACCEPT OK');
+    lines.push('2 123456789012 eni-0a1b2c3d4e5f60001 - - - - - - - 1700000000 1700000060 - NODATA');
+    lines.push('not a flow log line');
+    const body = `${lines.join('\r\n')}\r\n`;
+    expect(body.length).toBeGreaterThan(3 * 65_536); // several 64 KiB reads
+    const rules = [rule({ cidrs: ['192.0.2.0/24', '2001:db8::/32'] })];
+    const { usage } = await ingestFlowLogs([file('chunks.log', body)], rules);
+    expect(usage.stats.records).toBe(4001);
+    expect(usage.stats.duplicates).toBe(2);
+    expect(usage.stats.malformed).toBe(1);
+    expect(usage.rules.get(0)).toMatchObject({ hits: 4001, bytes: 400_100 });
+    expect([...(usage.rules.get(0)?.remotes4.keys() ?? [])]).toEqual([(192 << 24 >>> 0) + (2 << 8)]);
+    expect(usage.rules.get(0)?.remotes6.size).toBe(1);
+    expect(usage.rules.get(0)?.ports.get(443)).toBe(4001);
+  });
+});

@@ -1,15 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { http } from 'msw';
+import { http, type RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
 import { Writable } from 'node:stream';
 import { awsEc2 } from '../../connectors/aws-ec2/index.ts';
 import { mswHandlers as awsMsw } from '../../connectors/aws-ec2/simulator/msw.ts';
 import { azureNsg } from '../../connectors/azure-nsg/index.ts';
 import { mswHandlers as azureMsw } from '../../connectors/azure-nsg/msw.ts';
-import { cloudflare } from '../../connectors/cloudflare/index.ts';
-import { mswHandlers as cloudflareMsw } from '../../connectors/cloudflare/simulator/msw.ts';
 import { gcpFirewall } from '../../connectors/gcp-firewall/index.ts';
 import { mswHandlers as gcpMsw } from '../../connectors/gcp-firewall/simulator/msw.ts';
 import { loadConnectorRegistry } from '../../connectors/index.ts';
@@ -56,7 +54,6 @@ export function createSimulators(options: SimulatorOptions): Sims {
     aws: awsEc2.createSimulator(options),
     azure: azureNsg.createSimulator(options),
     gcp: gcpFirewall.createSimulator(options),
-    cloudflare: cloudflare.createSimulator(options),
   };
 }
 
@@ -64,11 +61,10 @@ export interface Sims {
   aws: Simulator;
   azure: Simulator;
   gcp: Simulator;
-  cloudflare: Simulator;
 }
 
 /** msw handlers that answer the real SDKs' HTTP with the simulators. */
-export const simulatorHandlers = (sims: Sims) => [...awsMsw(sims.aws), ...azureMsw(sims.azure), ...gcpMsw(sims.gcp), ...cloudflareMsw(sims.cloudflare)];
+export const simulatorHandlers = (sims: Sims) => [...awsMsw(sims.aws), ...azureMsw(sims.azure), ...gcpMsw(sims.gcp)];
 
 /**
  * The repo's sandbox config with a data directory, the e2e clients (soar, approver, operator) and
@@ -119,16 +115,24 @@ export async function startE2E(
     extra?: ExtraTargets;
     /** Rewrites the config text (e.g. adds a connector or points playbooksDir elsewhere). */
     config?: (text: string) => string;
+    /** YAML appended to the config (e.g. a `notifications:` block), secrets for it, and the outbound resolver. */
+    configSuffix?: string;
+    env?: Record<string, string>;
+    resolve?: (host: string) => Promise<string[]>;
+    /** YAML appended to the config, given the e2e data directory (e.g. `flowLogs:` naming files written there). */
+    extraConfig?: (dir: string) => string;
+    /** More msw handlers (e.g. object-storage simulators) beside the clouds'. */
+    extraHandlers?: RequestHandler[];
   } = {},
 ): Promise<E2E> {
   const clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
   const sims = createSimulators({ clock, ...options.simulator });
   const extraSims = options.extra?.simulators?.({ clock, ...options.simulator }) ?? [];
-  const msw = setupServer(...simulatorHandlers(sims), ...extraSims.flatMap((sim) => sim.origins.map((origin) => http.all(`${origin}/*`, ({ request }) => sim.fetch(request)))));
+  const msw = setupServer(...simulatorHandlers(sims), ...extraSims.flatMap((sim) => sim.origins.map((origin) => http.all(`${origin}/*`, ({ request }) => sim.fetch(request)))), ...(options.extraHandlers ?? []));
   msw.listen({ onUnhandledFrame: 'error' });
 
-  let configText = (options.config ?? ((t: string) => t))(e2eConfigText(dir, options.tiers, options.extra));
+  let configText = `${(options.config ?? ((t: string) => t))(e2eConfigText(dir, options.tiers, options.extra))}${options.configSuffix ?? ''}${options.extraConfig ? `\n${options.extraConfig(dir)}` : ''}`;
   // PORTCULLIS_TEST_STORE=postgres: the same services on a fresh PostgreSQL database (test/support/postgres.ts).
   const database = testsOnPostgres() ? await createTestDatabase('pc_test_e2e') : undefined;
   if (database) configText += '\nstore:\n  postgres:\n    url: { env: E2E_DATABASE_URL }\n';
@@ -140,7 +144,7 @@ export async function startE2E(
       done();
     },
   });
-  const env: Record<string, string> = { ...(database ? { E2E_DATABASE_URL: database.url } : {}), E2E_SOAR_SECRET: REQUESTER_SECRET, E2E_APPROVER_SECRET: APPROVER_SECRET, E2E_OPERATOR_SECRET: OPERATOR_SECRET, E2E_DETECTOR_SECRET: DETECTOR_SECRET };
+  const env: Record<string, string> = { ...(database ? { E2E_DATABASE_URL: database.url } : {}), E2E_SOAR_SECRET: REQUESTER_SECRET, E2E_APPROVER_SECRET: APPROVER_SECRET, E2E_OPERATOR_SECRET: OPERATOR_SECRET, E2E_DETECTOR_SECRET: DETECTOR_SECRET, ...options.env };
   const composed = await composeServices({
     registry: await loadConnectorRegistry(),
     config,
@@ -149,6 +153,12 @@ export async function startE2E(
     secrets: { env: (n) => env[n] },
     clock,
     log: createPinoLogger('info', sink),
+    ...(options.resolve ? { resolve: options.resolve } : {}),
+  }).catch((error: unknown) => {
+    // A start-up refusal (a test of it): leave no msw server listening and no data directory behind.
+    msw.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
   });
 
   const call: E2E['call'] = async (method, path, body, opts = {}) => {

@@ -93,7 +93,9 @@ export async function runCliToExit(args: string[], env: Record<string, string> =
 
 /**
  * Writes the config built for a fresh free port into `dir` and starts `portcullis serve` on it;
- * resolves once GET /readyz answers 200. A child that exits first rejects with its output.
+ * resolves once GET /readyz answers 200. A child that exits first rejects with its output. The port
+ * was free a moment before the child binds it: when another process takes it first (EADDRINUSE,
+ * seen on a loaded machine), the start is retried on a new port, at most three times.
  */
 export async function startServer(options: {
   dir: string;
@@ -101,6 +103,16 @@ export async function startServer(options: {
   env?: Record<string, string>;
   readyTimeoutMs?: number;
 }): Promise<ServerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOnce(options);
+    } catch (error) {
+      if (attempt === 3 || !String(error).includes('EADDRINUSE')) throw error;
+    }
+  }
+}
+
+async function startServerOnce(options: { dir: string; config: (port: number) => string; env?: Record<string, string>; readyTimeoutMs?: number }): Promise<ServerProcess> {
   const port = await freePort();
   const configPath = join(options.dir, `portcullis-${port}.config.yaml`);
   writeFileSync(configPath, options.config(port));
@@ -110,7 +122,10 @@ export async function startServer(options: {
   const timeoutMs = options.readyTimeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!child.alive()) throw new Error(`portcullis serve exited before it was ready:\n${child.output()}`);
+    if (!child.alive()) {
+      await child.exited;
+      throw new Error(`portcullis serve exited before it was ready:\n${child.output()}`);
+    }
     const ready = await fetch(`${url}/readyz`).then(
       (r) => r.status === 200,
       () => false,

@@ -28,7 +28,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the store is reachable */
+        /**
+         * Readiness: the store is reachable; which leases this replica holds
+         * @description Ready (200) when the database answers. Every replica accepts signed calls, so a replica holding no lease is ready too: `replica.leases` says which targets it reconciles (`target:<connector>/<target>`) and `replica.cluster_tasks` whether it runs the cluster-wide timers (expiry, checkpoints, retention).
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -403,7 +406,7 @@ export interface components {
              * @description Stable machine-readable code.
              * @enum {string}
              */
-            code: "signature_missing" | "signature_malformed" | "signature_invalid" | "timestamp_out_of_tolerance" | "unknown_client" | "token_invalid" | "scope_denied" | "session_required" | "session_expired" | "session_invalid" | "login_failed" | "no_console_role" | "csrf_failed" | "webhook_id_reused" | "idempotency_in_flight" | "idempotency_key_invalid" | "idempotency_key_mismatch" | "malformed_json" | "body_not_utf8" | "forbidden_json_key" | "too_many_refusals" | "bad_request" | "headers_too_large" | "request_timeout" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "validation_failed" | "guardrail_refused" | "unknown_tier" | "target_unknown" | "playbook_mismatch" | "playbook_not_found" | "policy_denied" | "four_eyes" | "run_not_pending" | "approval_expired" | "not_found" | "method_not_allowed" | "internal" | "unavailable";
+            code: "signature_missing" | "signature_malformed" | "signature_invalid" | "timestamp_out_of_tolerance" | "unknown_client" | "token_invalid" | "scope_denied" | "session_required" | "session_expired" | "session_invalid" | "login_failed" | "no_console_role" | "csrf_failed" | "webhook_id_reused" | "idempotency_in_flight" | "idempotency_key_invalid" | "idempotency_key_mismatch" | "malformed_json" | "body_not_utf8" | "forbidden_json_key" | "too_many_refusals" | "bad_request" | "headers_too_large" | "request_timeout" | "invalid_query" | "unsupported_media_type" | "payload_too_large" | "validation_failed" | "guardrail_refused" | "unknown_tier" | "target_unknown" | "not_adoptable" | "traffic_unavailable" | "playbook_mismatch" | "playbook_not_found" | "policy_denied" | "four_eyes" | "run_not_pending" | "approval_expired" | "not_found" | "method_not_allowed" | "internal" | "unavailable";
             /** @description What was wrong and what was expected. */
             detail: string;
             instance?: string;
@@ -578,12 +581,24 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "status": "ready"
+                     *       "status": "ready",
+                     *       "replica": {
+                     *         "id": "node-a:4121:9f2c1e0d",
+                     *         "leases": [
+                     *           "target:aws-sandbox/edge"
+                     *         ],
+                     *         "cluster_tasks": true
+                     *       }
                      *     }
                      */
                     "application/json": {
                         /** @enum {string} */
                         status: "ready";
+                        replica?: {
+                            id: string;
+                            leases: string[];
+                            cluster_tasks: boolean;
+                        };
                     };
                 };
             };
@@ -1251,7 +1266,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Inputs, guardrail, tier, target or policy refused (the code and detail name which) (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Inputs, guardrail, tier, target or policy refused (the code and detail name which) (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, not_adoptable, traffic_unavailable, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2908,7 +2923,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, not_adoptable, traffic_unavailable, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3196,7 +3211,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, not_adoptable, traffic_unavailable, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3484,7 +3499,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, not_adoptable, traffic_unavailable, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4206,7 +4221,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, not_adoptable, traffic_unavailable, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4903,7 +4918,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, playbook_mismatch, policy_denied) */
+            /** @description Request does not match the schema (problem+json; code: idempotency_key_mismatch, forbidden_json_key, validation_failed, guardrail_refused, unknown_tier, target_unknown, not_adoptable, traffic_unavailable, playbook_mismatch, policy_denied) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -21,25 +21,30 @@ export type CallResult<T> = { ok: true; value: T } | { ok: false; error: Connect
 const SIMULATOR_CREDENTIALS = { accessKeyId: 'AKIAPORTCULLISSIM000', secretAccessKey: 'simulator-secret-not-a-real-key' };
 
 export function createEc2Client(config: AwsEc2Config, ctx: ConnectorContext): EC2Client {
-  const { credentials } = config;
   return new EC2Client({
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     // Retries are ours (withRetry), so every attempt is recorded and the one policy applies.
     maxAttempts: 1,
-    ...('source' in credentials
-      ? credentials.source === 'simulator'
-        ? { credentials: SIMULATOR_CREDENTIALS }
-        : {}
-      : {
-          // Resolved on use, so a rotated file secret is picked up when the SDK refreshes.
-          credentials: async () => ({
-            accessKeyId: ctx.resolveSecret(credentials.accessKeyId),
-            secretAccessKey: ctx.resolveSecret(credentials.secretAccessKey),
-            ...(credentials.sessionToken ? { sessionToken: ctx.resolveSecret(credentials.sessionToken) } : {}),
-          }),
-        }),
+    ...awsCredentials(config, ctx),
   });
+}
+
+/** The SDK credentials option of a connector's config (none: the SDK's default provider chain). */
+export function awsCredentials(config: AwsEc2Config, ctx: ConnectorContext) {
+  const { credentials } = config;
+  return 'source' in credentials
+    ? credentials.source === 'simulator'
+      ? { credentials: SIMULATOR_CREDENTIALS }
+      : {}
+    : {
+        // Resolved on use, so a rotated file secret is picked up when the SDK refreshes.
+        credentials: async () => ({
+          accessKeyId: ctx.resolveSecret(credentials.accessKeyId),
+          secretAccessKey: ctx.resolveSecret(credentials.secretAccessKey),
+          ...(credentials.sessionToken ? { sessionToken: ctx.resolveSecret(credentials.sessionToken) } : {}),
+        }),
+      };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { UpdateSecurityGroupRuleDescriptionsEgressCommand, UpdateSecurityGroupRuleDescriptionsIngressCommand } from '@aws-sdk/client-ec2';
 import {
   type CheckResult,
   type Connector,
@@ -5,20 +6,22 @@ import {
   ConnectorError,
   type ConnectorLimits,
   type FamilyRoom,
+  type LogObject,
   type NormalizedRule,
   type OperationResult,
   type QuarantineResult,
   type RuleChange,
 } from '../../../src/connectors/types.ts';
 import type { AwsEc2Config, AwsEc2Target } from '../config.ts';
-import { type CallRecord, connectorErrorInfo, createEc2Client, Ec2Calls } from './calls.ts';
+import { awsCredentials, type CallRecord, connectorErrorInfo, createEc2Client, Ec2Calls } from './calls.ts';
+import { S3Client, s3LogObjects } from './flow-log-objects.ts';
 import { checkTarget } from './check.ts';
 import { applyNaclChanges, describeNaclEntries } from './nacl.ts';
 import { entryFamily, inBand, naclEntryToRule, parseNaclCloudId } from './nacl-mapping.ts';
 import type { ChangeOutcome, IndexedChange } from './outcome.ts';
 import { Quarantine } from './quarantine.ts';
 import { describeGroupRules, SecurityGroupRules } from './sg.ts';
-import { sgRulesToNormalized } from './sg-mapping.ts';
+import { descriptionFor, sgRulesToNormalized } from './sg-mapping.ts';
 import { validateRule } from './validate.ts';
 
 /** AWS's default quota of inbound (or outbound) rules per security group; each CIDR is one rule. */
@@ -32,6 +35,8 @@ export class AwsEc2Connector implements Connector {
 
   readonly id: string;
   private readonly config: AwsEc2Config;
+  private readonly ctx: ConnectorContext;
+  private s3?: S3Client;
   constructor(
     id: string,
     config: AwsEc2Config,
@@ -39,6 +44,7 @@ export class AwsEc2Connector implements Connector {
   ) {
     this.id = id;
     this.config = config;
+    this.ctx = ctx;
     this.calls = new Ec2Calls(createEc2Client(config, ctx), ctx);
     this.marker = config.ownerMarker;
   }
@@ -169,6 +175,47 @@ export class AwsEc2Connector implements Connector {
       const outcome = outcomes.get(index) ?? { ok: false, calls: [], error: connectorErrorInfo('unknown', 'NotApplied', 'change was not applied') };
       return { change, ...outcome };
     });
+  }
+
+  adoptionProblems(targetId: string, rule: NormalizedRule): string[] {
+    const target = this.target(targetId);
+    if (rule.owned) return [`${rule.placement} rule ${rule.cloudId ?? ''} is already owned by portcullis`];
+    if (rule.placement === 'nacl') {
+      // NACL ownership is the rule-number band: moving the entry into it would change evaluation order.
+      return [
+        `network ACL entry ${rule.cloudId ?? ''} is outside portcullis's rule-number band ${target.ruleNumberBand.from}-${target.ruleNumberBand.to}; NACL entries are owned by number, and renumbering one changes the order it is evaluated in, so it cannot be adopted`,
+      ];
+    }
+    if (!rule.cloudId) return ['the rule has no security group rule ids to adopt'];
+    return [];
+  }
+
+  /** Marks the security group rules as owned: UpdateSecurityGroupRuleDescriptions* (only descriptions change). */
+  async adopt(targetId: string, rule: NormalizedRule, intentIds: string[]): Promise<OperationResult> {
+    const target = this.target(targetId);
+    const change: RuleChange = { op: 'update', before: rule, rule: { ...rule, owned: true, intentIds } };
+    const problems = this.adoptionProblems(targetId, rule);
+    if (problems.length) return { change, ok: false, calls: [], error: connectorErrorInfo('validation', 'NotAdoptable', problems.join('; ')) };
+    const log: CallRecord[] = [];
+    const input = {
+      GroupId: target.securityGroupId,
+      SecurityGroupRuleDescriptions: (rule.cloudId ?? '').split(',').map((id) => ({ SecurityGroupRuleId: id, Description: descriptionFor({ ...rule, description: undefined, intentIds }, this.marker) })),
+    };
+    const result =
+      rule.direction === 'egress'
+        ? await this.calls.run('UpdateSecurityGroupRuleDescriptionsEgress', (c) => c.send(new UpdateSecurityGroupRuleDescriptionsEgressCommand(input)), log)
+        : await this.calls.run('UpdateSecurityGroupRuleDescriptionsIngress', (c) => c.send(new UpdateSecurityGroupRuleDescriptionsIngressCommand(input)), log);
+    return result.ok ? { change, ok: true, calls: log, ...(rule.cloudId ? { cloudId: rule.cloudId } : {}) } : { change, ok: false, calls: log, error: result.error };
+  }
+
+  /** Flow logs delivered to S3 (s3://bucket/prefix): ListObjectsV2 pages, GetObject per object. */
+  listLogObjects(location: string): AsyncIterable<LogObject> {
+    this.s3 ??= new S3Client({
+      region: this.config.region,
+      ...(this.config.s3Endpoint ? { endpoint: this.config.s3Endpoint, forcePathStyle: true } : {}),
+      ...awsCredentials(this.config, this.ctx),
+    });
+    return s3LogObjects(this.s3, location);
   }
 
   check(targetId: string): Promise<CheckResult> {

@@ -8,5 +8,5 @@
 export const MUTATING_BUCKET = { capacity: 50, refillPerSecond: 5 } as const;
 
 export function isMutating(action: string): boolean {
-  return /^(Create|Delete|Replace|Authorize|Revoke|Modify)/.test(action);
+  return /^(Create|Delete|Replace|Authorize|Revoke|Modify|Update)/.test(action);
 }

@@ -118,6 +118,29 @@ function revoke(isEgress: boolean): OpHandler {
   };
 }
 
+/**
+ * UpdateSecurityGroupRuleDescriptionsIngress/Egress by rule ids (SecurityGroupRuleDescription.N): only the
+ * descriptions change. An id that is not a rule of this group and direction fails the whole call.
+ */
+function updateDescriptions(isEgress: boolean): OpHandler {
+  return (ctx) => {
+    const group = requireGroup(ctx);
+    const existing = rulesOf(ctx.state, group.groupId).filter((r) => r.isEgress === isEgress);
+    const wanted = ctx.params.structs('SecurityGroupRuleDescription').map((d) => {
+      const id = d.get('SecurityGroupRuleId') ?? '';
+      const rule = existing.find((r) => r.securityGroupRuleId === id);
+      if (!rule) throw faults.ruleIdNotFound(id);
+      const description = d.get('Description') ?? '';
+      if (description.length > 255) throw faults.invalidValue('Invalid rule description. Valid descriptions are strings less than 256 characters');
+      return { rule, description };
+    });
+    if (!wanted.length) throw faults.missing('SecurityGroupRuleDescription');
+    ctx.gate();
+    for (const { rule, description } of wanted) rule.description = description;
+    return { return: true };
+  };
+}
+
 const describeSecurityGroupRules: OpHandler = (ctx) => {
   const ids = ctx.params.list('SecurityGroupRuleId');
   for (const id of ids) if (!ctx.state.securityGroupRules.has(id)) throw faults.ruleIdNotFound(id);
@@ -151,4 +174,6 @@ export const sgRuleOps: Record<string, OpHandler> = {
   RevokeSecurityGroupIngress: revoke(false),
   RevokeSecurityGroupEgress: revoke(true),
   DescribeSecurityGroupRules: describeSecurityGroupRules,
+  UpdateSecurityGroupRuleDescriptionsIngress: updateDescriptions(false),
+  UpdateSecurityGroupRuleDescriptionsEgress: updateDescriptions(true),
 };

@@ -35,6 +35,8 @@ interface Room {
  */
 export class AwsNetworkFirewallConnector implements Connector {
   readonly type = 'aws-network-firewall' as const;
+  /** Opens are `aws:pass` rules; a rule group has no hosts, so quarantine playbooks aimed here are refused at start. */
+  readonly capabilities = { allows: true, quarantine: false };
   readonly id: string;
   private readonly config: AwsNetworkFirewallConfig;
   private readonly calls: NfwCalls;

@@ -106,9 +106,11 @@ export function createNfwSimulator(options: NfwSimulatorOptions = {}): NfwSimula
       let input: Input;
       try {
         const text = await request.text();
-        input = text ? (JSON.parse(text) as Input) : {};
+        const parsed: unknown = text ? JSON.parse(text) : {};
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+        input = parsed as Input;
       } catch {
-        throw new NfwFault('SerializationException', 'the request body is not valid JSON', 400);
+        throw new NfwFault('SerializationException', 'the request body is not a JSON object', 400);
       }
       operations.push(input.DryRun === true ? `${operation} (dry run)` : operation);
       const result = answer(operation, input, request.headers.has('authorization'));

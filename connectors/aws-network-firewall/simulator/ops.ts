@@ -87,7 +87,12 @@ const listRuleGroups: OpHandler = (input, { state }) => {
   if (!Number.isInteger(max) || max < 1 || max > 100) throw faults.invalid('MaxResults must be from 1 to 100');
   // This account has no managed (AWS or partner) rule groups; Scope MANAGED lists none.
   const all = str(input, 'Scope') === 'MANAGED' ? [] : [...state.ruleGroups.values()].filter((g) => !input.Type || g.type === input.Type);
-  const start = input.NextToken ? Number.parseInt(atob(String(input.NextToken)), 10) : 0;
+  let start = 0;
+  try {
+    start = input.NextToken ? Number.parseInt(atob(String(input.NextToken)), 10) : 0;
+  } catch {
+    start = Number.NaN;
+  }
   if (!Number.isInteger(start) || start < 0 || start > all.length) throw faults.invalid('NextToken is not valid');
   const page = all.slice(start, start + max);
   const next = start + max < all.length ? btoa(String(start + max)) : undefined;
@@ -137,7 +142,8 @@ const tagResource: OpHandler = (input, { state }) => {
   for (const tag of tags) {
     resource.tags = [...resource.tags.filter((t) => t.Key !== tag.Key), { Key: tag.Key, Value: tag.Value }];
   }
-  if (resource.tags.length > 200) throw faults.limitExceeded('Tags per resource (200)');
+  // "You can add up to 50 tags to each resource" (TagResource, API reference).
+  if (resource.tags.length > 50) throw faults.limitExceeded('Tags per resource (50)');
   return {};
 };
 

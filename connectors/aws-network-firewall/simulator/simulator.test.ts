@@ -147,6 +147,8 @@ describe('protocol edges', () => {
     expect(await call('DeleteEverything', {})).toMatchObject({ status: 400, body: { __type: 'UnknownOperationException' } });
     const bad = await sim.fetch(new Request(`${ORIGIN}/`, { method: 'POST', headers: { 'x-amz-target': `${TARGET_PREFIX}DescribeRuleGroup`, authorization: 'x' }, body: '{' }));
     expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ __type: 'SerializationException' });
+    expect(await call('ListRuleGroups', { NextToken: '%%%' })).toMatchObject({ status: 400, body: { __type: 'InvalidRequestException' } });
   });
 
   it('with writeRateLimits, writes beyond the bucket are throttled until it refills (fake clock)', async () => {

@@ -46,7 +46,8 @@ export function createCloudflareSimulator(options: SimulatorOptions = {}): Cloud
   const seed = (options.seedState as CloudflareSeed | undefined) ?? defaultSeed();
   const state = new CloudflareState(seed, now, options.quotas?.listItems ?? CLOUDFLARE_PLAN_ITEMS.free);
   const faults = new FaultSwitches({ ...options, random: randomSource(options.seed), failStatus: 500, randomFailStatus: 503 });
-  const perUser = new SlidingWindowLimiter(now, FIVE_MINUTES, options.quotas?.requestsPerFiveMinutes ?? REQUESTS_PER_FIVE_MINUTES);
+  const limitPerUser = options.quotas?.requestsPerFiveMinutes ?? REQUESTS_PER_FIVE_MINUTES;
+  const perUser = new SlidingWindowLimiter(now, FIVE_MINUTES, limitPerUser);
   const changes: { at: number; count: number }[] = [];
   let slowPolls = 0;
   let writes = 0;
@@ -172,5 +173,12 @@ export function createCloudflareSimulator(options: SimulatorOptions = {}): Cloud
     requests: () => requests,
   };
 
-  return { fetch: handle, origins: [CLOUDFLARE_ORIGIN], controls };
+  // Every answer carries the caller's rate-limit state (developers.cloudflare.com/fundamentals/api/reference/limits/).
+  const fetch = async (request: Request): Promise<Response> => {
+    const response = await handle(request);
+    response.headers.set('x-ratelimit-limit', String(limitPerUser));
+    response.headers.set('x-ratelimit-remaining', String(perUser.remaining()));
+    return response;
+  };
+  return { fetch, origins: [CLOUDFLARE_ORIGIN], controls };
 }

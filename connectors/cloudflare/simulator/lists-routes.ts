@@ -19,13 +19,13 @@ export interface ListRouteContext {
 const MAX_PAGE = 500;
 const DEFAULT_PAGE = 25;
 
-const listView = (l: SimList) => ({
+const listView = (state: CloudflareState, l: SimList) => ({
   id: l.id,
   name: l.name,
   description: l.description,
   kind: l.kind,
   num_items: l.items.size,
-  num_referencing_filters: 0,
+  num_referencing_filters: state.referencingRules(l.name),
   created_on: l.created_on,
   modified_on: l.modified_on,
 });
@@ -34,7 +34,7 @@ export async function listRoutes(rc: ListRouteContext, account: SimAccount, meth
   const { state } = rc;
   state.settle(account);
   if (rest.length === 0) {
-    if (method === 'GET') return ok([...account.lists.values()].map(listView));
+    if (method === 'GET') return ok([...account.lists.values()].map((l) => listView(state, l)));
     return fail(405, CODES.noRoute, `Method ${method} not allowed here (the simulator does not create lists: the operator does)`);
   }
   if (rest[0] === 'bulk_operations' && rest.length === 2 && method === 'GET') {
@@ -54,7 +54,7 @@ export async function listRoutes(rc: ListRouteContext, account: SimAccount, meth
   }
   const list = account.lists.get(rest[0] ?? '');
   if (!list) return fail(404, CODES.notFound, 'list not found');
-  if (rest.length === 1) return method === 'GET' ? ok(listView(list)) : fail(405, CODES.noRoute, `Method ${method} not allowed here`);
+  if (rest.length === 1) return method === 'GET' ? ok(listView(state, list)) : fail(405, CODES.noRoute, `Method ${method} not allowed here`);
   if (rest[1] !== 'items' || rest.length > 3) return fail(404, CODES.noRoute, 'No route for that URI');
   if (rest.length === 3) {
     const item = [...list.items.values()].find((i) => i.id === rest[2]);

@@ -38,7 +38,7 @@ describe('envelope and errors', () => {
     expect(lists.status).toBe(200);
     expect(lists.body).toMatchObject({ success: true, errors: [], messages: [] });
     expect(lists.headers.get('cf-ray')).toMatch(/-SJC$/);
-    expect(lists.body.result.find((l: { id: string }) => l.id === CF_SIM_LIST_ID)).toMatchObject({ name: 'portcullis_blocks', kind: 'ip', num_items: 0 });
+    expect(lists.body.result.find((l: { id: string }) => l.id === CF_SIM_LIST_ID)).toMatchObject({ name: 'portcullis_blocks', kind: 'ip', num_items: 0, num_referencing_filters: 1 });
   });
 
   it('refuses a missing or unknown token with 403 code 10000, and unknown routes and ids', async () => {
@@ -52,7 +52,14 @@ describe('envelope and errors', () => {
 
   it('enforces 1,200 requests per 5 minutes per user: 429 code 971 with Retry-After, then lets calls through', async () => {
     const { call, clock } = start({ quotas: { requestsPerFiveMinutes: 3 } });
-    for (let i = 0; i < 3; i++) expect((await call('GET', LISTS)).status).toBe(200);
+    const remaining = [];
+    for (let i = 0; i < 3; i++) {
+      const answer = await call('GET', LISTS);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('x-ratelimit-limit')).toBe('3');
+      remaining.push(answer.headers.get('x-ratelimit-remaining'));
+    }
+    expect(remaining).toEqual(['2', '1', '0']);
     clock.advance(60_000);
     const limited = await call('GET', LISTS);
     expect(limited.status).toBe(429);
@@ -130,6 +137,20 @@ describe('items and bulk operations', () => {
     expect(item.ip).toBe('192.0.2.9');
     await waitFor((await call('DELETE', ITEMS, { items: [{ id: item.id }] })).body.result.operation_id);
     expect(sim.controls.listItems('portcullis_blocks')).toEqual([]);
+  });
+});
+
+describe('Lists API write limit (writeRateLimits)', () => {
+  it('refuses more than 10,000 list item changes in 5 minutes with 429 and a Retry-After', async () => {
+    const { call, clock, waitFor } = start({ writeRateLimits: true, quotas: { listItems: 500_000 } });
+    const batch = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ ip: `10.${Math.floor((from + i) / 256) % 256}.${(from + i) % 256}.0/24` }));
+    await waitFor((await call('POST', ITEMS, batch(0, 9_000))).body.result.operation_id);
+    clock.advance(60_000);
+    const over = await call('POST', ITEMS, batch(9_000, 1_500));
+    expect(over.status).toBe(429);
+    expect(over.body.errors[0]).toMatchObject({ code: 971, message: expect.stringMatching(/10000 list item changes in 5 minutes/) });
+    expect(Number(over.headers.get('retry-after'))).toBe(240);
+    expect((await call('POST', ITEMS, batch(9_000, 1_000))).status).toBe(200);
   });
 });
 

@@ -134,6 +134,14 @@ export class CloudflareState {
       .map(([, item]) => item);
   }
 
+  /** Rules in any zone ruleset whose expression names the list (`$name`): Cloudflare's num_referencing_filters. */
+  referencingRules(name: string): number {
+    const pattern = new RegExp(`\\$${name}(?![a-z0-9_])`);
+    let count = 0;
+    for (const zone of this.zones.values()) for (const ruleset of zone.rulesets.values()) count += ruleset.rules.filter((r) => pattern.test(r.expression)).length;
+    return count;
+  }
+
   itemsInAccount(account: SimAccount): number {
     let total = 0;
     for (const list of account.lists.values()) total += list.items.size;

@@ -90,6 +90,7 @@ export const registerRunPreview: RouteModule = (app, signed) => {
       connectors: runtime.connectors,
       catalog: runtime.catalog,
       tiers: runtime.tiers,
+      ...(runtime.traffic ? { traffic: runtime.traffic } : {}),
       now: services.clock.now(),
       runId: id,
     });

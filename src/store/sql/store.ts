@@ -5,6 +5,8 @@ import { AuditQueries } from './audit-queries.ts';
 import { SqlSessionRecords } from './console-sessions.ts';
 import { isStoreUnavailable } from '../errors.ts';
 import { type SqlDriver, type SqlStatement, sql } from './driver.ts';
+import { LeaseLost } from '../lease-lost.ts';
+import { fenceStatement, isFenceViolation } from './leases.ts';
 import { RunQueries, runWorkStatements } from './runs.ts';
 
 interface IdempotencyRow {
@@ -194,6 +196,8 @@ export class SqlStore implements Store {
 
   commit(work: UnitOfWork): Promise<AuditEvent[]> {
     const statements: SqlStatement[] = runWorkStatements(work);
+    // First, so a lost lease fails the transaction before anything else is written.
+    if (work.fence) statements.unshift(fenceStatement(work.fence.held, work.fence.at));
     if (work.complete) {
       const { clientId, key, response } = work.complete;
       statements.push(
@@ -229,7 +233,7 @@ export class SqlStore implements Store {
           this.unreleased.set(id, { clientId: held.clientId, key: held.key, claimedAt: this.claims.get(id) });
           this.claims.delete(id);
         }
-        throw error;
+        throw work.fence && isFenceViolation(error) ? new LeaseLost(work.fence.held.lease) : error;
       },
     );
   }

@@ -2,9 +2,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CF_SIM_ACCOUNT, CF_SIM_LIST, CF_SIM_ZONE } from '../../connectors/cloudflare/index.ts';
-import type { CloudflareSimulator } from '../../connectors/cloudflare/simulator/index.ts';
-import { type E2E, startE2E } from '../support/e2e.ts';
+import { CF_SIM_ACCOUNT, CF_SIM_LIST, CF_SIM_ZONE } from './index.ts';
+import { type CloudflareSimulator, createCloudflareSimulator } from './simulator/index.ts';
+import { type E2E, startE2E } from '../../test/support/e2e.ts';
 
 /**
  * block-ip and unblock-ip end to end on the Cloudflare connector: signed call → intents → reconciler →
@@ -25,6 +25,7 @@ const CONNECTOR = `  - id: cf-sandbox
 
 let e: E2E;
 let playbooks: string;
+let cf: CloudflareSimulator;
 beforeEach(async () => {
   playbooks = mkdtempSync(join(tmpdir(), 'portcullis-cf-playbooks-'));
   cpSync('playbooks', playbooks, { recursive: true });
@@ -33,7 +34,14 @@ beforeEach(async () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace(/^targets:\n/m, 'targets:\n  - { connector: cf-sandbox, target: "*" }\n'));
   }
   e = await startE2E({
-    config: (text) => text.replace(/^connectors:\n/m, `connectors:\n${CONNECTOR}`).replace(/^playbooksDir: .*/m, `playbooksDir: ${JSON.stringify(playbooks)}`),
+    extra: {
+      connectorsYaml: CONNECTOR,
+      playbooksDir: playbooks,
+      simulators: (options) => {
+        cf = createCloudflareSimulator(options);
+        return [cf];
+      },
+    },
   });
 });
 afterEach(async () => {
@@ -41,7 +49,7 @@ afterEach(async () => {
   rmSync(playbooks, { recursive: true, force: true });
 });
 
-const sim = () => e.sims.cloudflare as CloudflareSimulator;
+const sim = () => cf;
 const items = () => sim().controls.listItems(CF_SIM_LIST);
 const cfTarget = (run: { targets: { connector: string; state: string; errors: string[] }[] }) => run.targets.find((t) => t.connector === 'cf-sandbox');
 
@@ -129,6 +137,14 @@ describe('block-ip and unblock-ip on a Cloudflare list', () => {
     const body = (await res.json()) as { findings: { kind: string; rules: { owned: boolean }[] }[] };
     // The two blocks of one address are a duplicate; nothing about the operator's rules is actionable for the service.
     expect(body.findings.map((f) => f.kind)).toContain('duplicate');
+    expect(sim().controls.writeCalls()).toBe(1);
+  });
+
+  it('holds a burst of 1,000 blocks from one run with one item write (where a NACL refuses most)', async () => {
+    const indicators = Array.from({ length: 1000 }, (_, i) => `198.18.${Math.floor(i / 125)}.${(i % 125) * 2 + 1}`);
+    const { run } = await e.run('block-ip', { indicators });
+    expect(cfTarget(run)?.state).toBe('applied');
+    expect(items()).toHaveLength(1000);
     expect(sim().controls.writeCalls()).toBe(1);
   });
 });
