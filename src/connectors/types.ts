@@ -4,7 +4,6 @@
  * contract with its SDK and is checked with `satisfies ConnectorFactory`.
  */
 
-import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { SecretRef } from '../config/secret.ts';
 import type { Simulator, SimulatorOptions } from './simulator.ts';
@@ -225,7 +224,7 @@ export interface Connector {
 export interface LogObject {
   /** The location and key, as reported in malformed-line samples and refusals. */
   name: string;
-  open(): Promise<Readable>;
+  open(): Promise<NodeJS.ReadableStream>;
 }
 
 /**

@@ -51,7 +51,7 @@ export async function ingestFlowLogs(inputs: readonly (string | LogObject)[], ru
     const file = typeof source === 'string' ? source : source.name;
     const model = new UsageModel();
     const sink = sinkFor(model, attributor, dedupe, file);
-    const input = typeof source === 'string' ? await openInput(source, options.stdin) : openStream(await source.open());
+    const input = typeof source === 'string' ? await openInput(source, options.stdin) : openStream((await source.open()) as Readable);
     if (format === 'aws') {
       const parser = new AwsFlowLogParser(file, sink, scope);
       await forEachLineBytes(input.stream, (buf, start, end, n) => parser.bytes(buf, start, end, n));

