@@ -6,7 +6,6 @@
  * replicas and PostgreSQL (never the shared server itself).
  */
 import { randomBytes } from 'node:crypto';
-import { type Server, type Socket, connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { testSecret } from '../support/sign.ts';
 import { signedInit } from '../support/sign.ts';
@@ -195,49 +194,5 @@ export function auditPoller(cluster: Cluster): { seqs: number[]; stop(): Promise
       running = false;
       await loop;
     },
-  };
-}
-
-/** A TCP proxy in front of PostgreSQL that the test cuts (every connection reset, new ones refused) and restores. */
-export interface DbProxy {
-  port: number;
-  cut(): void;
-  restore(): void;
-  close(): Promise<void>;
-}
-
-export async function startDbProxy(target: { host: string; port: number }): Promise<DbProxy> {
-  let down = false;
-  const open = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    if (down) return void client.resetAndDestroy();
-    const upstream = connect(target.port, target.host);
-    for (const s of [client, upstream]) {
-      open.add(s);
-      s.once('close', () => open.delete(s));
-      s.on('error', () => undefined);
-    }
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const resetAll = () => {
-    for (const s of open) s.resetAndDestroy();
-    open.clear();
-  };
-  return {
-    port: (server.address() as { port: number }).port,
-    cut() {
-      down = true;
-      resetAll();
-    },
-    restore() {
-      down = false;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        resetAll();
-        server.close(() => resolve());
-      }),
   };
 }

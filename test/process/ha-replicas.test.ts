@@ -15,7 +15,8 @@ import { type TestDatabase, createTestDatabase, pgUrl } from '../support/postgre
 import { type ServerProcess, cleanUp, raceTimeout, sleep, waitFor } from '../support/process.ts';
 import type { BlockJson } from './api.ts';
 import { CLOUDS, type CloudId, type Clouds, startClouds } from './clouds.ts';
-import { APPROVER, type Cluster, auditPoller, postRoundRobin, readAny, startCluster, startDbProxy } from './ha-cluster.ts';
+import { APPROVER, type Cluster, auditPoller, postRoundRobin, readAny, startCluster } from './ha-cluster.ts';
+import { startTcpProxy } from '../support/tcp-proxy.ts';
 
 const BLOCKS = 1_000;
 const SENDERS = 16;
@@ -182,7 +183,7 @@ describe('three replicas on one PostgreSQL database', () => {
   it('the database cut mid-burst: every call succeeded durably or was answered 503 with Retry-After; none lost', async () => {
     clouds = await startClouds({ latencyMs: [5, 20] });
     const db = await freshDatabase();
-    const proxy = await startDbProxy({ host: '127.0.0.1', port: Number(new URL(db.url).port || 5432) });
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(db.url).port || 5432) });
     try {
       const proxied = new URL(pgUrl(db.name));
       proxied.port = String(proxy.port);
