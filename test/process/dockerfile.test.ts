@@ -49,6 +49,9 @@ function contextFiles(): string[] {
   return execFileSync('git', ['ls-files'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\n').filter((f) => f && !ignored(f) && existsSync(join(REPO_ROOT, f)));
 }
 
+/** Node 24, as the image has it: the runtime `npm ci` installs from the registry's `node` package. */
+const IMAGE_NODE = join(REPO_ROOT, 'node_modules/node/bin/node');
+
 const ROOTED = /(^|[\s"'=])\/(app|etc|home)(?=[/\s"']|$)/g;
 
 afterAll(cleanUp);
@@ -56,7 +59,10 @@ afterAll(cleanUp);
 it('the Dockerfile builds and runs: its RUN steps succeed, CMD serves, the HEALTHCHECK passes', async () => {
   const stages = parseDockerfile(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'));
   expect(stages.map((s) => s.image)).toEqual(['node:24-bookworm-slim', 'node:24-bookworm-slim']);
-  expect(Number(process.versions.node.split('.')[0])).toBe(24); // the image's runtime, as the tests run on
+  // The image's runtime is Node 24: its commands run on the project's Node 24 (the npm `node` package),
+  // whichever runtime runs this suite (CI runs it on Node 22 too).
+  const version = execFileSync(IMAGE_NODE, ['--version'], { encoding: 'utf8' }).trim();
+  expect(Number(version.replace(/^v/, '').split('.')[0])).toBe(24);
   const files = contextFiles();
   expect(files).not.toContain('node_modules');
   const port = await freePort();
@@ -106,7 +112,7 @@ it('the Dockerfile builds and runs: its RUN steps succeed, CMD serves, the HEALT
         // npm prefers the local cache (the packages the worktree's own `npm ci` fetched); the registry answers the rest.
         execFileSync('sh', ['-c', inRoot(step.args)], {
           cwd: workdir,
-          env: { ...process.env, ...env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, npm_config_prefer_offline: 'true' },
+          env: { ...process.env, ...env, PATH: `${dirname(IMAGE_NODE)}:${process.env.PATH}`, npm_config_prefer_offline: 'true' },
           stdio: 'pipe',
           timeout: 300_000,
         });
@@ -134,9 +140,9 @@ it('the Dockerfile builds and runs: its RUN steps succeed, CMD serves, the HEALT
   writeFileSync(configPath, readFileSync(join(REPO_ROOT, 'portcullis.config.yaml'), 'utf8').replace(/^playbooksDir: .*/m, 'playbooksDir: ./playbooks'));
   const [command, ...args] = image.cmd;
   expect(command).toBe('node');
-  const child = spawn(process.execPath, args, {
+  const child = spawn(IMAGE_NODE, args, {
     cwd: image.workdir,
-    env: { PATH: process.env.PATH ?? '', ...image.env, PORTCULLIS_HOST: '127.0.0.1' },
+    env: { PATH: `${dirname(IMAGE_NODE)}:${process.env.PATH ?? ''}`, ...image.env, PORTCULLIS_HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -152,7 +158,7 @@ it('the Dockerfile builds and runs: its RUN steps succeed, CMD serves, the HEALT
     // The image's HEALTHCHECK, run as Docker would (exit 0 = healthy).
     const [hc, ...hcArgs] = image.health;
     expect(hc).toBe('node');
-    execFileSync(process.execPath, hcArgs, { timeout: 5_000 });
+    execFileSync(IMAGE_NODE, hcArgs, { timeout: 5_000 });
     expect(output).toMatch(/portcullis listening/);
   } finally {
     child.kill('SIGTERM');
