@@ -4,11 +4,11 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import type { AuthRequirement } from './http/auth.ts';
 import { edge, onError } from './http/edge.ts';
 import type { AppEnv } from './http/env.ts';
 import { Problem } from './http/problem.ts';
 import { RefusalTracker } from './http/refusals.ts';
+import { type App, type RouteModule, type SignedRouteInfo, signedRoutesOf } from './http/route.ts';
 import { registerAnalysis } from './http/routes/analysis.ts';
 import { registerApprovals } from './http/routes/approvals.ts';
 import { registerConnectors } from './http/routes/connectors.ts';
@@ -24,22 +24,8 @@ import { registerWhoami } from './http/routes/whoami.ts';
 import { validationHook } from './http/validation.ts';
 import type { Services } from './services.ts';
 
-/** A route that requires authentication, as registered (the security suite is generated from this list). */
-export interface SignedRouteInfo {
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
-  /** OpenAPI-style path, e.g. /v1/playbooks/{name}/runs. */
-  path: string;
-  requirement: AuthRequirement;
-}
-
-export type App = OpenAPIHono<AppEnv>;
-
-/** Extra route modules (the playbook/run API, audit API...) plug in here, each registering its routes. */
-export type RouteModule = (app: App, signed: SignedRouteInfo[]) => void;
-
 export function buildApp(services: Services, modules: RouteModule[] = []): { app: App; signedRoutes: SignedRouteInfo[] } {
   const app: App = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const signedRoutes: SignedRouteInfo[] = [];
   services.refusals ??= new RefusalTracker({ limit: services.settings.refusalsPerMinute ?? 60, windowMs: 60_000 });
 
   app.use('*', async (c, next) => {
@@ -65,18 +51,18 @@ export function buildApp(services: Services, modules: RouteModule[] = []): { app
     throw new Problem('not_found', `no route ${c.req.method} ${c.req.path}; see /openapi.json`);
   });
 
-  registerHealth(app, signedRoutes);
-  registerWhoami(app, signedRoutes);
-  registerPlaybooks(app, signedRoutes);
-  registerRuns(app, signedRoutes);
-  registerRunReads(app, signedRoutes);
-  registerRunPreview(app, signedRoutes);
-  registerAudit(app, signedRoutes);
-  registerApprovals(app, signedRoutes);
-  registerAnalysis(app, signedRoutes);
-  registerConnectors(app, signedRoutes);
-  registerReports(app, signedRoutes);
-  for (const register of modules) register(app, signedRoutes);
+  registerHealth(app);
+  registerWhoami(app);
+  registerPlaybooks(app);
+  registerRuns(app);
+  registerRunReads(app);
+  registerRunPreview(app);
+  registerAudit(app);
+  registerApprovals(app);
+  registerAnalysis(app);
+  registerConnectors(app);
+  registerReports(app);
+  for (const register of modules) register(app);
   registerDocs(app, services);
-  return { app, signedRoutes };
+  return { app, signedRoutes: signedRoutesOf(app) };
 }

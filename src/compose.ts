@@ -5,9 +5,11 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type App, buildApp } from './app.ts';
+import { buildApp } from './app.ts';
+import type { App } from './http/route.ts';
 import { nodeSourceAddress } from './http/source.ts';
 import { sha256Hex } from './audit/chain.ts';
+import type { AuditRuntime } from './audit/runtime.ts';
 import type { Config } from './config/schema.ts';
 import type { SecretSource } from './config/secret.ts';
 import { buildConnectors } from './connectors/build.ts';
@@ -40,7 +42,8 @@ import { ReplicaLeases } from './reconcile/leases.ts';
 import { SqlLeaseStore } from './store/sql/leases.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { type Clock, type Logger, type Services, systemClock } from './services.ts';
+import type { Services } from './services.ts';
+import { type Clock, type Logger, systemClock } from './platform.ts';
 import { createSqliteStore } from './store/sqlite/index.ts';
 import { createPostgresStore } from './store/postgres/index.ts';
 import type { SqlStore } from './store/sql/store.ts';
@@ -63,6 +66,8 @@ export interface ComposeOptions {
   registry: ConnectorRegistry;
   /** Resolves outbound host names at start and at every connect (default: the system resolver). */
   resolve?: Resolve;
+  /** The audit checkpoint signer and its companions (src/audit/runtime.ts loadAuditRuntime). */
+  audit?: AuditRuntime;
 }
 
 export interface Composed {
@@ -168,6 +173,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       traffic: configuredTraffic(config.flowLogs, resolve('.'), connectors),
     },
     apiReference: swaggerUiAssets(),
+    ...(o.audit ? { audit: o.audit } : {}),
   };
   const operatorConsole = config.console
     ? createOperatorConsole(config.console, {

@@ -3,8 +3,10 @@
  * The composition root for Node: every real-or-simulated choice is made here.
  */
 import { serve } from '@hono/node-server';
+import { loadAuditRuntime } from './audit/runtime.ts';
 import { startAuditTasks } from './audit/tasks.ts';
 import { refuseUnparsed } from './http/parser-refusal.ts';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CHECKPOINT_FILE, fileCheckpointLog } from './audit/checkpoint-file.ts';
 import { sandboxSigningKey } from './audit/sandbox-key.ts';
@@ -13,7 +15,8 @@ import { loadConnectorRegistry } from '../connectors/index.ts';
 import { type ConfigOverrides, loadConfig, nodeSecretSource } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { createPinoLogger } from './log/pino.ts';
-import { type Clock, type Services, replayWindowMs, systemClock } from './services.ts';
+import { type Services, replayWindowMs } from './services.ts';
+import { type Clock, systemClock } from './platform.ts';
 import { VERSION, composeServices } from './compose.ts';
 import { CLUSTER_LEASE, replicaLease } from './reconcile/leases.ts';
 import { nodeCryptoProvider } from './crypto/node.ts';
@@ -56,6 +59,17 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const clock = options.clock ?? systemClock;
 
   const simulators = await startSimulators(config, registry, { ...options.simulatorOptions, clock });
+  // The checkpoint signer, composed into the services (so it is there before the first request).
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const sandboxKey = config.sandbox && !config.audit?.signingKey ? sandboxSigningKey(dataDir) : undefined;
+  const audit = await loadAuditRuntime({
+    config: config.audit,
+    secrets: nodeSecretSource(env),
+    connectors: config.connectors,
+    checkpointLog: fileCheckpointLog(join(dataDir, CHECKPOINT_FILE)),
+    ...(sandboxKey ? { signingKeyText: sandboxKey.privatePem } : {}),
+  });
   const composed = await composeServices({
     config,
     configText: text,
@@ -65,6 +79,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     log,
     endpoints: simulators.endpoints,
     registry,
+    audit,
   });
   const { services, app, reconciler, sqlite, notifier, siem, leases } = composed;
   // Replicas on one database: this one announces itself, and takes the cluster lease if it is free.
@@ -78,18 +93,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     const released = await services.store.releaseInFlight(clock.now());
     if (released > 0) log.warn({ released }, 'released in-flight idempotency records left by a previous process');
   }
-  // Checkpoint signer (attached before the first request), periodic checkpoints and retention.
-  const dataDir = resolve(config.dataDir);
-  const sandboxKey = config.sandbox && !config.audit?.signingKey ? sandboxSigningKey(dataDir) : undefined;
-  const auditTasks = await startAuditTasks({
-    services,
-    config: config.audit,
-    secrets: nodeSecretSource(env),
-    connectors: config.connectors,
-    checkpointLog: fileCheckpointLog(join(dataDir, CHECKPOINT_FILE)),
-    when: clusterTasks,
-    ...(sandboxKey ? { signingKeyText: sandboxKey.privatePem } : {}),
-  });
+  // Periodic checkpoints and retention, with the signer the services were composed with.
+  const auditTasks = await startAuditTasks({ services, config: config.audit, when: clusterTasks });
   if (sandboxKey && auditTasks.signer) {
     log.info(
       { key_id: auditTasks.signer.keyId, created: sandboxKey.created, private_key_file: sandboxKey.path, public_key_file: sandboxKey.publicPath, public_key: sandboxKey.publicPem },

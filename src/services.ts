@@ -11,23 +11,7 @@ import type { Playbook } from './playbooks/schema.ts';
 import type { Reconciler } from './reconcile/reconciler.ts';
 import type { Store } from './store/types.ts';
 import type { TrafficSource } from './flowlogs/server-source.ts';
-
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-
-/** A structured logger (pino's shape). Callers never pass secrets; pino's redaction is the second line. */
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+import type { Clock, Logger } from './platform.ts';
 
 export interface EdgeSettings {
   toleranceSeconds: number;

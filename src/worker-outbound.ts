@@ -15,7 +15,7 @@ import { dohResolver, fetchPost } from './notify/transport.ts';
 import type { Notifier } from './notify/index.ts';
 import { buildSiemExporter } from './siem/build.ts';
 import type { SiemExporter } from './siem/index.ts';
-import type { Clock, Logger } from './services.ts';
+import type { Clock, Logger } from './platform.ts';
 import type { SqlDriver } from './store/sql/driver.ts';
 import type { Store } from './store/types.ts';
 

@@ -7,7 +7,7 @@ import { parseConfig } from '../../src/config/parse.ts';
 import { buildConnectors } from '../../src/connectors/build.ts';
 import type { Connector } from '../../src/connectors/types.ts';
 import { contains } from '../../src/net/cidr.ts';
-import { type Logger, systemClock } from '../../src/services.ts';
+import { type Logger, systemClock } from '../../src/platform.ts';
 import { CLOUDS, CONNECTOR, type Cloud } from './clouds.ts';
 
 const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {} };

@@ -1,15 +1,13 @@
 /**
- * The audit log's background work on a long-running runtime (src/node.ts): import the signing key from
- * config, attach it to the services for the routes, sign a checkpoint every interval, prune by age.
+ * The audit log's background work on a long-running runtime (src/node.ts), with the signer the services
+ * were composed with (src/audit/runtime.ts): sign a checkpoint every interval, prune by age.
  * Runtime-free (global timers only); failures are logged and retried at the next tick.
  */
 import type { Config } from '../config/schema.ts';
-import { type SecretSource, resolveSecret } from '../config/secret.ts';
 import type { Services } from '../services.ts';
-import { type CheckpointSigner, importCheckpointSigner } from './checkpoint.ts';
-import { type CheckpointLog, checkpointHead, pruneAuditLog } from './checkpointer.ts';
-import { cloudLookup } from './ocsf-cloud.ts';
-import { attachAuditRuntime } from './runtime.ts';
+import type { CheckpointSigner } from './checkpoint.ts';
+import { checkpointHead, pruneAuditLog } from './checkpointer.ts';
+import { auditRuntimeOf } from './runtime.ts';
 
 const DAY_MS = 86_400_000;
 /** Retention is checked hourly (and once shortly after start). */
@@ -31,36 +29,15 @@ const background = (timer: Timer): Timer => {
 export async function startAuditTasks(options: {
   services: Services;
   config: Config['audit'];
-  secrets: SecretSource;
-  /** The connectors' config blocks, for the OCSF cloud profile of their events. */
-  connectors?: Config['connectors'];
-  /** The signing key's text when it does not come from config (the sandbox's generated key). */
-  signingKeyText?: string;
-  /** The copy of the checkpoints outside the database (src/audit/checkpoint-file.ts). */
-  checkpointLog?: CheckpointLog;
-  /** false: only attach the signer (no timers). */
+  /** false: no timers (tests tick by hand). */
   timers?: boolean;
   /** Replicas: the timers do their work only while this answers true (this replica holds the cluster lease). */
   when?: () => boolean;
 }): Promise<AuditTasks> {
   const { services, config } = options;
   const { store, clock, log } = services;
-  let signer: CheckpointSigner | undefined;
-  if (config?.signingKey || options.signingKeyText) {
-    try {
-      signer = await importCheckpointSigner(options.signingKeyText ?? resolveSecret(config?.signingKey as NonNullable<NonNullable<typeof config>["signingKey"]>, options.secrets));
-    } catch (error) {
-      throw new Error(`audit.signingKey: ${(error as Error).message}`);
-    }
-  }
+  const { signer, checkpointLog: log_ } = auditRuntimeOf(services);
   const intervalMs = (config?.checkpointIntervalSeconds ?? 3600) * 1000;
-  const log_ = options.checkpointLog;
-  attachAuditRuntime(services, {
-    ...(signer ? { signer } : {}),
-    ...(options.connectors ? { clouds: cloudLookup(options.connectors) } : {}),
-    ...(log_ ? { checkpointLog: log_ } : {}),
-    checkpointIntervalMs: intervalMs,
-  });
   // Each checkpoint is also recorded as an event (for pollers and SIEM exports) and in the file.
   const recordOptions = { record: true, ...(log_ ? { log: log_ } : {}) };
 

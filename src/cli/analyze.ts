@@ -10,7 +10,7 @@ import { ConfigError } from '../config/parse.ts';
 import { buildConnectors } from '../connectors/build.ts';
 import type { Connector, LogObject, NormalizedRule } from '../connectors/types.ts';
 import { listObjects } from '../flowlogs/server-source.ts';
-import { systemClock } from '../services.ts';
+import { systemClock } from '../platform.ts';
 import { UsageError, defineCommand, oneOf } from './command.ts';
 
 export const ANALYZE_USAGE = `portcullis analyze (--rules FILE | --connector ID --target T [--config FILE]) [--format text|json] [--fail-on SEVERITY]

@@ -4,7 +4,7 @@ import type { AppReport, CurrentRules } from '../apprepo/index.ts';
 import type { CiItem, CiSummary } from '../apprepo/formats/items.ts';
 import { configPath } from '../config/load.ts';
 import { readLive, readRulesFile } from './analyze.ts';
-import type { ValidateFlags, ValidateReport } from './validate.ts';
+import type { ValidateFlags, ValidateReport } from './validate-report.ts';
 
 /** The whole validate report as CI items: lint problems, change requests, application rules and findings. */
 export function ciSummary(r: ValidateReport): CiSummary {

@@ -8,9 +8,10 @@ import { ConfigError, parseYamlWith } from '../config/parse.ts';
 import type { Config } from '../config/schema.ts';
 import { type TargetCatalog, checkPlaybook } from '../playbooks/load.ts';
 import { type Playbook, playbookSchema } from '../playbooks/schema.ts';
-import { type PolicyDecision, PolicyEngine, PolicyRequestError, loadPolicies, parseChangeRequest, policiesDirOf } from '../policy/index.ts';
+import { PolicyEngine, PolicyRequestError, loadPolicies, parseChangeRequest, policiesDirOf } from '../policy/index.ts';
 import { type Command, usageErrorLine } from './command.ts';
 import { ciSummary, formatAppText, packageVersion, readCurrentRules } from './validate-outputs.ts';
+import type { Problem, RequestResult, ValidateFlags, ValidateReport } from './validate-report.ts';
 
 /** Exit codes of `portcullis validate`, for CI: only an approved (or lint-only clean) run exits 0. */
 export const VALIDATE_EXIT = { approve: 0, invalid: 1, usage: 2, needs_approval: 3, deny: 4 } as const;
@@ -32,22 +33,6 @@ export const VALIDATE_USAGE = `portcullis validate [PATH] [--request FILE]... [-
 `;
 
 const FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown'];
-
-interface Problem {
-  file: string;
-  line?: number;
-  path: string;
-  message: string;
-}
-
-interface RequestResult {
-  file: string;
-  decision?: PolicyDecision['decision'];
-  reasons?: string[];
-  policies?: PolicyDecision['policies'];
-  sources?: PolicyDecision['sources'];
-  problems?: Problem[];
-}
 
 export const validateCommand: Command = async (args, io) => {
   let values: ValidateFlags;
@@ -112,39 +97,11 @@ const VALIDATE_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export interface ValidateFlags {
-  config?: string;
-  request?: string[];
-  app?: string[];
-  client?: string;
-  rules?: string;
-  connector?: string;
-  target?: string;
-  format?: string;
-  json?: string;
-  sarif?: string;
-  junit?: string;
-  markdown?: string;
-  help?: boolean;
-}
-
 export interface AppOptions {
   /** Files and folders of the application's repo (Istio, Kubernetes, Terraform plan JSON). */
   app: string[];
   client: string;
   current?: CurrentRules;
-}
-
-export interface ValidateReport {
-  exitCode: number;
-  outcome: 'approve' | 'ok' | 'invalid' | 'needs_approval' | 'deny';
-  config?: string;
-  notes: string[];
-  playbooks: { dir: string; count: number; problems: Problem[] };
-  policies: { dir: string; count: number; problems: Problem[] };
-  requests: RequestResult[];
-  /** With --app: the application's rules and their decisions. */
-  app?: AppReport;
 }
 
 /** Everything `validate` checks, as data (the json format prints it as is). */

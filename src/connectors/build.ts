@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { type SecretSource, resolveSecret } from '../config/secret.ts';
 import type { TargetCatalog } from '../playbooks/load.ts';
-import type { Clock, Logger } from '../services.ts';
+import type { Clock, Logger } from '../platform.ts';
 import { type ConnectorRegistry, factoryOf } from './registry.ts';
 import { type Connector, defaultRetryOptions } from './types.ts';
 

@@ -1,4 +1,5 @@
-import type { NormalizedRule } from './types.ts';
+import type { Clock } from '../platform.ts';
+import type { NormalizedRule } from './rule.ts';
 
 /**
  * A stateful fake of one cloud's HTTP API, faithful to the wire protocol. One fake, two uses:
@@ -15,7 +16,7 @@ export interface Simulator {
 
 export interface SimulatorOptions {
   /** Clock for rate-limit windows, operation timing and timestamps; defaults to the real clock. */
-  clock?: { now(): number; sleep(ms: number): Promise<void> };
+  clock?: Clock;
   /** Added latency per request, in ms (a fixed value or [min, max]). */
   latencyMs?: number | [number, number];
   /** Enforce the cloud's real write-rate limits (Azure 1,000 writes / 5 min, EC2 token bucket, GCP per-minute quota). */

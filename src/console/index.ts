@@ -3,8 +3,8 @@
  * cookie is accepted by the /v1 API (with CSRF checks on mutations). The entry point builds it from
  * `console:` in the config and, once listening, tells it the issuer and the public URL.
  */
-import type { RouteModule } from '../app.ts';
-import type { Clock } from '../services.ts';
+import type { RouteModule } from '../http/route.ts';
+import type { Clock } from '../platform.ts';
 import type { SessionRecords } from '../store/types.ts';
 import { loadAssets } from './assets.ts';
 import type { ConsoleConfig } from './config.ts';

@@ -7,7 +7,6 @@ import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { sha256Hex } from '../audit/chain.ts';
 import type { Client } from '../http/clients.ts';
-import type { AppEnv } from '../http/env.ts';
 import { Problem } from '../http/problem.ts';
 import { timingSafeEqual } from '../http/signature.ts';
 import type { Operator, Session, SessionStore } from './sessions.ts';
@@ -15,10 +14,17 @@ import type { Operator, Session, SessionStore } from './sessions.ts';
 export const SESSION_COOKIE = '__Host-portcullis-session';
 export const CSRF_HEADER = 'x-csrf-token';
 
+/**
+ * The variables of the app's context (src/http/env.ts AppEnv) a session check sets. The interface takes
+ * any context and names these here, not AppEnv: the services (src/services.ts) hold a ConsoleAuth and
+ * AppEnv holds the services, so importing AppEnv would be an import cycle.
+ */
+type SessionContext = Context<{ Variables: { client?: Client; operator?: Operator } }>;
+
 /** What authenticate() asks of the console (Services.console). */
 export interface ConsoleAuth {
   /** The session cookie's operator, or undefined when the request has no session cookie. Throws when it is expired or a CSRF check fails. */
-  principal(c: Context<AppEnv>, mutating: boolean): Promise<{ client: Client; operator: Operator; session: Session } | undefined>;
+  principal(c: Context, mutating: boolean): Promise<{ client: Client; operator: Operator; session: Session } | undefined>;
 }
 
 /**
@@ -34,7 +40,8 @@ const encoder = new TextEncoder();
 
 export function createConsoleAuth(sessions: SessionStore, publicOrigin: () => string): ConsoleAuth {
   return {
-    async principal(c, mutating) {
+    async principal(context, mutating) {
+      const c = context as SessionContext;
       const id = getCookie(c, SESSION_COOKIE);
       if (!id) return undefined;
       const found = await sessions.touch(id);

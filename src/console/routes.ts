@@ -6,7 +6,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
-import type { RouteModule } from '../app.ts';
+import type { RouteModule } from '../http/route.ts';
 import type { Scope } from '../config/scopes.ts';
 import type { AppEnv } from '../http/env.ts';
 import { Problem } from '../http/problem.ts';

@@ -5,7 +5,7 @@
  */
 import { sha256Hex } from '../audit/chain.ts';
 import type { Scope } from '../config/scopes.ts';
-import type { Clock } from '../services.ts';
+import type { Clock } from '../platform.ts';
 import type { SessionRecords } from '../store/types.ts';
 
 /** Who an operator is, as the identity provider said: issuer + subject identify them. */

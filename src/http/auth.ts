@@ -21,7 +21,7 @@ export interface AuthRequirement {
  * and for mutating calls checks the content type and parses the JSON body, all before any state is touched.
  */
 export function authenticate(requirement: AuthRequirement): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+  const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
     const { clients, clock, settings, console: operatorConsole } = c.get('services');
     const authorization = c.req.header('authorization');
     // A console session (cookie) is a credential only when the call carries no signature and no token.
@@ -86,6 +86,16 @@ export function authenticate(requirement: AuthRequirement): MiddlewareHandler<Ap
     }
     await next();
   };
+  requirements.set(middleware, requirement);
+  return middleware;
+}
+
+/** The requirement of each middleware authenticate() made, so the app can list its signed routes (src/http/route.ts). */
+const requirements = new WeakMap<object, AuthRequirement>();
+
+/** What a middleware made by authenticate() requires; undefined for any other middleware. */
+export function authRequirementOf(middleware: unknown): AuthRequirement | undefined {
+  return typeof middleware === 'function' ? requirements.get(middleware) : undefined;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

@@ -5,7 +5,7 @@
  * fast-redact's path semantics (exact paths, `*` for any one key), so a field hidden in Node's logs is
  * hidden here too (test/worker/console-log.test.ts compares both with a canary).
  */
-import type { Logger } from '../services.ts';
+import type { Logger } from '../platform.ts';
 import { REDACTED_PATHS } from './redact.ts';
 
 export const LOG_LEVELS = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Number.POSITIVE_INFINITY } as const;

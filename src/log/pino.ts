@@ -1,5 +1,5 @@
 import pino, { type DestinationStream } from 'pino';
-import type { Logger } from '../services.ts';
+import type { Logger } from '../platform.ts';
 import { REDACTED_PATHS } from './redact.ts';
 
 export { REDACTED_PATHS } from './redact.ts';

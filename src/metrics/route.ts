@@ -1,11 +1,9 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import type { RouteModule } from '../app.ts';
-import { authenticate } from '../http/auth.ts';
+import { z } from '@hono/zod-openapi';
+import { type RouteModule, signedRoute } from '../http/route.ts';
 import { problems, readErrors } from '../http/routes/openapi-meta.ts';
-import { signedSecurity } from '../http/routes/security.ts';
 import type { ServiceMetrics } from './registry.ts';
 
-const metricsRoute = createRoute({
+const metricsRoute = signedRoute({ scope: 'runs:read', mutating: false }, {
   method: 'get',
   path: '/metrics',
   operationId: 'getMetrics',
@@ -13,8 +11,6 @@ const metricsRoute = createRoute({
   summary: 'Prometheus metrics (text exposition format)',
   description:
     'Lead time per playbook, action and connector, approval wait, the approval backlog, auto-approved share (portcullis_runs_total by approval), cloud calls, throttles and errors per connector, reconcile pass duration and queue depth, intents by state, capacity used per target, audit head seq and last checkpoint age. Scope runs:read: point Prometheus at it with a bearer token (authorization.credentials_file).',
-  security: signedSecurity,
-  middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
   responses: {
     200: {
       description: 'Prometheus exposition format 0.0.4',
@@ -26,8 +22,7 @@ const metricsRoute = createRoute({
 
 /** GET /metrics, registered only by the Node composition (prom-client is Node-only). */
 export function metricsRoutes(metrics: ServiceMetrics): RouteModule {
-  return (app, signed) => {
-    signed.push({ method: 'get', path: '/metrics', requirement: { scope: 'runs:read', mutating: false } });
+  return (app) => {
     app.openapi(metricsRoute, async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
   };
 }

@@ -1,6 +1,6 @@
 import { resolveSecret, type SecretSource } from '../config/secret.ts';
 import type { CheckpointVerifier } from '../audit/checkpoint.ts';
-import type { Clock, Logger } from '../services.ts';
+import type { Clock, Logger } from '../platform.ts';
 import type { SqlDriver } from '../store/sql/driver.ts';
 import type { Store } from '../store/types.ts';
 import type { NotificationsConfig } from './config.ts';

@@ -10,7 +10,7 @@
 import { Webhook } from 'standardwebhooks';
 import { verifyStore } from '../audit/verify-store.ts';
 import type { CheckpointVerifier } from '../audit/checkpoint.ts';
-import type { Clock, Logger } from '../services.ts';
+import type { Clock, Logger } from '../platform.ts';
 import type { Store } from '../store/types.ts';
 import type { NotificationsConfig, SubscriptionConfig } from './config.ts';
 import { type Notification, notificationsFor } from './events.ts';

@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '../services.ts';
+import type { Clock, Logger } from '../platform.ts';
 import { LeaseLost } from '../store/lease-lost.ts';
 import type { Fence, LeaseStore } from '../store/types.ts';
 

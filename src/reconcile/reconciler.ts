@@ -1,7 +1,7 @@
 import type { AuditEventInput } from '../audit/types.ts';
 import type { Connector } from '../connectors/types.ts';
 import type { Intent, RunWork } from '../runs/types.ts';
-import type { Clock, Logger } from '../services.ts';
+import type { Clock, Logger } from '../platform.ts';
 import type { Fence, Store } from '../store/types.ts';
 import { PLACEMENTS } from './desired.ts';
 import { LeaseLost, type ReplicaLeases, targetLease } from './leases.ts';

@@ -2,7 +2,7 @@ import { resolveSecret, type SecretSource } from '../config/secret.ts';
 import { checkAllowNetworks } from '../notify/build.ts';
 import { DestinationRefused, type OutboundPolicy, type Resolve, checkDestination } from '../notify/ssrf.ts';
 import type { HttpPost } from '../notify/transport.ts';
-import type { Clock, Logger } from '../services.ts';
+import type { Clock, Logger } from '../platform.ts';
 import type { SqlDriver } from '../store/sql/driver.ts';
 import type { Store } from '../store/types.ts';
 import type { SiemConfig, SyslogSinkConfig } from './config.ts';

@@ -5,7 +5,7 @@
  * at-least-once contract an event is sent again only when a send failed or the process died between
  * sending and moving the cursor (dedupe on the event `id`). Runs on timers, off the request path.
  */
-import type { Clock, Logger } from '../services.ts';
+import type { Clock, Logger } from '../platform.ts';
 import type { SqlDriver } from '../store/sql/driver.ts';
 import type { Store } from '../store/types.ts';
 import { Outbox, cursorStatement } from '../notify/outbox.ts';

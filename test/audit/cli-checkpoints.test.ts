@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckpointSigner } from '../../src/audit/checkpoint.ts';
 import { chainHash, hashedBody } from '../../src/audit/chain.ts';
 import { checkpointHead } from '../../src/audit/checkpointer.ts';
-import { attachAuditRuntime } from '../../src/audit/runtime.ts';
 import { runCapture } from '../cli/run.ts';
 import { readProblem } from '../edge/expect-problem.ts';
 import { sendSigned } from '../edge/calls.ts';
@@ -22,10 +21,9 @@ interface Served {
 }
 
 async function startServed(): Promise<Served> {
-  const t = await createTestApp();
   const { signer, publicPem } = await testSigner();
+  const t = await createTestApp({ audit: { signer } });
   writeFileSync(join(t.dir, 'audit.pub.pem'), publicPem);
-  attachAuditRuntime(t.services, { signer });
   await appendEvents(t.store, 30, 2);
   const server = await new Promise<ServerType>((ok) => {
     const s = serve({ fetch: t.app.fetch, hostname: '127.0.0.1', port: 0 }, () => ok(s));

@@ -1,21 +1,18 @@
 /** The Node wiring: the key from config (a secret reference), the periodic checkpoint, retention by age. */
 import { expect, it } from 'vitest';
-import { auditRuntimeOf } from '../../src/audit/runtime.ts';
+import { auditRuntimeOf, loadAuditRuntime } from '../../src/audit/runtime.ts';
 import { startAuditTasks } from '../../src/audit/tasks.ts';
 import { verifyStore } from '../../src/audit/verify-store.ts';
 import { createTestApp } from '../support/app.ts';
 import { appendEvents, ed25519Pems } from './support.ts';
 
 it('imports the key from an env reference, checkpoints on tick, prunes by age, and the chain still verifies', async () => {
-  const t = await createTestApp();
+  const { privatePem } = ed25519Pems();
+  const config = { signingKey: { env: 'AUDIT_KEY' }, checkpointIntervalSeconds: 60, retentionDays: 1 };
+  const audit = await loadAuditRuntime({ config, secrets: { env: (name) => (name === 'AUDIT_KEY' ? privatePem : undefined) } });
+  const t = await createTestApp({ audit });
   try {
-    const { privatePem } = ed25519Pems();
-    const tasks = await startAuditTasks({
-      services: t.services,
-      config: { signingKey: { env: 'AUDIT_KEY' }, checkpointIntervalSeconds: 60, retentionDays: 1 },
-      secrets: { env: (name) => (name === 'AUDIT_KEY' ? privatePem : undefined) },
-      timers: false,
-    });
+    const tasks = await startAuditTasks({ services: t.services, config, timers: false });
     expect(auditRuntimeOf(t.services).signer?.keyId).toBe(tasks.signer?.keyId);
     await appendEvents(t.store, 5);
     await tasks.tick();
@@ -34,12 +31,7 @@ it('imports the key from an env reference, checkpoints on tick, prunes by age, a
 });
 
 it('names the config key when the signing key is not an Ed25519 key', async () => {
-  const t = await createTestApp();
-  try {
-    await expect(
-      startAuditTasks({ services: t.services, config: { signingKey: { env: 'K' }, checkpointIntervalSeconds: 60 }, secrets: { env: () => 'not a key' }, timers: false }),
-    ).rejects.toThrow(/^audit\.signingKey: expected a PKCS#8 PEM/);
-  } finally {
-    t.dispose();
-  }
+  await expect(
+    loadAuditRuntime({ config: { signingKey: { env: 'K' }, checkpointIntervalSeconds: 60 }, secrets: { env: () => 'not a key' } }),
+  ).rejects.toThrow(/^audit\.signingKey: expected a PKCS#8 PEM/);
 });

@@ -19,7 +19,7 @@ import { ReplicaLeases, targetLease } from '../../src/reconcile/leases.ts';
 import { Reconciler } from '../../src/reconcile/reconciler.ts';
 import type { Intent } from '../../src/runs/types.ts';
 import { matchKeyOf } from '../../src/runs/planner.ts';
-import type { Logger } from '../../src/services.ts';
+import type { Logger } from '../../src/platform.ts';
 import { SqlLeaseStore } from '../../src/store/sql/leases.ts';
 import { createPostgresStore } from '../../src/store/postgres/index.ts';
 import type { SqlDriver } from '../../src/store/sql/driver.ts';

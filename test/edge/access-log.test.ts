@@ -3,7 +3,7 @@
  * refusals); internal errors are logged with their stack but leave as a bare problem+json 500.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RouteModule } from '../../src/app.ts';
+import type { RouteModule } from '../../src/http/route.ts';
 import { THINGS_PATH, type TestApp, createTestApp } from '../support/app.ts';
 import { sendSigned, signedFor } from './calls.ts';
 import { readProblem } from './expect-problem.ts';

@@ -29,6 +29,8 @@ export interface RouteSample {
   body?: () => string;
   /** The status of a successful call (mutating routes; reads answer 200). */
   status?: number;
+  /** The scope this call needs, for a route whose scope is computed from the request (a run: the playbook's). */
+  scope?: string;
   /** Creates what the call acts on; returns the path parameters (and the body, when it names them). */
   setup?: (t: TestApp) => Promise<{ params: Record<string, string>; body?: () => string }>;
 }
@@ -75,7 +77,7 @@ const decisionSample = (decision: 'approve' | 'reject'): RouteSample => ({
 export const SAMPLES: Record<string, RouteSample> = {
   'POST /v1/test/things': { body: () => thingJson(freshId()), status: 201 },
   'POST /v1/test/other-things': { body: () => thingJson(freshId()), status: 201 },
-  'POST /v1/playbooks/{name}/runs': { path: '/v1/playbooks/block-ip/runs', body: blockBody, status: 202 },
+  'POST /v1/playbooks/{name}/runs': { path: '/v1/playbooks/block-ip/runs', body: blockBody, status: 202, scope: 'block' },
   'POST /v1/runs/{id}/approve': decisionSample('approve'),
   'POST /v1/runs/{id}/reject': decisionSample('reject'),
   'POST /v1/connectors/{id}/check': {

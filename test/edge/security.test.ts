@@ -20,7 +20,7 @@
  */
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SignedRouteInfo } from '../../src/app.ts';
+import type { SignedRouteInfo } from '../../src/http/route.ts';
 import { testSigner } from '../audit/support.ts';
 import { THINGS_PATH, type TestApp, createTestApp } from '../support/app.ts';
 import { createSimulators, simulatorHandlers } from '../support/e2e.ts';
@@ -51,8 +51,9 @@ const registered = probeApp.app.routes.filter((r) => r.method !== 'ALL').map((r)
 probeApp.dispose();
 
 const routeKey = (route: SignedRouteInfo): string => `${route.method.toUpperCase()} ${route.path}`;
+/** The route's scope; a computed one (a run's is its playbook's) is the one its sample's call needs. */
 const scopeOf = (route: SignedRouteInfo): string =>
-  typeof route.requirement.scope === 'string' ? route.requirement.scope : '(computed)';
+  typeof route.requirement.scope === 'string' ? route.requirement.scope : (SAMPLES[routeKey(route)]?.scope ?? '(computed)');
 const holds = (clientId: string, scope: string): boolean => {
   const scopes: readonly string[] = RUNTIME_CLIENTS.find((c) => c.id === clientId)?.scopes ?? [];
   return scopes.includes('admin') || scopes.includes(scope);

@@ -9,7 +9,7 @@ import { azureNsg } from '../../connectors/azure-nsg/index.ts';
 import { gcpFirewall } from '../../connectors/gcp-firewall/index.ts';
 import type { Simulator, SimulatorOptions } from '../../src/connectors/simulator.ts';
 import { type Connector, defaultRetryOptions } from '../../src/connectors/types.ts';
-import { systemClock } from '../../src/services.ts';
+import { systemClock } from '../../src/platform.ts';
 import { REPO_ROOT } from '../support/process.ts';
 
 export const CLOUDS = ['aws-sandbox', 'azure-sandbox', 'gcp-sandbox'] as const;

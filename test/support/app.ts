@@ -6,18 +6,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRoute, z } from '@hono/zod-openapi';
-import { type App, type RouteModule, type SignedRouteInfo, buildApp } from '../../src/app.ts';
+import { z } from '@hono/zod-openapi';
+import { buildApp } from '../../src/app.ts';
+import { type App, type RouteModule, type SignedRouteInfo, signedRoute } from '../../src/http/route.ts';
 import type { AuditRuntime } from '../../src/audit/runtime.ts';
 import type { AuditEvent } from '../../src/audit/types.ts';
 import type { ClientConfig } from '../../src/config/schema.ts';
 import { edgeEvent, runMutation } from '../../src/http/admission.ts';
-import { authenticate } from '../../src/http/auth.ts';
 import { ClientRegistry } from '../../src/http/clients.ts';
 import { Problem } from '../../src/http/problem.ts';
 import { nodeSourceAddress } from '../../src/http/source.ts';
 import { createPinoLogger } from '../../src/log/pino.ts';
-import type { EdgeSettings, Logger, Runtime, Services } from '../../src/services.ts';
+import type { Logger } from '../../src/platform.ts';
+import type { EdgeSettings, Runtime, Services } from '../../src/services.ts';
 import type { SqlStore } from '../../src/store/sql/store.ts';
 import type { SqlDriver } from '../../src/store/sql/driver.ts';
 import type { Store } from '../../src/store/types.ts';
@@ -93,27 +94,23 @@ export const thingJson = (name = 'one', extra: Record<string, unknown> = {}): st
  * GET /v1/test/things: a second read route (scope `runs:read`), so cross-route replays of reads can be tried.
  */
 export function thingsModule(state: ThingsState): RouteModule {
-  return (app: App, signed: SignedRouteInfo[]) => {
-    const countRoute = createRoute({
+  return (app) => {
+    const countRoute = signedRoute({ scope: 'runs:read', mutating: false }, {
       method: 'get',
       path: THINGS_PATH,
       summary: 'Test-only read route',
-      middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
       responses: { 200: { description: 'How many things were created' } },
     });
-    signed.push({ method: 'get', path: THINGS_PATH, requirement: { scope: 'runs:read', mutating: false } });
     app.openapi(countRoute, (c) => c.json({ executions: state.executions }, 200));
 
     for (const path of [THINGS_PATH, OTHER_THINGS_PATH]) {
-      const route = createRoute({
+      const route = signedRoute({ scope: 'block', mutating: true }, {
         method: 'post',
         path,
         summary: 'Test-only mutating route',
-        middleware: [authenticate({ scope: 'block', mutating: true })] as const,
         request: { body: { content: { 'application/json': { schema: thingBody } }, required: true } },
         responses: { 201: { description: 'Created' } },
       });
-      signed.push({ method: 'post', path, requirement: { scope: 'block', mutating: true } });
       app.openapi(route, (c) =>
         runMutation(c, async () => {
           const body = c.req.valid('json');

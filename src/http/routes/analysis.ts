@@ -1,13 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import type { RouteModule } from '../../app.ts';
+import { z } from '@hono/zod-openapi';
+import { type RouteModule, signedRoute } from '../route.ts';
 import { analyzeRules } from '../../analysis/analyze.ts';
 import type { Finding, RuleRef } from '../../analysis/types.ts';
 import type { Connector, NormalizedRule } from '../../connectors/types.ts';
 import { PLACEMENTS, ruleExpiry } from '../../reconcile/desired.ts';
-import { authenticate } from '../auth.ts';
 import { Problem } from '../problem.ts';
 import { problems, readErrors } from './openapi-meta.ts';
-import { signedSecurity } from './security.ts';
 
 
 const ruleRefSchema = z.object({
@@ -29,7 +27,7 @@ const findingSchema = z.object({
   fix: z.object({ action: z.string(), detail: z.string(), retract_intents: z.array(z.string()) }),
 });
 
-const analysisRoute = createRoute({
+const analysisRoute = signedRoute({ scope: 'runs:read', mutating: false }, {
   method: 'get',
   path: '/v1/connectors/{id}/analysis',
   operationId: 'analyzeConnector',
@@ -37,8 +35,6 @@ const analysisRoute = createRoute({
   summary: "Rule hygiene of a target's current rules (owned and not owned)",
   description:
     'Duplicates, shadowed and redundant rules (including rules covered only by several rules together), correlated rules, overly permissive rules, rules near a quota, expired owned rules and adjacent CIDRs that could merge, each with a severity and a suggested fix. Evaluation order follows the cloud: security groups unordered, NACLs by rule number, Azure and GCP by priority.',
-  security: signedSecurity,
-  middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
   request: {
     params: z.object({ id: z.string().max(63) }),
     query: z.object({ target: z.string().max(128).optional().openapi({ description: 'Target id; optional when the connector has one target' }) }),
@@ -105,8 +101,7 @@ function cachedListing(connector: Connector, target: string, now: number): Promi
   return rules;
 }
 
-export const registerAnalysis: RouteModule = (app, signed) => {
-  signed.push({ method: 'get', path: '/v1/connectors/{id}/analysis', requirement: { scope: 'runs:read', mutating: false } });
+export const registerAnalysis: RouteModule = (app) => {
   app.openapi(analysisRoute, async (c) => {
     const { store, clock } = c.get('services');
     const runtime = c.get('services').runtime;

@@ -1,15 +1,13 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { RouteModule } from '../../app.ts';
+import { type RouteModule, signedRoute } from '../route.ts';
 import { actionInputs } from '../../playbooks/inputs.ts';
 import { changedTargets, planRun, planWork } from '../../runs/planner.ts';
 import { runMutation } from '../admission.ts';
-import { authenticate } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
 import { Problem } from '../problem.ts';
 import { RUN_EXAMPLE, runJson, runSchema } from './run-view.ts';
 import { mutationErrors, problems } from './openapi-meta.ts';
-import { signedOnlySecurity } from './security.ts';
 
 const decisionBody = z
   .object({
@@ -22,7 +20,7 @@ const decisionBody = z
   .strict();
 
 const route = (verb: 'approve' | 'reject') =>
-  createRoute({
+  signedRoute({ scope: 'approve', mutating: true }, {
     method: 'post',
     path: `/v1/runs/{id}/${verb}`,
     operationId: verb === 'approve' ? 'approveRun' : 'rejectRun',
@@ -30,7 +28,6 @@ const route = (verb: 'approve' | 'reject') =>
     summary: verb === 'approve' ? 'Approve a run waiting for a second person' : 'Reject a run waiting for approval',
     description:
       'Body {"run": "<id>", "decision": "approve"|"reject", "comment": "…"}. Needs the approve scope and a client other than the requester (four eyes). A run can be decided once, before its approval window (approvals.expireAfterHours) ends.',
-    security: signedOnlySecurity,
     request: {
       params: z.object({ id: z.string().max(80) }),
       body: {
@@ -43,7 +40,6 @@ const route = (verb: 'approve' | 'reject') =>
         required: true,
       },
     },
-    middleware: [authenticate({ scope: 'approve', mutating: true })] as const,
     responses: {
       200: { description: 'The decided run', content: { 'application/json': { schema: runSchema, example: RUN_EXAMPLE } } },
       ...problems([...mutationErrors(), 404], {
@@ -156,9 +152,8 @@ async function decisionLock<T>(runId: string, fn: () => Promise<T>): Promise<T> 
   }
 }
 
-export const registerApprovals: RouteModule = (app, signed) => {
+export const registerApprovals: RouteModule = (app) => {
   for (const verb of ['approve', 'reject'] as const) {
-    signed.push({ method: 'post', path: `/v1/runs/{id}/${verb}`, requirement: { scope: 'approve', mutating: true } });
     app.openapi(route(verb), async (c) => {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');

@@ -7,8 +7,8 @@
  * - POST /v1/audit/checkpoints  signs the current head now (signed call, scope audit:read: an auditor asks
  *                               for a fresh checkpoint before an export; it changes no event).
  */
-import { createRoute, z } from '@hono/zod-openapi';
-import type { RouteModule } from '../../app.ts';
+import { z } from '@hono/zod-openapi';
+import { type RouteModule, signedRoute } from '../route.ts';
 import { checkpointHead, checkpointJson } from '../../audit/checkpointer.ts';
 import { CursorError, decodeCursor, encodeCursor } from '../../audit/cursor.ts';
 import { AUDIT_FORMATS, CONTENT_TYPES, formatPage, negotiateFormat, ndjsonExport } from '../../audit/pull.ts';
@@ -16,10 +16,8 @@ import { type AuditFilter, rowToNdjsonLine } from '../../audit/pull-types.ts';
 import { auditRuntimeOf } from '../../audit/runtime.ts';
 import { verifyStore } from '../../audit/verify-store.ts';
 import { edgeEvent, runMutation } from '../admission.ts';
-import { authenticate } from '../auth.ts';
 import { Problem } from '../problem.ts';
 import { mutationErrors, problems, readErrors } from './openapi-meta.ts';
-import { signedOnlySecurity, signedSecurity } from './security.ts';
 
 const READ = { scope: 'audit:read', mutating: false } as const;
 const WRITE = { scope: 'audit:read', mutating: true } as const;
@@ -72,7 +70,7 @@ const checkpointSchema = z
   .openapi('Checkpoint');
 const CHECKPOINT_EXAMPLE = { seq: 42, hash: '9b1f…', time: '2026-01-01T00:05:00.000Z', kind: 'on_demand', key_id: 'audit-2026', signature: 'mN3p…' };
 
-const listEvents = createRoute({
+const listEvents = signedRoute(READ, {
   method: 'get',
   path: '/v1/audit/events',
   operationId: 'listAuditEvents',
@@ -80,8 +78,6 @@ const listEvents = createRoute({
   summary: 'Pull audit events after a cursor (JSON, NDJSON export, OCSF 1.3.0, CEF)',
   description:
     'Ordered by seq, which is commit order: a poller that follows Link rel="next" sees every event at least once, including ones that commit late. Dedupe on `id`. Accept: application/json (default), application/x-ndjson (bulk export, streamed), application/ocsf+json (OCSF 1.3.0: 7004 Network Remediation Activity for blocks and quarantines, 6003 API Activity for the rest), text/x-cef.',
-  security: signedSecurity,
-  middleware: [authenticate(READ)] as const,
   request: { query: eventsQuery },
   responses: {
     200: {
@@ -107,14 +103,12 @@ const listEvents = createRoute({
   },
 });
 
-const verify = createRoute({
+const verify = signedRoute(READ, {
   method: 'get',
   path: '/v1/audit/verify',
   operationId: 'verifyAudit',
   tags: ['audit'],
   summary: 'Verify the hash chain and the signed checkpoints; name the first bad seq',
-  security: signedSecurity,
-  middleware: [authenticate(READ)] as const,
   responses: {
     200: {
       description: 'The report: ok, or the first bad seq with the reason (missing, out_of_order, hash_mismatch...)',
@@ -137,14 +131,12 @@ const verify = createRoute({
   },
 });
 
-const listCheckpoints = createRoute({
+const listCheckpoints = signedRoute(READ, {
   method: 'get',
   path: '/v1/audit/checkpoints',
   operationId: 'listAuditCheckpoints',
   tags: ['audit'],
   summary: 'Signed checkpoints and the public key (pin it out of band before trusting it)',
-  security: signedSecurity,
-  middleware: [authenticate(READ)] as const,
   request: { query: z.object({ after_seq: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(10_000).default(10_000) }).strict() },
   responses: {
     200: {
@@ -163,14 +155,12 @@ const listCheckpoints = createRoute({
   },
 });
 
-const createCheckpoint = createRoute({
+const createCheckpoint = signedRoute(WRITE, {
   method: 'post',
   path: '/v1/audit/checkpoints',
   operationId: 'createAuditCheckpoint',
   tags: ['audit'],
   summary: 'Sign a checkpoint of the current head now',
-  security: signedOnlySecurity,
-  middleware: [authenticate(WRITE)] as const,
   request: {
     body: {
       content: { 'application/json': { schema: z.object({ type: z.literal('audit.checkpoint') }).strict(), example: { type: 'audit.checkpoint' } } },
@@ -194,10 +184,7 @@ function isoTime(field: string, value: string | undefined): string | undefined {
   return new Date(ms).toISOString();
 }
 
-export const registerAudit: RouteModule = (app, signed) => {
-  for (const path of ['/v1/audit/events', '/v1/audit/verify', '/v1/audit/checkpoints']) signed.push({ method: 'get', path, requirement: READ });
-  signed.push({ method: 'post', path: '/v1/audit/checkpoints', requirement: WRITE });
-
+export const registerAudit: RouteModule = (app) => {
   app.openapi(listEvents, async (c) => {
     const { store, version } = c.get('services');
     const q = c.req.valid('query');

@@ -1,21 +1,17 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import type { RouteModule } from '../../app.ts';
+import { z } from '@hono/zod-openapi';
+import { type RouteModule, signedRoute } from '../route.ts';
 import { runMutation } from '../admission.ts';
-import { authenticate } from '../auth.ts';
 import { Problem } from '../problem.ts';
 import { mutationErrors, problems, readErrors } from './openapi-meta.ts';
-import { signedOnlySecurity, signedSecurity } from './security.ts';
 
 const connectorSchema = z.object({ id: z.string(), type: z.string(), targets: z.array(z.string()) });
 
-const listConnectors = createRoute({
+const listConnectors = signedRoute({ scope: 'runs:read', mutating: false }, {
   method: 'get',
   path: '/v1/connectors',
   operationId: 'listConnectors',
   tags: ['connectors'],
   summary: 'Configured connectors and their targets',
-  security: signedSecurity,
-  middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
   responses: {
     200: {
       description: 'Connectors',
@@ -30,19 +26,17 @@ const listConnectors = createRoute({
   },
 });
 
-const checkConnector = createRoute({
+const checkConnector = signedRoute({ scope: 'admin', mutating: true }, {
   method: 'post',
   path: '/v1/connectors/{id}/check',
   operationId: 'checkConnector',
   tags: ['connectors'],
   summary: "Checks a connector's credentials and permissions on each target (e.g. EC2 DryRun)",
   description: 'Calls the cloud (reads and dry runs only, nothing changes); audited. Body: {"connector": "<id>"}.',
-  security: signedOnlySecurity,
   request: {
     params: z.object({ id: z.string().max(63) }),
     body: { content: { 'application/json': { schema: z.object({ connector: z.string() }).strict(), example: { connector: 'aws-sandbox' } } }, required: true },
   },
-  middleware: [authenticate({ scope: 'admin', mutating: true })] as const,
   responses: {
     200: {
       description: 'Per target: ok and each check',
@@ -65,9 +59,7 @@ const checkConnector = createRoute({
   },
 });
 
-export const registerConnectors: RouteModule = (app, signed) => {
-  signed.push({ method: 'get', path: '/v1/connectors', requirement: { scope: 'runs:read', mutating: false } });
-  signed.push({ method: 'post', path: '/v1/connectors/{id}/check', requirement: { scope: 'admin', mutating: true } });
+export const registerConnectors: RouteModule = (app) => {
   app.openapi(listConnectors, (c) => {
     const connectors = [...(c.get('services').runtime?.connectors.values() ?? [])].map((k) => ({ id: k.id, type: k.type, targets: k.targets() }));
     return c.json({ connectors }, 200);

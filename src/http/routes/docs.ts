@@ -1,4 +1,4 @@
-import type { App } from '../../app.ts';
+import type { App } from '../route.ts';
 import type { Services } from '../../services.ts';
 import { securitySchemes } from './security.ts';
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { RouteModule } from '../../app.ts';
+import type { RouteModule } from '../route.ts';
 import { Problem } from '../problem.ts';
 import { problems, publicErrors } from './openapi-meta.ts';
 

@@ -2,14 +2,12 @@
  * Outbound notifications: the outbox (GET /v1/notifications, dead letters with ?state=dead), the
  * redeliver endpoint, and /metrics (Prometheus text: outbox counts, export cursors and lag).
  */
-import { createRoute, z } from '@hono/zod-openapi';
-import type { RouteModule } from '../../app.ts';
+import { z } from '@hono/zod-openapi';
+import { type RouteModule, signedRoute } from '../route.ts';
 import type { OutboxRow } from '../../notify/index.ts';
 import { edgeEvent, runMutation } from '../admission.ts';
-import { authenticate } from '../auth.ts';
 import { Problem } from '../problem.ts';
 import { mutationErrors, problems, readErrors } from './openapi-meta.ts';
-import { signedOnlySecurity, signedSecurity } from './security.ts';
 
 const READ = { scope: 'runs:read', mutating: false } as const;
 const ADMIN = { scope: 'admin', mutating: true } as const;
@@ -55,14 +53,12 @@ const notificationJson = (r: OutboxRow) => ({
   delivered_at: r.deliveredAt === null ? null : new Date(r.deliveredAt).toISOString(),
 });
 
-const listNotifications = createRoute({
+const listNotifications = signedRoute(READ, {
   method: 'get',
   path: '/v1/notifications',
   operationId: 'listNotifications',
   tags: ['notifications'],
   summary: 'Outbound notifications, newest first; ?state=dead lists the dead letters',
-  security: signedSecurity,
-  middleware: [authenticate(READ)] as const,
   request: {
     query: z
       .object({ state: z.enum(['pending', 'delivered', 'dead']).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) })
@@ -77,14 +73,12 @@ const listNotifications = createRoute({
   },
 });
 
-const redeliver = createRoute({
+const redeliver = signedRoute(ADMIN, {
   method: 'post',
   path: '/v1/notifications/{id}/redeliver',
   operationId: 'redeliverNotification',
   tags: ['notifications'],
   summary: 'Send a dead-lettered (or delivered) notification again, with the same webhook-id and a fresh attempt budget',
-  security: signedOnlySecurity,
-  middleware: [authenticate(ADMIN)] as const,
   request: {
     params: z.object({ id: z.string().max(80) }),
     body: { content: { 'application/json': { schema: z.object({ id: z.string() }).strict(), example: { id: EXAMPLE.id } } }, required: true },
@@ -100,10 +94,7 @@ const redeliver = createRoute({
 
 // GET /metrics (with the notification and export-lag gauges that were here) is src/metrics/route.ts.
 
-export const registerNotifications: RouteModule = (app, signed) => {
-  signed.push({ method: 'get', path: '/v1/notifications', requirement: READ });
-  signed.push({ method: 'post', path: '/v1/notifications/{id}/redeliver', requirement: ADMIN });
-
+export const registerNotifications: RouteModule = (app) => {
   app.openapi(listNotifications, async (c) => {
     const outbox = c.get('services').notifications?.outbox;
     if (!outbox) throw new Problem('unavailable', 'no notifications are configured (notifications: in the config)');

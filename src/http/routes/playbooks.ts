@@ -1,19 +1,15 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import type { RouteModule } from '../../app.ts';
+import { z } from '@hono/zod-openapi';
+import { type RouteModule, signedRoute } from '../route.ts';
 import { actionInputs } from '../../playbooks/inputs.ts';
 import { DEFAULT_SCOPE } from '../../playbooks/schema.ts';
-import { authenticate } from '../auth.ts';
 import { problems, readErrors } from './openapi-meta.ts';
-import { signedSecurity } from './security.ts';
 
-const listPlaybooks = createRoute({
+const listPlaybooks = signedRoute({ scope: 'runs:read', mutating: false }, {
   method: 'get',
   path: '/v1/playbooks',
   operationId: 'listPlaybooks',
   tags: ['runs'],
   summary: 'The playbooks this service runs: action, inputs, targets, approval mode and scope',
-  security: signedSecurity,
-  middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
   responses: {
     200: {
       description: 'Playbooks, by name',
@@ -53,8 +49,7 @@ const listPlaybooks = createRoute({
 });
 
 /** GET /v1/playbooks: what a SOAR author needs to call a playbook (no guardrail ranges: those stay internal). */
-export const registerPlaybooks: RouteModule = (app, signed) => {
-  signed.push({ method: 'get', path: '/v1/playbooks', requirement: { scope: 'runs:read', mutating: false } });
+export const registerPlaybooks: RouteModule = (app) => {
   app.openapi(listPlaybooks, (c) => {
     const playbooks = [...(c.get('services').runtime?.playbooks.values() ?? [])].map((p) => ({
       name: p.name,

@@ -1,13 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import type { RouteModule } from '../../app.ts';
+import { z } from '@hono/zod-openapi';
+import { type RouteModule, signedRoute } from '../route.ts';
 import { changesReport } from '../../metrics/report.ts';
-import { authenticate } from '../auth.ts';
 import { problems, readErrors } from './openapi-meta.ts';
-import { signedSecurity } from './security.ts';
 
 const quantiles = z.object({ count: z.number(), p50: z.number().nullable(), p95: z.number().nullable(), max: z.number().nullable() });
 
-const changesRoute = createRoute({
+const changesRoute = signedRoute({ scope: 'runs:read', mutating: false }, {
   method: 'get',
   path: '/v1/reports/changes',
   operationId: 'getChangesReport',
@@ -15,8 +13,6 @@ const changesRoute = createRoute({
   summary: 'Time to secure deployment: lead time p50/p95 per week, auto-approved share, approval backlog',
   description:
     'From the audit log: for runs received in the window, the time from the call to its changes applied on every target (approval wait included), p50/p95 (nearest rank) per ISO week and per connector; the share of runs applied without a person; and the runs waiting for approval now with their age.',
-  security: signedSecurity,
-  middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
   request: {
     query: z.object({
       weeks: z.coerce.number().int().min(1).max(52).default(12).openapi({ description: 'Weeks back, this week included (1-52, default 12)' }),
@@ -59,8 +55,7 @@ const changesRoute = createRoute({
   },
 });
 
-export const registerReports: RouteModule = (app, signed) => {
-  signed.push({ method: 'get', path: '/v1/reports/changes', requirement: { scope: 'runs:read', mutating: false } });
+export const registerReports: RouteModule = (app) => {
   app.openapi(changesRoute, async (c) => {
     const { store, clock } = c.get('services');
     return c.json(await changesReport(store, clock.now(), c.req.valid('query').weeks), 200);

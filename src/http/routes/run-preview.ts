@@ -1,12 +1,10 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import type { RouteModule } from '../../app.ts';
+import { z } from '@hono/zod-openapi';
+import { type RouteModule, signedRoute } from '../route.ts';
 import { actionInputs } from '../../playbooks/inputs.ts';
 import { type RunPlan, planRun } from '../../runs/planner.ts';
 import type { Runtime } from '../../services.ts';
-import { authenticate } from '../auth.ts';
 import { Problem } from '../problem.ts';
 import { problems, readErrors } from './openapi-meta.ts';
-import { signedSecurity } from './security.ts';
 
 /** The exact cloud operations a plan would make on each target now (what a dry run answers). */
 export function previewPlan(runtime: Runtime, plan: RunPlan) {
@@ -25,7 +23,7 @@ export function previewPlan(runtime: Runtime, plan: RunPlan) {
   );
 }
 
-const preview = createRoute({
+const preview = signedRoute({ scope: 'runs:read', mutating: false }, {
   method: 'get',
   path: '/v1/runs/{id}/preview',
   operationId: 'previewRun',
@@ -33,8 +31,6 @@ const preview = createRoute({
   summary: 'What approving a waiting run would change on each target now (a dry run of its inputs)',
   description:
     'For a run in pending_approval: the cloud operations per target that approving it now would make, planned against the current intents and cloud state. Changes nothing and is not audited (a read).',
-  security: signedSecurity,
-  middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
   request: { params: z.object({ id: z.string().max(80) }) },
   responses: {
     200: {
@@ -72,8 +68,7 @@ const preview = createRoute({
   },
 });
 
-export const registerRunPreview: RouteModule = (app, signed) => {
-  signed.push({ method: 'get', path: '/v1/runs/{id}/preview', requirement: { scope: 'runs:read', mutating: false } });
+export const registerRunPreview: RouteModule = (app) => {
   app.openapi(preview, async (c) => {
     const services = c.get('services');
     const runtime = services.runtime;

@@ -1,20 +1,16 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import type { RouteModule } from '../../app.ts';
-import { authenticate } from '../auth.ts';
+import { z } from '@hono/zod-openapi';
+import { type RouteModule, signedRoute } from '../route.ts';
 import { Problem } from '../problem.ts';
 import { problems, readErrors } from './openapi-meta.ts';
 import { RUN_EXAMPLE, runJson, runSchema } from './run-view.ts';
-import { signedSecurity } from './security.ts';
 
 
-const getRun = createRoute({
+const getRun = signedRoute({ scope: 'runs:read', mutating: false }, {
   method: 'get',
   path: '/v1/runs/{id}',
   operationId: 'getRun',
   tags: ['runs'],
   summary: 'One run with its per-target state',
-  security: signedSecurity,
-  middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
   request: { params: z.object({ id: z.string().max(80) }) },
   responses: {
     200: { description: 'The run', content: { 'application/json': { schema: runSchema, example: RUN_EXAMPLE } } },
@@ -24,14 +20,12 @@ const getRun = createRoute({
 
 const STATUSES = ['pending', 'applied', 'partially_applied', 'failed', 'pending_approval', 'rejected', 'approval_expired'] as const;
 
-const listRuns = createRoute({
+const listRuns = signedRoute({ scope: 'runs:read', mutating: false }, {
   method: 'get',
   path: '/v1/runs',
   operationId: 'listRuns',
   tags: ['runs'],
   summary: 'Runs, newest first, with filters and a cursor',
-  security: signedSecurity,
-  middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
   request: {
     query: z.object({
       status: z.enum(STATUSES).optional(),
@@ -55,14 +49,12 @@ const listRuns = createRoute({
   },
 });
 
-const blocks = createRoute({
+const blocks = signedRoute({ scope: 'runs:read', mutating: false }, {
   method: 'get',
   path: '/v1/blocks',
   operationId: 'listBlocks',
   tags: ['runs'],
   summary: 'Active blocks with expiry and per-target state',
-  security: signedSecurity,
-  middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
   responses: {
     200: {
       description: 'Active blocks',
@@ -106,10 +98,7 @@ function decodeCursor(cursor: string): { createdAt: number; id: string } {
   throw new Problem('invalid_query', 'cursor: not a cursor this API issued (use next_cursor from a previous page)');
 }
 
-export const registerRunReads: RouteModule = (app, signed) => {
-  for (const path of ['/v1/runs/{id}', '/v1/runs', '/v1/blocks']) {
-    signed.push({ method: 'get', path, requirement: { scope: 'runs:read', mutating: false } });
-  }
+export const registerRunReads: RouteModule = (app) => {
   app.openapi(getRun, async (c) => {
     const run = await c.get('services').store.getRun(c.req.valid('param').id);
     if (!run) throw new Problem('not_found', `no run ${c.req.valid('param').id}`);

@@ -1,6 +1,6 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { RouteModule } from '../../app.ts';
+import { type RouteModule, signedRoute } from '../route.ts';
 import { actionInputs } from '../../playbooks/inputs.ts';
 import { DEFAULT_SCOPE } from '../../playbooks/schema.ts';
 import { changedTargets, planRun, planWork } from '../../runs/planner.ts';
@@ -8,14 +8,12 @@ import { decideApproval, pendingView } from '../../runs/accept.ts';
 import type { Scope } from '../../config/schema.ts';
 import { admitSignedRead, runMutation, sourceOf } from '../admission.ts';
 import { hasScope } from '../clients.ts';
-import { authenticate } from '../auth.ts';
 import type { AppEnv } from '../env.ts';
 import { Problem } from '../problem.ts';
 import { describeIssues } from '../validation.ts';
 import { previewPlan } from './run-preview.ts';
 import { RUN_EXAMPLE, runJson, runSchema } from './run-view.ts';
 import { mutationErrors, problems } from './openapi-meta.ts';
-import { signedOnlySecurity } from './security.ts';
 
 const runBody = z
   .object({
@@ -44,7 +42,7 @@ const dryRunSchema = z
   })
   .openapi('DryRun');
 
-const createRun = createRoute({
+const createRun = signedRoute({ scope: playbookScope, mutating: true }, {
   method: 'post',
   path: '/v1/playbooks/{name}/runs',
   operationId: 'createRun',
@@ -52,7 +50,6 @@ const createRun = createRoute({
   summary: 'Run a playbook (block, unblock, allow, revoke, quarantine, release)',
   description:
     'Records the run and its intents durably, then reconciles each target. 202 with Location, or with `Prefer: wait=N` (N ≤ 60) waits up to N seconds and answers 200 when the run has settled. `?dry_run=true` returns the exact cloud operations per target and changes nothing.',
-  security: signedOnlySecurity,
   request: {
     params: z.object({ name: z.string() }),
     query: z.object({ dry_run: z.enum(['true', 'false']).optional() }),
@@ -73,7 +70,6 @@ const createRun = createRoute({
       required: true,
     },
   },
-  middleware: [authenticate({ scope: playbookScope, mutating: true })] as const,
   responses: {
     200: {
       description: 'The run, settled within the Prefer: wait time (or a dry run)',
@@ -109,8 +105,7 @@ function playbookScope(c: Context<AppEnv>): Scope {
 
 const RUN_SCOPES: Scope[] = ['block', 'unblock', 'allow', 'quarantine', 'release'];
 
-export const registerRuns: RouteModule = (app, signed) => {
-  signed.push({ method: 'post', path: '/v1/playbooks/{name}/runs', requirement: { scope: 'block', mutating: true } });
+export const registerRuns: RouteModule = (app) => {
   app.openapi(createRun, async (c) => {
     const services = c.get('services');
     const runtime = services.runtime;

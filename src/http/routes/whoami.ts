@@ -1,17 +1,13 @@
-import { createRoute, z } from '@hono/zod-openapi';
-import type { RouteModule } from '../../app.ts';
-import { authenticate } from '../auth.ts';
+import { z } from '@hono/zod-openapi';
+import { type RouteModule, signedRoute } from '../route.ts';
 import { problems, readErrors } from './openapi-meta.ts';
-import { signedSecurity } from './security.ts';
 
-const whoami = createRoute({
+const whoami = signedRoute({ scope: 'runs:read', mutating: false }, {
   method: 'get',
   path: '/v1/whoami',
   operationId: 'whoami',
   tags: ['operations'],
   summary: 'The calling client and its scopes (to check a signer or a token)',
-  security: signedSecurity,
-  middleware: [authenticate({ scope: 'runs:read', mutating: false })] as const,
   responses: {
     200: {
       description: 'The authenticated client',
@@ -26,8 +22,7 @@ const whoami = createRoute({
   },
 });
 
-export const registerWhoami: RouteModule = (app, signed) => {
-  signed.push({ method: 'get', path: '/v1/whoami', requirement: { scope: 'runs:read', mutating: false } });
+export const registerWhoami: RouteModule = (app) => {
   app.openapi(whoami, (c) => {
     const client = c.get('client');
     if (!client) throw new Error('authenticate() ran without setting a client');
