@@ -42,12 +42,6 @@ function retryAfterMs(headers: Record<string, string | undefined> | undefined, n
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-export function errorCodeOf(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return 'Unknown';
-  const shaped = error as SdkErrorShape;
-  return shaped.code ?? shaped.name ?? 'Unknown';
-}
-
 export function classifyEc2Error(error: unknown, now: number = Date.now()): ConnectorError {
   if (error instanceof ConnectorError) return error;
   const shaped: SdkErrorShape = typeof error === 'object' && error !== null ? (error as SdkErrorShape) : {};

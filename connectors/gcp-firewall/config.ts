@@ -87,4 +87,3 @@ export const gcpFirewallConfigSchema = z
 
 export type GcpFirewallConfig = z.output<typeof gcpFirewallConfigSchema>;
 export type GcpTarget = GcpFirewallConfig['targets'][number];
-export type GcpCredentials = GcpFirewallConfig['credentials'];

@@ -2,9 +2,10 @@ import type { Context } from 'hono';
 import { sha256Hex } from '../audit/chain.ts';
 import type { AuditEventInput } from '../audit/types.ts';
 import { replayWindowMs } from '../services.ts';
+import { RunAlreadyDecided } from '../store/errors.ts';
 import type { StoredResponse, UnitOfWork } from '../store/types.ts';
 import type { AppEnv } from './env.ts';
-import { Problem } from './problem.ts';
+import { Problem, asProblem } from './problem.ts';
 
 /** The longest Retry-After a 409 idempotency_in_flight asks for (the lock itself may last longer). */
 const IN_FLIGHT_RETRY_SECONDS = 5;
@@ -97,7 +98,7 @@ export async function runMutation(
   try {
     outcome = await execute();
   } catch (error) {
-    const problem = error instanceof Problem ? error : undefined;
+    const problem = asProblem(error);
     await store.commit({
       audit: [
         edgeEvent(c, problem ? 'request.refused' : 'request.failed', problem ? 'refused' : 'failure', {
@@ -119,7 +120,7 @@ export async function runMutation(
   } catch (error) {
     // Another process decided the same run first: its run_decisions row won the race (the in-process
     // lock covers one process). Nothing of this call committed; answer as a decided run.
-    if (!/UNIQUE constraint failed: run_decisions/.test(String(error))) throw error;
+    if (!(error instanceof RunAlreadyDecided)) throw error;
     const problem = new Problem('run_not_pending', 'the run was decided by another request first');
     await store.commit({
       audit: [edgeEvent(c, 'request.refused', 'refused', { code: problem.code, detail: problem.message })],

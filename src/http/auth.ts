@@ -82,7 +82,8 @@ export function authenticate(requirement: AuthRequirement): MiddlewareHandler<Ap
 
     if (requirement.mutating) {
       checkJsonContentType(c.req.header('content-type'));
-      c.set('jsonBody', parseJsonBody(c.get('rawBody') ?? ''));
+      // Refuses what is not JSON, or not representable, before the route's schema sees it.
+      parseJsonBody(c.get('rawBody') ?? '');
     }
     await next();
   };

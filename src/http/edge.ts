@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { edgeEvent, sourceOf } from './admission.ts';
 import type { AppEnv } from './env.ts';
-import { Problem, problemResponse } from './problem.ts';
+import { Problem, asProblem, problemResponse } from './problem.ts';
 import { isStoreUnavailable } from '../store/errors.ts';
 
 /**
@@ -84,8 +84,9 @@ function sampleOf(c: Context<AppEnv>, code: string) {
 export function onError(error: Error, c: Context<AppEnv>): Response {
   const requestId = c.get('requestId') ?? 'req_unknown';
   let problem: Problem;
-  if (error instanceof Problem) {
-    problem = error;
+  const known = asProblem(error);
+  if (known) {
+    problem = known;
   } else if (isStoreUnavailable(error)) {
     // The database is unreachable: the call's transaction did not commit; the client retries it.
     c.get('services')?.log.warn({ error: error.message, request_id: requestId }, 'store unavailable');

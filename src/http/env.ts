@@ -14,8 +14,6 @@ export interface AppEnv {
     webhookId?: string;
     /** The exact body bytes that were signed, as text. */
     rawBody?: string;
-    /** Parsed JSON body of a mutating call (already checked to be JSON). */
-    jsonBody?: unknown;
     /** Set once a refusal has been written to the audit log, so the edge does not write it twice. */
     audited?: boolean;
     /** The problem code of a refusal, for the access log. */

@@ -3,6 +3,8 @@
  * Inner code throws `Problem`; the edge turns it into a response. The table below is closed:
  * a new refusal needs a code here (and so a documented status), like unkey's error enum.
  */
+import { Refusal } from '../refusal.ts';
+
 export const problemCodes = {
   signature_missing: { status: 401, title: 'Signature required' },
   signature_malformed: { status: 401, title: 'Malformed signature headers' },
@@ -63,6 +65,13 @@ export class Problem extends Error {
     this.status = problemCodes[code].status;
     this.extras = extras;
   }
+}
+
+/** The problem an error stands for: a Problem as is, a domain Refusal (src/refusal.ts) with its code; else undefined. */
+export function asProblem(error: unknown): Problem | undefined {
+  if (error instanceof Problem) return error;
+  if (error instanceof Refusal) return new Problem(error.code, error.message, error.extras);
+  return undefined;
 }
 
 export const PROBLEM_TYPE_BASE = 'https://portcullis.dev/problems/';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../config/schema.ts';
-import { Problem } from '../http/problem.ts';
+import { Refusal } from '../refusal.ts';
 import { actionInputs } from '../playbooks/inputs.ts';
 import type { Playbook } from '../playbooks/schema.ts';
 import type { ApprovalPolicy, PolicyDecision } from '../services.ts';
@@ -22,7 +22,7 @@ export function cedarApprovalPolicy(engine: PolicyEngine, playbooks: ReadonlyMap
       const parsed = actionInputs.allow.safeParse(request.inputs);
       if (!parsed.success) {
         const first = parsed.error.issues[0];
-        throw new Problem('validation_failed', `inputs.${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}`);
+        throw new Refusal('validation_failed', `inputs.${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}`);
       }
       const playbook = playbooks.get(request.playbook);
       try {
@@ -35,7 +35,7 @@ export function cedarApprovalPolicy(engine: PolicyEngine, playbooks: ReadonlyMap
         });
         return { decision: d.decision, reasons: d.reasons, policies: d.policies.map((p) => `${p.id} (${p.file}:${p.line})`) };
       } catch (error) {
-        if (error instanceof PolicyRequestError) throw new Problem(error.code, error.message);
+        if (error instanceof PolicyRequestError) throw new Refusal(error.code, error.message);
         throw error;
       }
     },

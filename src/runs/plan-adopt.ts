@@ -1,5 +1,5 @@
 import type { Connector, NormalizedRule } from '../connectors/types.ts';
-import { Problem } from '../http/problem.ts';
+import { Refusal } from '../refusal.ts';
 import type { ActionInputs } from '../playbooks/inputs.ts';
 import { PLACEMENTS } from '../reconcile/desired.ts';
 import type { Intent, IntentSpec, RunTargetRef } from './types.ts';
@@ -28,7 +28,7 @@ export function adoptionSpecs(reading: TargetReading, inputs: ActionInputs['adop
   const { connector, rules, target } = reading;
   const where = `${target.connector}/${target.target}`;
   if (!connector.adopt || !connector.adoptionProblems) {
-    throw new Problem('not_adoptable', `connector ${connector.id} (${connector.type}) cannot adopt rules`, { expected: 'a connector of type aws-ec2, azure-nsg or gcp-firewall' });
+    throw new Refusal('not_adoptable', `connector ${connector.id} (${connector.type}) cannot adopt rules`, { expected: 'a connector of type aws-ec2, azure-nsg or gcp-firewall' });
   }
   const placements = PLACEMENTS[connector.type] ?? { deny: 'nsg', allow: 'nsg' };
   const problems: string[] = [];
@@ -42,7 +42,7 @@ export function adoptionSpecs(reading: TargetReading, inputs: ActionInputs['adop
     else chosen.push({ rule, kind: rule.action, specs: specsOfRule(rule, name) });
   }
   if (problems.length) {
-    throw new Problem('not_adoptable', `${inputs.rules.length - chosen.length} of ${inputs.rules.length} rule(s) cannot be adopted on ${where} (nothing was adopted): ${problems.join('; ')}`, { problems });
+    throw new Refusal('not_adoptable', `${inputs.rules.length - chosen.length} of ${inputs.rules.length} rule(s) cannot be adopted on ${where} (nothing was adopted): ${problems.join('; ')}`, { problems });
   }
   return chosen;
 }

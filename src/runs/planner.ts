@@ -3,7 +3,7 @@ import { analyzeRules } from '../analysis/analyze.ts';
 import { CLEANUP_KINDS } from '../analysis/cleanup.ts';
 import type { Connector, PortRange, Protocol } from '../connectors/types.ts';
 import { PLACEMENTS, ruleExpiry, ruleServes } from '../reconcile/desired.ts';
-import { Problem } from '../http/problem.ts';
+import { Refusal } from '../refusal.ts';
 import { canonicalCidr, tryParseCidr } from '../net/cidr.ts';
 import { checkBlockGuardrails } from '../playbooks/guardrails.ts';
 import type { ActionInputs } from '../playbooks/inputs.ts';
@@ -51,7 +51,7 @@ export function expandTargets(refs: { connector: string; target: string }[], cat
 
 function refuse(guardrail: string, detail: string, extras: Record<string, unknown> = {}): never {
   const code = guardrail === 'tier' ? 'unknown_tier' : guardrail === 'target' ? 'target_unknown' : 'guardrail_refused';
-  throw new Problem(code, detail, code === 'guardrail_refused' ? { guardrail, ...extras } : extras);
+  throw new Refusal(code, detail, code === 'guardrail_refused' ? { guardrail, ...extras } : extras);
 }
 
 /** Turns a playbook call into intents, applying the playbook's guardrails and defaults. Changes nothing. */
@@ -213,7 +213,7 @@ async function planCleanup(inputs: ActionInputs['cleanup'], targets: RunTargetRe
   const byTraffic = kinds.filter((k) => k in FINDINGS_OF_KIND);
   const traffic = byTraffic.length ? await readTraffic(ctx, inputs.connector, inputs.target, rules) : undefined;
   if (byTraffic.length && !traffic) {
-    throw new Problem(
+    throw new Refusal(
       'traffic_unavailable',
       `kinds ${byTraffic.join(', ')}: no flow logs are configured for ${inputs.connector}/${inputs.target}; add it under flowLogs in portcullis.config.yaml (or drop those kinds)`,
     );
@@ -257,7 +257,7 @@ async function readTraffic(ctx: PlanContext, connector: string, target: string, 
   try {
     return await ctx.traffic?.(connector, target, rules);
   } catch (error) {
-    throw new Problem('traffic_unavailable', `the flow logs configured for ${connector}/${target} could not be read: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Refusal('traffic_unavailable', `the flow logs configured for ${connector}/${target} could not be read: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

@@ -13,6 +13,18 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * A unit of work recorded a decision on a run that already has one (its run_decisions row is unique):
+ * another request, maybe in another process, decided the run first. Nothing of this unit committed.
+ * The message is the database's (it names run_decisions).
+ */
+export class RunAlreadyDecided extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'RunAlreadyDecided';
+  }
+}
+
 export const isStoreUnavailable = (error: unknown): error is StoreUnavailableError => error instanceof StoreUnavailableError;
 
 /** A database whose schema is newer than this build's migrations: this build refuses to start on it. */

@@ -1,6 +1,6 @@
 /** Maps compute v1 paths to handlers. Every path is `/compute/v1/projects/{project}/...`. */
 
-import { json, notFound, SimulatedApiError } from './envelope.ts';
+import { notFound, SimulatedApiError } from './envelope.ts';
 import { changeFirewall, deleteFirewall, type FirewallContext, getFirewall, insertFirewall, listFirewalls } from './firewalls.ts';
 import { findInstance, getNetwork, getZone, type InstanceContext, setTags } from './instances.ts';
 import { pollOperation } from './operations.ts';
@@ -63,10 +63,6 @@ export function resolve(method: string, pathname: string): Resolved {
     }
   }
   throw notFound(pathname.replace(/^\/compute\/v1\//, ''));
-}
-
-export function respond(result: unknown): Response {
-  return json(result);
 }
 
 export function unauthenticated(): SimulatedApiError {

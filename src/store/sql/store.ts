@@ -3,7 +3,7 @@ import type { AdmitRequest, AdmitResult, SessionRecords, Store, StoredResponse, 
 import { AuditAppender } from './audit-append.ts';
 import { AuditQueries } from './audit-queries.ts';
 import { SqlSessionRecords } from './console-sessions.ts';
-import { isStoreUnavailable } from '../errors.ts';
+import { RunAlreadyDecided, isStoreUnavailable } from '../errors.ts';
 import { type SqlDriver, type SqlStatement, sql } from './driver.ts';
 import { LeaseLost } from '../lease-lost.ts';
 import { fenceStatement, isFenceViolation } from './leases.ts';
@@ -233,7 +233,10 @@ export class SqlStore implements Store {
           this.unreleased.set(id, { clientId: held.clientId, key: held.key, claimedAt: this.claims.get(id) });
           this.claims.delete(id);
         }
-        throw work.fence && isFenceViolation(error) ? new LeaseLost(work.fence.held.lease) : error;
+        if (work.fence && isFenceViolation(error)) throw new LeaseLost(work.fence.held.lease);
+        // The only unique key a decision can break is its run's (audit seq clashes are retried by the appender).
+        if (work.runDecisions?.length && this.driver.isUniqueViolation(error)) throw new RunAlreadyDecided(error);
+        throw error;
       },
     );
   }
