@@ -91,6 +91,7 @@ export const registerRunPreview: RouteModule = (app, signed) => {
       catalog: runtime.catalog,
       tiers: runtime.tiers,
       ...(runtime.traffic ? { traffic: runtime.traffic } : {}),
+      ...(runtime.chains ? { chains: runtime.chains } : {}),
       now: services.clock.now(),
       runId: id,
     });
