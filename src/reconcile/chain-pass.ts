@@ -196,7 +196,23 @@ export async function chainPass(deps: ChainPassDeps): Promise<ChainPassResult> {
       work.push({ id: i.id, state: 'failed', error: 'removal did not complete; will retry', cloud, at: now });
     }
   }
-  return { work: { intentOutcomes: work }, audit };
+  return { work: { intentOutcomes: work }, audit: linkRuns(audit, work, perPoint) };
+}
+
+/**
+ * Links the pass's audit events to the runs it settled, as a lone target's pass does: cloud operations
+ * carry the run (one) or the list (several); every point's summary lists them (lead-time metrics read it).
+ */
+function linkRuns(audit: AuditEventInput[], outcomes: NonNullable<RunWork['intentOutcomes']>, perPoint: Intent[][]): AuditEventInput[] {
+  const runIdOf = new Map<string, string>();
+  for (const list of perPoint) for (const i of list) runIdOf.set(i.id, i.runId);
+  const runs = [...new Set(outcomes.flatMap((o) => runIdOf.get(o.id) ?? []))];
+  const detail = runs.length > 100 ? [...runs.slice(0, 100), `(+${runs.length - 100} more)`] : runs;
+  return audit.map((e): AuditEventInput => {
+    if (e.action === 'cloud.operation' && !e.runId) return runs.length === 1 ? { ...e, runId: runs[0] } : { ...e, detail: { ...e.detail, runs: detail } };
+    if (e.action === 'reconcile.pass') return { ...e, ...(runs.length === 1 ? { runId: runs[0] } : {}), detail: { ...e.detail, runs: detail } };
+    return e;
+  });
 }
 
 function addMiss(misses: Map<string, Miss[]>, id: string, miss: Miss): void {

@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Ec2Simulator } from '../../connectors/aws-ec2/simulator/index.ts';
 import { awsWafv2 } from '../../connectors/aws-wafv2/index.ts';
 import type { WafSimulator } from '../../connectors/aws-wafv2/simulator/index.ts';
 import { type E2E, type RunBody, startE2E } from '../support/e2e.ts';
@@ -129,6 +130,23 @@ describe('overflow: NACL first, then the WAF IP set', () => {
     await e.reconciler.idle();
     expect(waf.controls.writeCalls()).toBe(writes);
     expect(await naclBlocks()).toEqual([...nacl.slice(2), ...extra.slice(0, 2)].map(slash32).sort());
+  });
+
+  it('a block leaves the WAF only once it holds on the NACL: when the NACL writes fail, it stays on the WAF', async () => {
+    await start('overflow');
+    await e.run('block-ip', { indicators: [...nacl, extra[0]!] });
+    expect(await wafBlocks()).toEqual([slash32(extra[0]!)]);
+    // The NACL refuses writes (a permission taken away): the unblock's entry is planned to take the WAF
+    // block in place (ReplaceNetworkAclEntry) and that write fails, so the WAF keeps the block.
+    (e.sims.aws as Ec2Simulator).denyActions(['CreateNetworkAclEntry', 'ReplaceNetworkAclEntry', 'DeleteNetworkAclEntry']);
+    const wafWrites = waf.controls.writeCalls();
+    const unblock = await e.run('unblock-ip', { indicators: [nacl[0]!] });
+    expect(unblock.run.status).toBe('failed');
+    expect(unblock.run.targets[0]?.errors.join('\n')).toMatch(/removal did not complete/);
+    expect(await naclBlocks()).toEqual(nacl.map(slash32).sort());
+    expect(await wafBlocks()).toEqual([slash32(extra[0]!)]);
+    expect(waf.controls.writeCalls()).toBe(wafWrites);
+    expect((await blocks()).get(slash32(extra[0]!))).toMatchObject({ state: 'applied', points: ['waf-chain/edge'] });
   });
 
   it('unblocking a WAF-held block removes it from the WAF only', async () => {
