@@ -38,6 +38,8 @@ import { checkPlaybookCapabilities } from './playbooks/capabilities.ts';
 import { configuredTraffic } from './flowlogs/server-source.ts';
 import { loadApprovalPolicy } from './policy/index.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
+import { PlacementChains } from './reconcile/chains.ts';
+import { expandTargets } from './runs/planner.ts';
 import { ReplicaLeases } from './reconcile/leases.ts';
 import { SqlLeaseStore } from './store/sql/leases.ts';
 import { hostname } from 'node:os';
@@ -146,7 +148,10 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
     owner: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
     ttlMs: config.reconcile.leaseTtlSeconds * 1000,
   });
-  const reconciler = new Reconciler({ store, connectors, clock, log, leases });
+  // Placement chains (config checked in src/config/chains.ts); the playbooks they name are checked here.
+  const chains = new PlacementChains(config.placementChains);
+  chains.checkPlaybooks(playbooks, resolve(config.playbooksDir), (p) => expandTargets(p.targets, catalog));
+  const reconciler = new Reconciler({ store, connectors, clock, log, leases, ...(chains.size ? { chains } : {}) });
   const services: Services = {
     store,
     clients,
@@ -171,6 +176,7 @@ export async function composeServices(o: ComposeOptions): Promise<Composed> {
       reconciler,
       approvalTtlMs: config.approvals.expireAfterHours * 3_600_000,
       traffic: configuredTraffic(config.flowLogs, resolve('.'), connectors),
+      ...(chains.size ? { chains } : {}),
     },
     apiReference: swaggerUiAssets(),
     ...(o.audit ? { audit: o.audit } : {}),

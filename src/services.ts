@@ -1,3 +1,4 @@
+import type { PlacementChains } from './reconcile/chains.ts';
 import type { Context } from 'hono';
 import type { AuditRuntime } from './audit/runtime.ts';
 import type { Config } from './config/schema.ts';
@@ -67,6 +68,8 @@ export interface Runtime {
   approvalTtlMs: number;
   /** Observed traffic per target (configured flow logs), for cleanup kinds unused and narrow. */
   traffic?: TrafficSource;
+  /** Placement chains (config `placementChains`): which blocks are placed across several targets. */
+  chains?: PlacementChains;
 }
 
 /** What policy-as-code answers for a change request. */

@@ -1,4 +1,5 @@
 import type { ConnectorRegistry } from '../connectors/registry.ts';
+import { checkPlacementChains } from './chains.ts';
 import { ConfigError, formatPath } from './parse.ts';
 
 /** SHA-256 of the sandbox's published read token "demo-read-token-for-the-sandbox-only". */
@@ -60,6 +61,7 @@ export function checkConfigRules(
       for (const issue of result.error.issues) add(['connectors', i, ...(issue.path as (string | number)[])], issue.message);
     }
   });
+  checkPlacementChains(config, add);
   // identities (portcullis validate --app) name tiers; a typo would silently leave a workload unmapped.
   config.identities.forEach((entry, i) => {
     if (!config.tiers[entry.tier]) add(['identities', i, 'tier'], `unknown tier "${entry.tier}" (known tiers: ${Object.keys(config.tiers).join(', ') || 'none'})`);

@@ -65,6 +65,26 @@ const storeSchema = z
   })
   .strict();
 
+/**
+ * A placement chain (issue 12): the ordered enforcement points a target's blocks may hold on, as
+ * `<connector>/<target>` ids. The first point is the chain's head: the target playbooks name.
+ * `overflow`: each block goes to the first point with room; `all`: to every point. `playbooksOnly`
+ * limits the chain to those playbooks' blocks (absent: every block on the head, and playbooks that name
+ * it with `chain:`). Cross-key checks (points exist, one account and region) are in rules.ts.
+ */
+export const placementChainSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a lowercase id (letters, digits, -)'),
+    mode: z.enum(['overflow', 'all'], { error: 'mode: overflow (the first point with room) or all (every point)' }).default('overflow'),
+    points: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}\/[^/\s]+$/, 'a point as <connector id>/<target id>, e.g. aws-prod/edge'))
+      .min(2, 'at least two points (a single point is just its target)'),
+    playbooksOnly: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+
+export type PlacementChainConfig = z.infer<typeof placementChainSchema>;
+
 export const configSchema = z
   .object({
     sandbox: z.boolean().default(false),
@@ -102,6 +122,8 @@ export const configSchema = z
       .default({ retentionHours: 24, inFlightLockSeconds: 60 }),
     clients: z.array(clientSchema).min(1, 'at least one client'),
     connectors: z.array(connectorBaseSchema).default([]),
+    /** Placement chains across connectors' targets (blocks that overflow a NACL onto WAF IP sets...). */
+    placementChains: z.array(placementChainSchema).default([]),
     /**
      * Named tiers for allow requests ("open tcp/443 from web to api"): a tier is a set of source CIDRs
      * and/or the targets that hold its rules.

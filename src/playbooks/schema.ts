@@ -91,6 +91,8 @@ export const playbookSchema = z
     /** The inputs callers may send (a subset of what the action accepts); all of them when absent. */
     inputs: z.array(z.string()).optional(),
     targets: z.array(targetRefSchema).min(1, 'at least one target'),
+    /** A placement chain (config `placementChains`) whose head is one of the targets: blocks there go through it. */
+    chain: z.string().min(1).optional(),
     defaults: z
       .object({
         ttl: durationSchema.optional(),

@@ -72,8 +72,21 @@ export function ruleExpiry(intents: Intent[], placements: Placements): (rule: No
   };
 }
 
-const matchKeyOfRule = (r: Pick<NormalizedRule, 'placement' | 'direction' | 'action' | 'protocol' | 'ports' | 'sourceGroup'>) =>
+export const matchKeyOfRule = (r: Pick<NormalizedRule, 'placement' | 'direction' | 'action' | 'protocol' | 'ports' | 'sourceGroup'>) =>
   JSON.stringify([r.placement, r.direction, r.action, r.protocol, r.ports.map((p) => [p.from, p.to]), r.sourceGroup ?? '']);
+
+/** The match key (as matchKeyOfRule, without the source group) of the rules that would serve an intent. */
+export function intentMatchKey(intent: Intent, placements: Placements): string {
+  const action = intent.kind === 'deny' ? 'deny' : 'allow';
+  return matchKeyOfRule({
+    placement: action === 'deny' ? placements.deny : placements.allow,
+    direction: intent.spec.direction ?? 'ingress',
+    action,
+    protocol: intent.spec.protocol ?? 'all',
+    ports: intent.spec.ports ?? [],
+    sourceGroup: undefined,
+  });
+}
 
 /**
  * `ruleServes` for many intents against many rules, indexed once: per match, the exact prefixes as a

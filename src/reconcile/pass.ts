@@ -1,8 +1,9 @@
 import type { AuditEventInput } from '../audit/types.ts';
 import type { Connector, NormalizedRule, OperationResult, RuleChange } from '../connectors/types.ts';
 import type { Intent, RunWork } from '../runs/types.ts';
-import { IntentIndex, type Placements, RuleIndex, desiredGroups, liveIntents, ruleServes } from './desired.ts';
+import { IntentIndex, type Placements, RuleIndex, desiredGroups, liveIntents } from './desired.ts';
 import { type Plan, plan } from './packing-plan.ts';
+import { ReasonIndex } from './reasons.ts';
 
 export interface PassInput {
   connector: Connector;
@@ -49,13 +50,24 @@ export interface PassOutcome {
   drift: boolean;
   /** Changes the connector refused without calling the cloud (e.g. capacity), with the first reason. */
   refusedBeforeCall: { count: number; first?: OperationResult['error'] };
+  /** The owned rules the target holds after the pass (a placement chain asks which intents they serve). */
+  held: RuleIndex;
+  /** Rules of changes that did not complete, still in place (an intent being removed may still be served). */
+  lingering: RuleIndex;
+  /** Why an intent is not served (a chain names every point's reason). */
+  reasons: ReasonIndex;
+}
+
+export interface ApplyOptions {
+  /** The intents whose outcomes this pass decides (default: all). A chain decides its blocks' outcomes itself. */
+  decide?: (intent: Intent) => boolean;
 }
 
 /**
  * Applies a planned pass and decides each intent's outcome: applied when an owned rule now serves it,
  * removed when it was retracted and no rule serves it any more, failed with the reason otherwise.
  */
-export async function applyPass(input: PassInput, planned: PassPlan, target: string): Promise<PassOutcome> {
+export async function applyPass(input: PassInput, planned: PassPlan, target: string, options: ApplyOptions = {}): Promise<PassOutcome> {
   const { connector, targetId, intents, placements, now } = input;
   const results = planned.changes.length ? await connector.apply(targetId, planned.changes) : [];
   const failedChanges = results.filter((r) => !r.ok);
@@ -69,14 +81,16 @@ export async function applyPass(input: PassInput, planned: PassPlan, target: str
   const live = new Set(liveIntents(intents, now).map((i) => i.id));
   const holdingIndex = new RuleIndex(holding, placements);
   const stillThereIndex = new RuleIndex(stillThere, placements);
+  const reasons = new ReasonIndex(planned.plans, planned.invalid, failedChanges, placements);
   const outcomes: NonNullable<RunWork['intentOutcomes']> = [];
-  for (const intent of intents.filter((i) => i.kind !== 'quarantine')) {
+  const decide = options.decide ?? (() => true);
+  for (const intent of intents.filter((i) => i.kind !== 'quarantine' && decide(i))) {
     const served = holdingIndex.serves(intent);
     if (live.has(intent.id)) {
       if (served) {
         if (intent.state !== 'applied') outcomes.push({ id: intent.id, state: 'applied', at: now });
       } else {
-        outcomes.push({ id: intent.id, state: 'failed', error: whyNotServed(intent, planned, failedChanges, placements), at: now });
+        outcomes.push({ id: intent.id, state: 'failed', error: reasons.why(intent).text, at: now });
       }
     } else if (!stillThereIndex.serves(intent) && !served) {
       outcomes.push({ id: intent.id, state: 'removed', at: now });
@@ -125,6 +139,9 @@ export async function applyPass(input: PassInput, planned: PassPlan, target: str
     results,
     drift: drift.missing.length > 0 || drift.stray.length > 0,
     refusedBeforeCall: { count: refusedBeforeCall.length, ...(refusedBeforeCall[0]?.error ? { first: refusedBeforeCall[0].error } : {}) },
+    held: holdingIndex,
+    lingering: stillThereIndex,
+    reasons,
   };
 }
 
@@ -141,20 +158,6 @@ function findDrift(intents: Intent[], current: NormalizedRule[], live: Set<strin
   const served = new IntentIndex(rules, placements);
   const stray = owned.filter((r) => !served.anyServedBy(r));
   return { missing, stray };
-}
-
-function whyNotServed(intent: Intent, planned: PassPlan, failed: OperationResult[], placements: Placements): string {
-  // Overflow lists the prefixes as packed: an intent's address may sit inside a merged one (two
-  // addresses packed into one /31), so the overflow is matched by what it would have enforced.
-  for (const p of planned.plans) {
-    const over = p.overflow.find((o) => ruleServes({ ...o.match, cidrs: o.cidrs, priority: 0, owned: true }, intent, placements));
-    if (over) return `${over.reason}: ${over.detail}`;
-  }
-  const invalid = planned.invalid.find((v) => v.change.op !== 'delete' && ruleServes(v.change.rule, intent, placements));
-  if (invalid) return `rejected before any cloud call: ${invalid.problems.join('; ')}`;
-  const failure = failed.find((f) => f.change.op !== 'delete' && ruleServes(f.change.rule, intent, placements));
-  if (failure?.error) return `${failure.error.code}: ${failure.error.message}`;
-  return 'not placed on the target';
 }
 
 const ruleKey = (r: NormalizedRule): string =>

@@ -2,11 +2,13 @@ import type { AuditEventInput } from '../audit/types.ts';
 import type { Connector } from '../connectors/types.ts';
 import type { Intent, RunWork } from '../runs/types.ts';
 import type { Clock, Logger } from '../platform.ts';
-import type { Fence, Store } from '../store/types.ts';
+import type { Fence, Store, UnitOfWork } from '../store/types.ts';
 import { PLACEMENTS } from './desired.ts';
 import { LeaseLost, type ReplicaLeases, targetLease } from './leases.ts';
 import { type AdoptionOutcome, adoptForeignRules } from './adopt.ts';
 import { type PassPlan, applyPass, describeRule, planPass } from './pass.ts';
+import { chainPass } from './chain-pass.ts';
+import type { PlacementChain, PlacementChains } from './chains.ts';
 
 export interface ReconcilerDeps {
   store: Store;
@@ -19,6 +21,11 @@ export interface ReconcilerDeps {
    * process is the only reconciler (Workers serialize per target with a Durable Object).
    */
   leases?: ReplicaLeases;
+  /**
+   * Placement chains: every point of a chain is reconciled by one pass over the whole chain, scheduled
+   * under (and leased as) the chain's head, whichever point asked.
+   */
+  chains?: PlacementChains;
 }
 
 interface TargetState {
@@ -40,6 +47,7 @@ export class Reconciler {
 
   /** Runs (or queues) a pass for a target; resolves when a pass that saw the current intents has finished. */
   schedule(connectorId: string, targetId: string): Promise<void> {
+    [connectorId, targetId] = this.unitOf(connectorId, targetId);
     const key = `${connectorId}/${targetId}`;
     const state = this.targets.get(key) ?? {};
     this.targets.set(key, state);
@@ -104,6 +112,26 @@ export class Reconciler {
     return planPass({ connector, targetId, intents, placements: PLACEMENTS[connector.type] ?? PLACEMENTS['aws-ec2']!, now: this.deps.clock.now() });
   }
 
+  /** The target a pass runs for: a chain's head for any of its points, else the target itself. */
+  private unitOf(connectorId: string, targetId: string): [string, string] {
+    const head = this.deps.chains?.ofPoint(connectorId, targetId)?.points[0];
+    return head ? [head.connectorId, head.targetId] : [connectorId, targetId];
+  }
+
+  /** Targets, each mapped to the target its pass runs for (chain heads), without repeats. */
+  private units(targets: { connectorId: string; targetId: string }[]): { connectorId: string; targetId: string }[] {
+    const keys = new Set<string>();
+    return targets
+      .map((t) => {
+        const [connectorId, targetId] = this.unitOf(t.connectorId, t.targetId);
+        return { connectorId, targetId };
+      })
+      .filter((t) => {
+        const key = `${t.connectorId}\u0000${t.targetId}`;
+        return !keys.has(key) && keys.add(key);
+      });
+  }
+
   private connector(connectorId: string): Connector {
     const connector = this.deps.connectors.get(connectorId);
     if (!connector) throw new Error(`connector ${connectorId} is not configured`);
@@ -127,11 +155,10 @@ export class Reconciler {
    */
   async adoptPending(): Promise<number> {
     const leases = this.deps.leases;
-    const pending = (await this.deps.store.targetsWithPendingWork()).filter((t) => this.deps.connectors.has(t.connectorId));
+    const pending = this.units((await this.deps.store.targetsWithPendingWork()).filter((t) => this.deps.connectors.has(t.connectorId)));
     const others = leases ? await leases.heldByOthers() : new Set<string>();
     const orphaned = leases
-      ? [...this.deps.connectors.values()]
-          .flatMap((c) => c.targets().map((targetId) => ({ connectorId: c.id, targetId })))
+      ? this.units([...this.deps.connectors.values()].flatMap((c) => c.targets().map((targetId) => ({ connectorId: c.id, targetId }))))
           .filter((t) => !others.has(targetLease(t.connectorId, t.targetId)) && !leases.holds(targetLease(t.connectorId, t.targetId)))
       : [];
     const keys = new Set<string>();
@@ -151,6 +178,11 @@ export class Reconciler {
     // With a lease, every cloud write first checks the token, and every commit carries it.
     const connector = fence && leases ? fencedConnector(this.connector(connectorId), () => leases.assertHeld(fence)) : this.connector(connectorId);
     const fenced = () => (fence && leases ? { fence: leases.fenceFor(fence) } : {});
+    const chain = this.deps.chains?.headedBy(connectorId, targetId);
+    if (chain) {
+      await this.chainPass(chain, fence && leases ? (c) => fencedConnector(c, () => leases.assertHeld(fence)) : (c) => c, fenced);
+      return;
+    }
     const target = `${connectorId}/${targetId}`;
     const all = await store.intentsForTarget(connectorId, targetId);
     const now = clock.now();
@@ -226,6 +258,41 @@ export class Reconciler {
     await store.commit({ ...work, ...fenced(), audit: [...adoption.audit, ...linked, ...quarantine.audit, summary] });
   }
 
+  /** A pass over every point of a placement chain (src/reconcile/chain-pass.ts), committed once. */
+  private async chainPass(chain: PlacementChain, wrap: (c: Connector) => Connector, fenced: () => Pick<UnitOfWork, 'fence'>): Promise<void> {
+    const { store, clock } = this.deps;
+    const connectors = new Map<string, Connector>();
+    const connectorOf = (id: string) => {
+      let c = connectors.get(id);
+      if (!c) {
+        c = wrap(this.connector(id));
+        connectors.set(id, c);
+      }
+      return c;
+    };
+    const result = await chainPass({
+      chain,
+      connectorOf,
+      intentsOf: (p) => store.intentsForTarget(p.connectorId, p.targetId),
+      now: clock.now(),
+      beforeApply: async (point, planned) => {
+        await store.commit({
+          ...fenced(),
+          audit: [
+            {
+              action: 'reconcile.planned',
+              outcome: 'pending',
+              target: point.key,
+              detail: { chain: chain.id, changes: planned.changes.slice(0, 50).map((c) => ({ op: c.op, rule: describeRule(c.rule) })), total: planned.changes.length },
+            },
+          ],
+        });
+      },
+      quarantines: (connector, targetId, intents, target) => this.quarantines(connector, targetId, intents, target),
+    });
+    await store.commit({ ...result.work, ...fenced(), audit: result.audit });
+  }
+
   private async quarantines(connector: Connector, targetId: string, intents: Intent[], target: string): Promise<{ work: RunWork; audit: AuditEventInput[] }> {
     const now = this.deps.clock.now();
     const outcomes: NonNullable<RunWork['intentOutcomes']> = [];
@@ -278,8 +345,8 @@ export class Reconciler {
         detail: { intent: i.id, kind: i.kind, cidr: i.spec.cidr ?? null, expired_at: new Date(i.expiresAt ?? now).toISOString() },
       })),
     });
-    const targets = new Set(due.map((i) => `${i.connectorId}\u0000${i.targetId}`));
-    await Promise.all([...targets].map((t) => this.schedule(...(t.split('\u0000') as [string, string]))));
+    const targets = this.units(due.map((i) => ({ connectorId: i.connectorId, targetId: i.targetId })));
+    await Promise.all(targets.map((t) => this.schedule(t.connectorId, t.targetId)));
     return due.length;
   }
 
@@ -292,18 +359,14 @@ export class Reconciler {
     await this.sweepExpiries();
     const pending = await this.deps.store.targetsWithPendingWork();
     const configured = [...this.deps.connectors.values()].flatMap((c) => c.targets().map((t) => ({ connectorId: c.id, targetId: t })));
-    const keys = new Set<string>();
-    const all = [...pending.filter((t) => this.deps.connectors.has(t.connectorId)), ...configured].filter((t) => {
-      const key = `${t.connectorId}\u0000${t.targetId}`;
-      return !keys.has(key) && keys.add(key);
-    });
+    const all = this.units([...pending.filter((t) => this.deps.connectors.has(t.connectorId)), ...configured]);
     await Promise.all(all.map((t) => this.schedule(t.connectorId, t.targetId)));
   }
 
   /** A pass over every configured target: heals drift (owned rules changed or deleted out of band). */
   async healAll(): Promise<void> {
-    const all = [...this.deps.connectors.values()].flatMap((c) => c.targets().map((t) => [c.id, t] as const));
-    await Promise.all(all.map(([c, t]) => this.schedule(c, t)));
+    const all = this.units([...this.deps.connectors.values()].flatMap((c) => c.targets().map((targetId) => ({ connectorId: c.id, targetId }))));
+    await Promise.all(all.map((t) => this.schedule(t.connectorId, t.targetId)));
   }
 
   /** Waits for every pass in progress or queued. */

@@ -13,6 +13,7 @@ import type { Store } from '../store/types.ts';
 import type { TrafficSource } from '../flowlogs/server-source.ts';
 import { adoptionSpecs, specsOfRule, type TargetReading } from './plan-adopt.ts';
 import type { Intent, IntentSpec, RunTargetRef, RunWork } from './types.ts';
+import type { PlacementChains } from '../reconcile/chains.ts';
 
 export interface PlanContext {
   store: Store;
@@ -24,6 +25,8 @@ export interface PlanContext {
   runId: string;
   /** Observed traffic per target (cleanup kinds unused and narrow). */
   traffic?: TrafficSource;
+  /** Placement chains: a block on a chain's head is marked with the chain (the reconciler places it across the points). */
+  chains?: PlacementChains;
 }
 
 /** What a run will change: new or re-targeted intents, intents to retract, and the targets touched. */
@@ -101,11 +104,12 @@ async function planBlock(playbook: Playbook, inputs: ActionInputs['block'], targ
   }
   const directions = expand(inputs.direction ?? playbook.defaults.direction);
   const protocol: Protocol = inputs.protocol ?? playbook.defaults.protocol;
-  const wanted = targets.flatMap((t) =>
-    directions.flatMap((direction) =>
-      indicators.map((cidr) => ({ t, spec: { direction, protocol, ports: [], cidr } satisfies IntentSpec })),
-    ),
-  );
+  const wanted = targets.flatMap((t) => {
+    const chain = ctx.chains?.forBlock(playbook, t.connector, t.target);
+    return directions.flatMap((direction) =>
+      indicators.map((cidr) => ({ t, spec: { direction, protocol, ports: [], cidr, ...(chain ? { chain } : {}) } satisfies IntentSpec })),
+    );
+  });
   const existing = await ctx.store.intentsByKeys(
     wanted.map((w) => ({ connectorId: w.t.connector, targetId: w.t.target, matchKey: matchKeyOf('deny', w.spec) })),
   );

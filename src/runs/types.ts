@@ -10,6 +10,8 @@ export interface IntentSpec {
   cidr?: string;
   sourceGroup?: string;
   host?: string;
+  /** A block placed through a placement chain (its id): the intent lives on the chain's head. */
+  chain?: string;
   /** Set by adopt-rules: the cloud id of the foreign rule this intent takes over (marked owned by the reconciler). */
   adopt?: string;
 }
@@ -72,6 +74,8 @@ export interface RunTargetState {
   state: 'pending' | 'applied' | 'failed' | 'partially_applied';
   intents: number;
   errors: string[];
+  /** Blocks placed through a placement chain: how many of the run's intents hold on each point. */
+  points?: { point: string; intents: number }[];
 }
 
 export interface RunView extends Omit<RunRecord, 'status'> {

@@ -3,7 +3,7 @@
  * simulated clouds (auto-approved) and one allow that waits for a second person, with a fake clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2E, type RunBody, startE2E } from '../support/e2e.ts';
+import { BLOCK_IP_CONNECTORS, type E2E, type RunBody, startE2E } from '../support/e2e.ts';
 import { formatChangesReport } from '../../src/cli/report.ts';
 import type { ChangesReport } from '../../src/metrics/report.ts';
 
@@ -38,7 +38,8 @@ describe('GET /metrics', () => {
   it('counts the runs by approval and their lead time per connector', () => {
     expect(sample('portcullis_runs_total', 'playbook="block-ip",action="block",approval="auto"')).toBe(3);
     expect(sample('portcullis_runs_total', 'playbook="allow-ingress",action="allow",approval="manual"')).toBe(1);
-    for (const connector of ['aws-sandbox', 'azure-sandbox', 'gcp-sandbox']) {
+    expect(BLOCK_IP_CONNECTORS).toEqual(expect.arrayContaining(['aws-sandbox', 'azure-sandbox', 'gcp-sandbox']));
+    for (const connector of BLOCK_IP_CONNECTORS) {
       expect(sample('portcullis_change_lead_time_seconds_count', `playbook="block-ip",action="block",connector="${connector}"`)).toBe(3);
     }
     expect(sample('portcullis_run_lead_time_seconds_count', 'playbook="block-ip",action="block"')).toBe(3);
@@ -50,7 +51,7 @@ describe('GET /metrics', () => {
     expect(sample('portcullis_cloud_calls_total', 'connector="aws-sandbox"')).toBeGreaterThan(0);
     expect(sample('portcullis_reconcile_passes_total', 'connector="gcp-sandbox",outcome="success"')).toBeGreaterThanOrEqual(3);
     expect(sample('portcullis_reconcile_pass_duration_seconds_count', 'connector="azure-sandbox"')).toBeGreaterThanOrEqual(3);
-    expect(sample('portcullis_intents', 'kind="deny",state="applied"')).toBe(3 * 3); // 3 blocks x 3 clouds (ingress: the playbook default)
+    expect(sample('portcullis_intents', 'kind="deny",state="applied"')).toBe(3 * BLOCK_IP_CONNECTORS.length); // 3 blocks x block-ip's targets (ingress: the playbook default)
     expect(sample('portcullis_audit_head_seq')).toBe(await e.services.store.auditHeadSeq());
     expect(sample('portcullis_audit_last_checkpoint_age_seconds')).toBe(-1);
     expect(sample('portcullis_target_capacity_used_ratio', 'connector="aws-sandbox",target="edge"')).toBeGreaterThan(0);
@@ -91,7 +92,7 @@ describe('GET /v1/reports/changes', () => {
     expect(report.weeks[0]?.lead_time_seconds.p95).toBeGreaterThanOrEqual(report.weeks[0]?.lead_time_seconds.p50 as number);
     expect(report.totals.approval_wait_seconds.p50).toBe(120);
     expect(report.backlog.pending_approvals).toBe(0);
-    expect(report.by_connector.map((c) => c.connector)).toEqual(['aws-sandbox', 'azure-sandbox', 'gcp-sandbox']);
+    expect(report.by_connector.map((c) => c.connector)).toEqual([...BLOCK_IP_CONNECTORS].sort());
     expect((await e.call('GET', '/v1/reports/changes?weeks=99')).status).toBe(400);
     // `portcullis report changes` prints the same figures.
     const text = formatChangesReport(report as unknown as ChangesReport);

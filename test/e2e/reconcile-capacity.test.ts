@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_NACL_ID } from '../../connectors/aws-ec2/simulator/seed.ts';
-import { type E2E, startE2E } from '../support/e2e.ts';
+import { type E2E, startE2E, withoutPlacementChains } from '../support/e2e.ts';
 
 // AWS network ACLs hold 20 entries per direction AND address family, the default rule included (the
 // seed ACL also has a foreign allow-all per family): 18 IPv4 and 18 IPv6 ingress entries may be owned.
 let e: E2E;
 beforeEach(async () => {
-  e = await startE2E();
+  // The AWS target as its network ACL alone (the sandbox's chain would overflow these blocks onto WAF).
+  e = await startE2E({ config: withoutPlacementChains });
 });
 afterEach(async () => {
   await e.close();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type E2E, startE2E } from '../support/e2e.ts';
+import { BLOCK_IP_CONNECTORS, type E2E, SANDBOX_CONNECTORS, startE2E } from '../support/e2e.ts';
 
 let e: E2E;
 beforeEach(async () => {
@@ -33,16 +33,22 @@ describe('coalescing', () => {
     const wanted = Array.from({ length: 200 }, (_, i) => `${ip(i)}/32`).sort();
     expect((await denyCidrs('azure-sandbox')).sort()).toEqual(wanted);
     expect((await denyCidrs('gcp-sandbox')).sort()).toEqual(wanted);
+    expect((await denyCidrs('cloudflare-sandbox')).sort()).toEqual(wanted);
     // An AWS network ACL holds 20 entries per direction, including the default rule and (in the seed) one
-    // foreign allow-all: 18 blocks fit, the rest come back as capacity failures, never lost silently.
+    // foreign allow-all: 18 blocks fit; the AWS target's chain holds the other 182 in the WAF IP set, none
+    // lost and none refused (the NACL alone refusing them: reconcile-capacity.test.ts).
     const aws = await denyCidrs('aws-sandbox');
     expect(aws.length).toBe(18);
-    const blocks = (await (await e.call('GET', '/v1/blocks')).json()) as { blocks: { cidr: string; targets: { connector: string; state: string; error: string | null }[] }[] };
+    const waf = await denyCidrs('aws-waf-sandbox');
+    expect(waf.length).toBe(182);
+    expect([...aws, ...waf].sort()).toEqual(wanted);
+    const blocks = (await (await e.call('GET', '/v1/blocks')).json()) as {
+      blocks: { cidr: string; targets: { connector: string; state: string; error: string | null; points: string[] }[] }[];
+    };
     const awsStates = blocks.blocks.map((b) => b.targets.find((t) => t.connector === 'aws-sandbox'));
-    expect(awsStates.filter((t) => t?.state === 'applied')).toHaveLength(18);
-    const refused = awsStates.filter((t) => t?.state === 'failed');
-    expect(refused).toHaveLength(182);
-    expect(refused[0]?.error).toMatch(/capacity|rules-exhausted|band/i);
+    expect(awsStates.filter((t) => t?.state === 'applied')).toHaveLength(200);
+    expect(awsStates.filter((t) => t?.points.join() === 'aws-sandbox/edge')).toHaveLength(18);
+    expect(awsStates.filter((t) => t?.points.join() === 'aws-waf-sandbox/edge')).toHaveLength(182);
   });
 });
 
@@ -53,11 +59,12 @@ describe('expiry', () => {
     e.clock.advance(59 * 60_000);
     expect(await e.reconciler.sweepExpiries()).toBe(0);
     e.clock.advance(2 * 60_000);
-    expect(await e.reconciler.sweepExpiries()).toBe(3);
+    expect(await e.reconciler.sweepExpiries()).toBe(BLOCK_IP_CONNECTORS.length);
     await e.reconciler.idle();
-    for (const c of ['aws-sandbox', 'azure-sandbox', 'gcp-sandbox']) expect(await denyCidrs(c)).not.toContain('203.0.113.20/32');
+    for (const c of BLOCK_IP_CONNECTORS) expect(await denyCidrs(c)).not.toContain('203.0.113.20/32');
     const expired = (await auditActions()).filter((a) => a.action === 'intent.expired');
-    expect(expired.map((a) => a.target).sort()).toEqual(['aws-sandbox/edge', 'azure-sandbox/edge', 'gcp-sandbox/edge']);
+    expect(expired.map((a) => a.target).sort()).toEqual(BLOCK_IP_CONNECTORS.map((c) => `${c}/edge`).sort());
+    expect(BLOCK_IP_CONNECTORS).toEqual(expect.arrayContaining(['aws-sandbox', 'azure-sandbox', 'gcp-sandbox']));
     expect(((await (await e.call('GET', '/v1/blocks')).json()) as { blocks: unknown[] }).blocks).toEqual([]);
   });
 });
@@ -145,7 +152,8 @@ describe('signed, idempotent runs', () => {
 describe('connectors', () => {
   it('lists connectors and checks credentials and permissions on every cloud (admin, audited)', async () => {
     const list = (await (await e.call('GET', '/v1/connectors')).json()) as { connectors: { id: string; targets: string[] }[] };
-    expect(list.connectors.map((c) => `${c.id}:${c.targets.join(',')}`)).toEqual(['aws-sandbox:edge', 'azure-sandbox:edge', 'gcp-sandbox:edge']);
+    expect(list.connectors.map((c) => `${c.id}:${c.targets.join(',')}`)).toEqual(SANDBOX_CONNECTORS);
+    expect(SANDBOX_CONNECTORS).toEqual(expect.arrayContaining(['aws-sandbox:edge', 'azure-sandbox:edge', 'gcp-sandbox:edge']));
     expect((await e.call('POST', '/v1/connectors/aws-sandbox/check', { connector: 'aws-sandbox' })).status).toBe(403);
     const awsActions = ['CreateNetworkAclEntry', 'ReplaceNetworkAclEntry', 'DeleteNetworkAclEntry', 'AuthorizeSecurityGroupIngress', 'AuthorizeSecurityGroupEgress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupEgress', 'CreateSecurityGroup', 'CreateTags', 'DeleteTags', 'ModifyNetworkInterfaceAttribute'];
     const expectedChecks: Record<string, string[]> = {

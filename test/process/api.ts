@@ -10,7 +10,7 @@ export interface RunJson {
 export interface BlockJson {
   cidr: string;
   direction: string;
-  targets: { connector: string; target: string; state: string; error: string | null }[];
+  targets: { connector: string; target: string; state: string; error: string | null; chain?: string | null; points?: string[] }[];
 }
 
 export interface ApiClient {

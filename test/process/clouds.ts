@@ -1,5 +1,5 @@
 /**
- * The three clouds, outside the server: the simulators are served by the TEST process on loopback, so
+ * The clouds block-ip names (AWS, Azure, GCP, the Cloudflare list), outside the server: the simulators are served by the TEST process on loopback, so
  * their state survives a killed server. The server's config names them as ordinary (`simulator: false`)
  * connectors with an `endpoint`; the test reads them back through the real connectors.
  */
@@ -7,12 +7,14 @@ import { serve } from '@hono/node-server';
 import { awsEc2 } from '../../connectors/aws-ec2/index.ts';
 import { azureNsg } from '../../connectors/azure-nsg/index.ts';
 import { gcpFirewall } from '../../connectors/gcp-firewall/index.ts';
+import { cloudflare } from '../../connectors/cloudflare/index.ts';
 import type { Simulator, SimulatorOptions } from '../../src/connectors/simulator.ts';
 import { type Connector, defaultRetryOptions } from '../../src/connectors/types.ts';
 import { systemClock } from '../../src/platform.ts';
 import { REPO_ROOT } from '../support/process.ts';
 
-export const CLOUDS = ['aws-sandbox', 'azure-sandbox', 'gcp-sandbox'] as const;
+/** The shipped block-ip playbook's connectors (test/process/sandbox-config.ts BLOCK_IP_CONNECTORS checks they match). */
+export const CLOUDS = ['aws-sandbox', 'azure-sandbox', 'gcp-sandbox', 'cloudflare-sandbox'] as const;
 export type CloudId = (typeof CLOUDS)[number];
 
 export interface Cloud {
@@ -42,17 +44,22 @@ function connectorBlock(id: CloudId, endpoint: string): Record<string, unknown> 
     const target = { id: 'edge', resourceGroup: 'rg-portcullis', nsgName: 'nsg-web', priorityBand: { from: 100, to: 999 } };
     return { subscriptionId: '00000000-0000-0000-0000-000000000000', endpoint, credentials, pollIntervalMs: 50, targets: [target] };
   }
+  if (id === 'cloudflare-sandbox') {
+    const target = { id: 'edge', zoneId: '9a7806061c88ada191ed06f989cc3dac', listName: 'portcullis_blocks' };
+    return { accountId: '023e105f4ecef8ad9ca31a8372d0c353', endpoint, credentials, pollIntervalMs: 50, targets: [target] };
+  }
   const target = { id: 'edge', network: 'default', priorityBand: { from: 1000, to: 1999 }, zone: 'us-central1-a' };
   return { project: 'portcullis-sandbox', endpoint, credentials, targets: [target] };
 }
 
-const TYPES = { 'aws-sandbox': 'aws-ec2', 'azure-sandbox': 'azure-nsg', 'gcp-sandbox': 'gcp-firewall' } as const;
+const TYPES = { 'aws-sandbox': 'aws-ec2', 'azure-sandbox': 'azure-nsg', 'gcp-sandbox': 'gcp-firewall', 'cloudflare-sandbox': 'cloudflare' } as const;
 
 function createConnector(id: CloudId, endpoint: string): Connector {
   const block = connectorBlock(id, endpoint);
   const ctx = { clock: systemClock, log: { info: () => undefined, warn: () => undefined }, retry: defaultRetryOptions, resolveSecret: () => '' };
   if (id === 'aws-sandbox') return awsEc2.create(id, awsEc2.configSchema.parse(block), ctx);
   if (id === 'azure-sandbox') return azureNsg.create(id, azureNsg.configSchema.parse(block), ctx);
+  if (id === 'cloudflare-sandbox') return cloudflare.create(id, cloudflare.configSchema.parse(block), ctx);
   return gcpFirewall.create(id, gcpFirewall.configSchema.parse(block), ctx);
 }
 
@@ -63,6 +70,7 @@ export async function startClouds(options: SimulatorOptions = {}): Promise<Cloud
     'aws-sandbox': awsEc2.createSimulator(options),
     'azure-sandbox': azureNsg.createSimulator(options),
     'gcp-sandbox': gcpFirewall.createSimulator(options),
+    'cloudflare-sandbox': cloudflare.createSimulator(options),
   };
   const byId = {} as Record<CloudId, Cloud>;
   for (const id of CLOUDS) {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServerProcess, cleanUp, raceTimeout, sleep, startServer, tempDir } from '../support/process.ts';
 import { testSecret } from '../support/sign.ts';
 import { type RunJson, apiClient } from './api.ts';
-import { type Clouds, PROCESS_CLIENT, cloudsConfig, startClouds } from './clouds.ts';
+import { CLOUDS, type Clouds, PROCESS_CLIENT, cloudsConfig, startClouds } from './clouds.ts';
 
 const secret = testSecret();
 const token = randomBytes(24).toString('hex');
@@ -37,11 +37,7 @@ describe('Prefer: wait on POST /v1/playbooks/{name}/runs', () => {
     expect(response.status, JSON.stringify(run)).toBe(200);
     expect(response.headers.get('preference-applied')).toBe('wait=10');
     expect(run.status).toBe('applied');
-    expect(run.targets.map((t) => [t.connector, t.state]).sort()).toEqual([
-      ['aws-sandbox', 'applied'],
-      ['azure-sandbox', 'applied'],
-      ['gcp-sandbox', 'applied'],
-    ]);
+    expect(run.targets.map((t) => [t.connector, t.state]).sort()).toEqual([...CLOUDS].sort().map((c) => [c, 'applied']));
     expect(await clouds.ownedDenyCidrs('gcp-sandbox')).toContain('203.0.113.41/32');
   });
 

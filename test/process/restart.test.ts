@@ -53,7 +53,7 @@ describe('after a restart the reconciler checks every target', () => {
       expect(cidrs).toEqual(['203.0.113.5/32', '203.0.113.7/32']);
     }
     const healed = await api.read<{ events: { target?: string }[] }>('/v1/audit/events?action=drift.healed&limit=100');
-    expect(healed.events.map((e) => e.target).sort()).toEqual(['aws-sandbox/edge', 'azure-sandbox/edge', 'gcp-sandbox/edge']);
+    expect(healed.events.map((e) => e.target).sort()).toEqual(CLOUDS.map((id) => `${id}/edge`).sort());
   }, 90_000);
 });
 

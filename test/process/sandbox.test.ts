@@ -1,7 +1,7 @@
 /**
  * Issue 4 item 7 and issue 2 item 11: the repo's own portcullis.config.yaml (only dataDir and port
- * changed) serves its simulators itself, and the README's signed curl call blocks an address on all
- * three clouds. Also: SIGTERM stops the server cleanly.
+ * changed) serves its simulators itself, and the README's signed curl call blocks an address on every
+ * target of block-ip (the AWS one through its chain, NACL first). Also: SIGTERM stops the server cleanly.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServerProcess, cleanUp, raceTimeout, runCliToExit, startServer, tempDir, waitFor } from '../support/process.ts';
 import type { BlockJson } from './api.ts';
-import { DEMO_SECRET, DEMO_TOKEN, sandboxConfig } from './sandbox-config.ts';
+import { BLOCK_IP_CONNECTORS, DEMO_SECRET, DEMO_TOKEN, sandboxConfig } from './sandbox-config.ts';
 
 const run = promisify(execFile);
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(cleanUp);
 
 describe('the sandbox as shipped', () => {
-  it('runs the README call: portcullis sign --format curl, then curl, blocks 203.0.113.7 on all three clouds', async () => {
+  it('runs the README call: portcullis sign --format curl, then curl, blocks 203.0.113.7 on every block-ip target', async () => {
     expect(DEMO_SECRET).toMatch(/^whsec_/);
     const body = '{"playbook":"block-ip","inputs":{"indicators":"203.0.113.7"}}';
     const url = `${server.url}/v1/playbooks/block-ip/runs`;
@@ -44,11 +44,14 @@ describe('the sandbox as shipped', () => {
         const response = await fetch(`${server.url}/v1/blocks`, { headers: { authorization: `Bearer ${DEMO_TOKEN}` } });
         const blocks = ((await response.json()) as { blocks: BlockJson[] }).blocks;
         const block = blocks.find((b) => b.cidr === '203.0.113.7/32');
-        return block && block.targets.length === 3 && block.targets.every((t) => t.state === 'applied') ? block.targets : undefined;
+        return block && block.targets.length === BLOCK_IP_CONNECTORS.length && block.targets.every((t) => t.state === 'applied') ? block.targets : undefined;
       },
       { timeoutMs: 20_000, intervalMs: 100, describe: () => `203.0.113.7 not applied everywhere\n${server.output().slice(-3000)}` },
     );
-    expect(targets.map((t) => t.connector).sort()).toEqual(['aws-sandbox', 'azure-sandbox', 'gcp-sandbox']);
+    expect(targets.map((t) => t.connector).sort()).toEqual([...BLOCK_IP_CONNECTORS].sort());
+    expect(BLOCK_IP_CONNECTORS).toEqual(expect.arrayContaining(['aws-sandbox', 'azure-sandbox', 'gcp-sandbox', 'cloudflare-sandbox']));
+    // The AWS target's chain: one block fits the network ACL, its first point.
+    expect(targets.find((t) => t.connector === 'aws-sandbox')).toMatchObject({ chain: 'aws-edge', points: ['aws-sandbox/edge'] });
   });
 
   it('stops on SIGTERM with exit code 0 within a few seconds', async () => {

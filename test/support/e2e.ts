@@ -4,11 +4,14 @@ import { join, resolve } from 'node:path';
 import { http, type RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
 import { Writable } from 'node:stream';
+import { parse } from 'yaml';
 import { awsEc2 } from '../../connectors/aws-ec2/index.ts';
 import { mswHandlers as awsMsw } from '../../connectors/aws-ec2/simulator/msw.ts';
 import { azureNsg } from '../../connectors/azure-nsg/index.ts';
 import { mswHandlers as azureMsw } from '../../connectors/azure-nsg/msw.ts';
 import { gcpFirewall } from '../../connectors/gcp-firewall/index.ts';
+import { awsWafv2 } from '../../connectors/aws-wafv2/index.ts';
+import { cloudflare } from '../../connectors/cloudflare/index.ts';
 import { mswHandlers as gcpMsw } from '../../connectors/gcp-firewall/simulator/msw.ts';
 import { loadConnectorRegistry } from '../../connectors/index.ts';
 import { type Composed, composeServices } from '../../src/compose.ts';
@@ -19,6 +22,16 @@ import { CLIENT_HEADER } from '../../src/http/auth.ts';
 import { signHeaders } from '../../src/http/signature.ts';
 import { createPinoLogger } from '../../src/log/pino.ts';
 import { FakeClock } from './fake-clock.ts';
+
+/** The connectors a shipped playbook names (each has one target, `edge`, in the sandbox): tests count from them. */
+export const playbookConnectors = (name: string): string[] =>
+  (parse(readFileSync(resolve(`playbooks/${name}.yaml`), 'utf8')) as { targets: { connector: string }[] }).targets.map((t) => t.connector);
+export const BLOCK_IP_CONNECTORS: string[] = playbookConnectors('block-ip');
+
+/** The shipped sandbox config's connectors as `<id>:<target ids>`, in config order. */
+export const SANDBOX_CONNECTORS: string[] = (
+  parse(readFileSync(resolve('portcullis.config.yaml'), 'utf8')) as { connectors: { id: string; targets: { id: string }[] }[] }
+).connectors.map((c) => `${c.id}:${c.targets.map((t) => t.id).join(',')}`);
 
 export const REQUESTER_SECRET = 'whsec_cmVxdWVzdGVyLXNlY3JldC1mb3ItZW5kLXRvLWVuZC10ZXN0cw==';
 export const APPROVER_SECRET = 'whsec_YXBwcm92ZXItc2VjcmV0LWZvci1lbmQtdG8tZW5kLXRlc3RzIQ==';
@@ -48,12 +61,16 @@ export interface RunBody {
   [k: string]: unknown;
 }
 
-/** The three clouds' simulators (seeded with the sandbox config's VPC, NSG and network). */
-export function createSimulators(options: SimulatorOptions): Sims {
+/**
+ * The sandbox's simulators (seeded with the sandbox config's VPC, NSG, network, web ACL and list). The
+ * WAF and Cloudflare ones only when the config keeps the sandbox's connectors of those types.
+ */
+export function createSimulators(options: SimulatorOptions, extras = true): Sims {
   return {
     aws: awsEc2.createSimulator(options),
     azure: azureNsg.createSimulator(options),
     gcp: gcpFirewall.createSimulator(options),
+    ...(extras ? { waf: awsWafv2.createSimulator(options), cloudflare: cloudflare.createSimulator(options) } : {}),
   };
 }
 
@@ -61,17 +78,52 @@ export interface Sims {
   aws: Simulator;
   azure: Simulator;
   gcp: Simulator;
+  /** The sandbox's AWS WAF (aws-waf-sandbox, the second point of the AWS target's chain). */
+  waf?: Simulator;
+  /** The sandbox's Cloudflare list (cloudflare-sandbox). */
+  cloudflare?: Simulator;
 }
 
+const originHandlers = (sim: Simulator) => sim.origins.map((origin) => http.all(`${origin}/*`, ({ request }) => sim.fetch(request)));
+
 /** msw handlers that answer the real SDKs' HTTP with the simulators. */
-export const simulatorHandlers = (sims: Sims) => [...awsMsw(sims.aws), ...azureMsw(sims.azure), ...gcpMsw(sims.gcp)];
+export const simulatorHandlers = (sims: Sims) => [
+  ...awsMsw(sims.aws),
+  ...azureMsw(sims.azure),
+  ...gcpMsw(sims.gcp),
+  ...(sims.waf ? originHandlers(sims.waf) : []),
+  ...(sims.cloudflare ? originHandlers(sims.cloudflare) : []),
+];
+
+/**
+ * The sandbox config without its placement chains: the AWS target as a network ACL alone, for tests of
+ * the NACL's own capacity and refusals (pass as `config`).
+ */
+export const withoutPlacementChains = (text: string): string => text.replace(/^placementChains:\n(?: {2}.*\n)+/m, '');
+
+/** The sandbox connectors whose cloud API has one origin per account or region: a test bringing its own of the type replaces them. */
+const SANDBOX_EXTRAS = ['aws-waf-sandbox', 'cloudflare-sandbox'];
+
+/**
+ * The sandbox config without its WAF and Cloudflare connectors, the placement chain through the WAF and
+ * the playbook targets naming them: for a connector's own end-to-end test, which brings its connector of
+ * that type (one simulator answers a cloud API's origin) and its own playbooks.
+ */
+export function withoutSandboxExtras(text: string): string {
+  let out = text.replace(/^placementChains:\n(?: {2}.*\n)+/m, '');
+  for (const id of SANDBOX_EXTRAS) {
+    out = out.replace(new RegExp(`^(?:  # .*\\n)*  - id: ${id}\\n(?: {4}.*\\n)+`, 'm'), '');
+  }
+  return out;
+}
 
 /**
  * The repo's sandbox config with a data directory, the e2e clients (soar, approver, operator) and
  * real (non-simulated) connectors, whose SDK traffic msw routes to the simulators.
  */
 export function e2eConfigText(dir: string, tiers?: string, extra: Pick<ExtraTargets, 'connectorsYaml' | 'playbooksDir'> = {}): string {
-  const repoConfig = readFileSync(resolve('portcullis.config.yaml'), 'utf8');
+  const shipped = readFileSync(resolve('portcullis.config.yaml'), 'utf8');
+  const repoConfig = extra.connectorsYaml ? withoutSandboxExtras(shipped) : shipped;
   return repoConfig
     .replace(/^connectors:\n/m, `connectors:\n${extra.connectorsYaml ?? ''}`)
     .replace(/^playbooksDir: .*/m, (line) => (extra.playbooksDir ? `playbooksDir: ${JSON.stringify(extra.playbooksDir)}` : line))
@@ -127,7 +179,7 @@ export async function startE2E(
 ): Promise<E2E> {
   const clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-e2e-'));
-  const sims = createSimulators({ clock, ...options.simulator });
+  const sims = createSimulators({ clock, ...options.simulator }, !options.extra?.connectorsYaml);
   const extraSims = options.extra?.simulators?.({ clock, ...options.simulator }) ?? [];
   const msw = setupServer(...simulatorHandlers(sims), ...extraSims.flatMap((sim) => sim.origins.map((origin) => http.all(`${origin}/*`, ({ request }) => sim.fetch(request)))), ...(options.extraHandlers ?? []));
   msw.listen({ onUnhandledFrame: 'error' });

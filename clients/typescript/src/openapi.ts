@@ -439,6 +439,12 @@ export interface components {
                 state: "pending" | "applied" | "failed" | "partially_applied";
                 intents: number;
                 errors: string[];
+                /** @description Where the blocks of a placement chain hold: the run's intents per point (`<connector>/<target>`) */
+                points?: {
+                    /** @example aws-waf-sandbox/edge */
+                    point: string;
+                    intents: number;
+                }[];
             }[];
             decision?: {
                 [key: string]: unknown;
@@ -1788,7 +1794,11 @@ export interface operations {
                      *               "target": "edge",
                      *               "state": "applied",
                      *               "error": null,
-                     *               "run": "run_0b0d7f7e-9c1a-4d52-8f3e-2a6b5c4d3e21"
+                     *               "run": "run_0b0d7f7e-9c1a-4d52-8f3e-2a6b5c4d3e21",
+                     *               "chain": "aws-edge",
+                     *               "points": [
+                     *                 "aws-waf-sandbox/edge"
+                     *               ]
                      *             }
                      *           ]
                      *         }
@@ -1807,6 +1817,10 @@ export interface operations {
                                 state: string;
                                 error: string | null;
                                 run: string;
+                                /** @description The placement chain the block goes through (null: this target only) */
+                                chain: string | null;
+                                /** @description Where the block holds now, as `<connector>/<target>`: the target itself, or the points of its chain */
+                                points: string[];
                             }[];
                         }[];
                     };

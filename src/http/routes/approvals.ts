@@ -118,7 +118,7 @@ async function decide(
     if (!playbook) throw new Problem('playbook_not_found', `playbook ${run.playbook} is no longer configured`);
     // Guardrails and targets are checked again at approval time: config may have changed since.
     const inputs = actionInputs[playbook.action].parse(run.inputs);
-    const plan = await planRun(playbook, inputs as never, { store: services.store, connectors: runtime.connectors, catalog: runtime.catalog, tiers: runtime.tiers, ...(runtime.traffic ? { traffic: runtime.traffic } : {}), now, runId: id });
+    const plan = await planRun(playbook, inputs as never, { store: services.store, connectors: runtime.connectors, catalog: runtime.catalog, tiers: runtime.tiers, ...(runtime.traffic ? { traffic: runtime.traffic } : {}), ...(runtime.chains ? { chains: runtime.chains } : {}), now, runId: id });
     touched.push(...changedTargets(plan));
     return {
       status: 200,

@@ -86,6 +86,7 @@ export const registerRunPreview: RouteModule = (app) => {
       catalog: runtime.catalog,
       tiers: runtime.tiers,
       ...(runtime.traffic ? { traffic: runtime.traffic } : {}),
+      ...(runtime.chains ? { chains: runtime.chains } : {}),
       now: services.clock.now(),
       runId: id,
     });

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { type RouteModule, signedRoute } from '../route.ts';
 import { Problem } from '../problem.ts';
+import { placementOf } from '../../reconcile/chains.ts';
 import { problems, readErrors } from './openapi-meta.ts';
 import { RUN_EXAMPLE, runJson, runSchema } from './run-view.ts';
 
@@ -67,7 +68,17 @@ const blocks = signedRoute({ scope: 'runs:read', mutating: false }, {
                 direction: z.string(),
                 expires_at: z.string().nullable(),
                 offenses: z.number(),
-                targets: z.array(z.object({ connector: z.string(), target: z.string(), state: z.string(), error: z.string().nullable(), run: z.string() })),
+                targets: z.array(
+                  z.object({
+                    connector: z.string(),
+                    target: z.string(),
+                    state: z.string(),
+                    error: z.string().nullable(),
+                    run: z.string(),
+                    chain: z.string().nullable().openapi({ description: 'The placement chain the block goes through (null: this target only)' }),
+                    points: z.array(z.string()).openapi({ description: 'Where the block holds now, as `<connector>/<target>`: the target itself, or the points of its chain' }),
+                  }),
+                ),
               }),
             ),
           }),
@@ -78,7 +89,17 @@ const blocks = signedRoute({ scope: 'runs:read', mutating: false }, {
                 direction: 'ingress',
                 expires_at: '2026-01-02T00:00:00.000Z',
                 offenses: 1,
-                targets: [{ connector: 'aws-sandbox', target: 'edge', state: 'applied', error: null, run: 'run_0b0d7f7e-9c1a-4d52-8f3e-2a6b5c4d3e21' }],
+                targets: [
+                  {
+                    connector: 'aws-sandbox',
+                    target: 'edge',
+                    state: 'applied',
+                    error: null,
+                    run: 'run_0b0d7f7e-9c1a-4d52-8f3e-2a6b5c4d3e21',
+                    chain: 'aws-edge',
+                    points: ['aws-waf-sandbox/edge'],
+                  },
+                ],
               },
             ],
           },
@@ -121,7 +142,9 @@ export const registerRunReads: RouteModule = (app) => {
     const byCidr = new Map<string, (typeof intents)[number][]>();
     for (const i of intents) {
       const key = `${i.spec.cidr}|${i.spec.direction}`;
-      byCidr.set(key, [...(byCidr.get(key) ?? []), i]);
+      const group = byCidr.get(key);
+      if (group) group.push(i);
+      else byCidr.set(key, [i]);
     }
     return c.json(
       {
@@ -133,7 +156,15 @@ export const registerRunReads: RouteModule = (app) => {
             direction: first.spec.direction ?? 'ingress',
             expires_at: Number.isFinite(expiry) ? new Date(expiry).toISOString() : null,
             offenses: Math.max(...group.map((g) => g.offenses)),
-            targets: group.map((g) => ({ connector: g.connectorId, target: g.targetId, state: g.state, error: g.error ?? null, run: g.runId })),
+            targets: group.map((g) => ({
+              connector: g.connectorId,
+              target: g.targetId,
+              state: g.state,
+              error: g.error ?? null,
+              run: g.runId,
+              chain: g.spec.chain ?? null,
+              points: g.spec.chain ? placementOf(g, `${g.connectorId}/${g.targetId}`) : g.state === 'applied' ? [`${g.connectorId}/${g.targetId}`] : [],
+            })),
           };
         }),
       },

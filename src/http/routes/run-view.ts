@@ -18,6 +18,11 @@ export const runSchema = z
         state: z.enum(['pending', 'applied', 'failed', 'partially_applied']),
         intents: z.number(),
         errors: z.array(z.string()),
+        /** Present when the target heads a placement chain: how many of the run's blocks hold on each point. */
+        points: z
+          .array(z.object({ point: z.string().openapi({ example: 'aws-waf-sandbox/edge' }), intents: z.number() }))
+          .optional()
+          .openapi({ description: 'Where the blocks of a placement chain hold: the run\'s intents per point (`<connector>/<target>`)' }),
       }),
     ),
     decision: z.record(z.string(), z.unknown()).optional(),

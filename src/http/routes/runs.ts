@@ -138,7 +138,7 @@ export const registerRuns: RouteModule = (app) => {
     }
     const runId = `run_${crypto.randomUUID()}`;
     const now = services.clock.now();
-    const ctx = { store: services.store, connectors: runtime.connectors, catalog: runtime.catalog, tiers: runtime.tiers, ...(runtime.traffic ? { traffic: runtime.traffic } : {}), now, runId };
+    const ctx = { store: services.store, connectors: runtime.connectors, catalog: runtime.catalog, tiers: runtime.tiers, ...(runtime.traffic ? { traffic: runtime.traffic } : {}), ...(runtime.chains ? { chains: runtime.chains } : {}), now, runId };
 
     if (dryRun) {
       await admitSignedRead(c);

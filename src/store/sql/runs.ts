@@ -245,8 +245,8 @@ export class RunQueries {
   }
 
   private async view(run: RunRecord): Promise<RunView> {
-    const rows = await this.driver.all<{ connector_id: string; target_id: string; state: string; error: string | null }>(
-      `SELECT i.connector_id, i.target_id, ri.state, ri.error FROM run_intents ri JOIN intents i ON i.id = ri.intent_id
+    const rows = await this.driver.all<{ connector_id: string; target_id: string; state: string; error: string | null; cloud: string | null }>(
+      `SELECT i.connector_id, i.target_id, ri.state, ri.error, i.cloud FROM run_intents ri JOIN intents i ON i.id = ri.intent_id
        WHERE ri.run_id = ?`,
       [run.id],
     );
@@ -255,12 +255,34 @@ export class RunQueries {
       const errors = [...new Set(mine.flatMap((r) => (r.error ? [r.error] : [])))];
       // Before approval nothing is planned on the targets yet: they are all still pending.
       const state = run.status === 'accepted' ? aggregate(mine.map((r) => r.state)) : 'pending';
-      return { connector: t.connector, target: t.target, state, intents: mine.length, errors };
+      const points = chainPoints(mine);
+      return { connector: t.connector, target: t.target, state, intents: mine.length, errors, ...(points ? { points } : {}) };
     });
     const { status: recorded, ...rest } = run;
     const status = recorded === 'accepted' ? aggregate(perTarget.flatMap((t) => (t.intents ? [t.state] : []))) : recorded;
     return { ...rest, status, perTarget };
   }
+}
+
+/**
+ * Where a target's blocks hold when they go through a placement chain (the intents' `cloud.points`): the
+ * run's intents per point, in the order first seen. Undefined for a target that is no chain's head. O(n).
+ */
+function chainPoints(rows: { cloud: string | null }[]): { point: string; intents: number }[] | undefined {
+  let counts: Map<string, { intents: number; at: number }> | undefined;
+  for (const row of rows) {
+    if (!row.cloud) continue;
+    const cloud = JSON.parse(row.cloud) as { chain?: unknown; points?: unknown; index?: unknown };
+    if (typeof cloud?.chain !== 'string' || !Array.isArray(cloud.points)) continue;
+    counts ??= new Map();
+    (cloud.points as string[]).forEach((point, k) => {
+      const entry = counts?.get(point) ?? { intents: 0, at: Array.isArray(cloud.index) ? Number(cloud.index[k]) : 0 };
+      entry.intents++;
+      counts?.set(point, entry);
+    });
+  }
+  // In chain order (each point's position in its chain).
+  return counts ? [...counts].sort((a, b) => a[1].at - b[1].at).map(([point, c]) => ({ point, intents: c.intents })) : undefined;
 }
 
 function aggregate(states: string[]): RunTargetState['state'] {
