@@ -5,7 +5,41 @@
  */
 import type { AuditPage, AuditPageQuery, Checkpoint } from '../audit/pull-types.ts';
 import type { AuditEvent, AuditEventInput } from '../audit/types.ts';
-import type { Intent, RunFilter, RunView, RunWork } from '../runs/types.ts';
+import type { IpAddress } from '../net/ip.ts';
+import type { Intent, IntentState, RunFilter, RunView, RunWork } from '../runs/types.ts';
+
+/**
+ * A page of GET /v1/blocks: active deny intents grouped by block (CIDR and direction), in block_key
+ * order (src/runs/block-keys.ts). Filters select intents; a block lists the intents that match.
+ */
+export interface BlockQuery {
+  /** Only blocks after this block_key (exclusive): the cursor. */
+  after?: string;
+  /** Blocks per page (a block holds one intent per target). */
+  limit: number;
+  connectorId?: string;
+  targetId?: string;
+  state?: Exclude<IntentState, 'removed'>;
+  /** Only intents expiring before this time (epoch ms); intents without expiry never match. */
+  expiresBefore?: number;
+  /** Only intents whose current run (the last that asked for the block) names this incident. */
+  incident?: string;
+  /** Only intents whose current run was asked by this client. */
+  clientId?: string;
+  /** Only blocks whose CIDR contains this address. */
+  containing?: IpAddress;
+}
+
+export interface BlockGroup {
+  key: string;
+  intents: Intent[];
+}
+
+export interface BlockPage {
+  blocks: BlockGroup[];
+  /** The last block's key when more blocks may follow (the next page's `after`). */
+  next?: string;
+}
 
 /** A stored response, replayed verbatim for a repeated Idempotency-Key. */
 export interface StoredResponse {
@@ -157,6 +191,8 @@ export interface Store {
   dueExpiries(now: number): Promise<Intent[]>;
   nextExpiry(): Promise<number | undefined>;
   activeIntents(kind: Intent['kind']): Promise<Intent[]>;
+  /** One page of active blocks, from indexes (an address lookup is at most 33/129 index probes). */
+  listBlocks(query: BlockQuery): Promise<BlockPage>;
   getRun(id: string): Promise<RunView | undefined>;
   listRuns(filter: RunFilter): Promise<RunView[]>;
 }
