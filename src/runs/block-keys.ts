@@ -64,4 +64,21 @@ export function containingStarts(address: IpAddress): string[] {
 }
 
 /** A block_key as a cursor carries it; anything else is not a cursor this API issued. */
-export const BLOCK_KEY = /^(0|4[0-9a-f]{10}|6[0-9a-f]{34})[ie]$/;
+const BLOCK_KEY = /^(0|4[0-9a-f]{10}|6[0-9a-f]{34})[ie]$/;
+const CURSOR_PREFIX = 'b1.';
+
+/** The opaque cursor of GET /v1/blocks: a versioned block_key, base64url. */
+export const encodeBlockCursor = (key: string): string =>
+  btoa(CURSOR_PREFIX + key).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
+
+/** The block_key a cursor carries, or undefined when it is not one this API issued. */
+export function decodeBlockCursor(cursor: string): string | undefined {
+  let text = '';
+  try {
+    text = atob(cursor.replaceAll('-', '+').replaceAll('_', '/'));
+  } catch {
+    return undefined;
+  }
+  const key = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : '';
+  return BLOCK_KEY.test(key) ? key : undefined;
+}

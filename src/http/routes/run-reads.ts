@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { RouteModule } from '../../app.ts';
 import { authenticate } from '../auth.ts';
 import { type IpAddress, formatIp, tryParseCidr } from '../../net/index.ts';
-import { BLOCK_KEY } from '../../runs/block-keys.ts';
+import { decodeBlockCursor, encodeBlockCursor } from '../../runs/block-keys.ts';
 import { Problem } from '../problem.ts';
 import { isoTime } from './audit.ts';
 import { problems, readErrors } from './openapi-meta.ts';
@@ -138,15 +138,9 @@ const blocks = createRoute({
   },
 });
 
-const BLOCK_CURSOR_PREFIX = 'b1.';
-const encodeBlockCursor = (key: string) => btoa(BLOCK_CURSOR_PREFIX + key).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
-function decodeBlockCursor(cursor: string): string {
-  let text = '';
-  try {
-    text = atob(cursor.replaceAll('-', '+').replaceAll('_', '/'));
-  } catch {}
-  const key = text.startsWith(BLOCK_CURSOR_PREFIX) ? text.slice(BLOCK_CURSOR_PREFIX.length) : '';
-  if (BLOCK_KEY.test(key)) return key;
+function decodeCursorParam(cursor: string): string {
+  const key = decodeBlockCursor(cursor);
+  if (key !== undefined) return key;
   throw new Problem('invalid_query', 'cursor: not a cursor this API issued (use next_cursor or next from a previous page)');
 }
 
@@ -199,7 +193,7 @@ export const registerRunReads: RouteModule = (app, signed) => {
     }
     const expiresBefore = isoTime('expires_before', q.expires_before);
     const page = await c.get('services').store.listBlocks({
-      ...(q.cursor !== undefined ? { after: decodeBlockCursor(q.cursor) } : {}),
+      ...(q.cursor !== undefined ? { after: decodeCursorParam(q.cursor) } : {}),
       limit: q.limit,
       ...(connectorId ? { connectorId } : {}),
       ...(targetParts.length ? { targetId: targetParts.join('/') } : {}),
