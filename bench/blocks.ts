@@ -17,8 +17,7 @@
  * Targets: `?ip=` p99 < 10 ms (one caller and `--connections` callers); a page of 100 blocks from a random
  * cursor p99 < 50 ms (one caller).
  */
-import { readFileSync, rmSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -83,6 +82,7 @@ const port = await freePort();
 const configPath = writeServiceConfig(dir, port, 'warn');
 const seedStarted = performance.now();
 {
+  mkdirSync(join(dir, 'data'), { recursive: true });
   const { store, driver, close } = createSqliteStore(join(dir, 'data', 'portcullis.db'));
   const now = Date.now();
   const week = 7 * 86_400_000;

@@ -9,6 +9,8 @@ ALTER TABLE intents ADD COLUMN net_end TEXT;
 ALTER TABLE intents ADD COLUMN block_key TEXT;
 CREATE INDEX intents_block_start ON intents (net_start, net_end) WHERE kind = 'deny' AND desired = 'present';
 CREATE INDEX intents_block_key ON intents (block_key) WHERE kind = 'deny' AND desired = 'present';
+-- The `target` filter reads its target's blocks in block_key order from here.
+CREATE INDEX intents_block_target ON intents (connector_id, target_id, block_key) WHERE kind = 'deny' AND desired = 'present';
 
 -- The incident a run was asked for (inputs.incident_id), for the `incident` filter of GET /v1/blocks;
 -- '' when it named none. Filled at insert, and for older runs by the store on first use.

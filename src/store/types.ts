@@ -30,9 +30,16 @@ export interface BlockQuery {
   containing?: IpAddress;
 }
 
+/** One target's entry of a block: what GET /v1/blocks shows per target. */
+export type BlockEntry = Pick<Intent, 'id' | 'runId' | 'connectorId' | 'targetId' | 'state' | 'error' | 'expiresAt' | 'offenses'>;
+
 export interface BlockGroup {
   key: string;
-  intents: Intent[];
+  /** The CIDR as the intents store it ('' for a source-group intent). */
+  cidr: string;
+  direction: 'ingress' | 'egress';
+  /** One per target that matched the filters, by connector and target. */
+  intents: BlockEntry[];
 }
 
 export interface BlockPage {

@@ -231,8 +231,8 @@ export function runStoreContract(harness: StoreHarness): void {
         id, playbook: 'block-ip', action: 'block', clientId, status: 'accepted' as const,
         inputs: { indicators: ['x'], ...(incident ? { incident_id: incident } : {}) }, targets: [{ connector: 'aws', target: 'sg-1' }], createdAt: t, updatedAt: t,
       });
-      const cidrsOf = (page: { blocks: { intents: { spec: { cidr?: string; direction?: string }; targetId: string }[] }[] }) =>
-        page.blocks.map((b) => `${b.intents[0]?.spec.cidr}|${b.intents[0]?.spec.direction}:${b.intents.map((i) => i.targetId).join(',')}`);
+      const cidrsOf = (page: { blocks: { cidr: string; direction: string; intents: { targetId: string }[] }[] }) =>
+        page.blocks.map((b) => `${b.cidr}|${b.direction}:${b.intents.map((i) => i.targetId).join(',')}`);
       const ip = (text: string) =>
         text.includes(':')
           ? { family: 'ipv6' as const, value: BigInt(`0x${text.split(':').map((g) => g.padStart(4, '0')).join('')}`) }

@@ -203,12 +203,11 @@ export const registerRunReads: RouteModule = (app, signed) => {
       ...(q.client !== undefined ? { clientId: q.client } : {}),
       ...(address ? { containing: address } : {}),
     });
-    const list = page.blocks.map(({ intents: group }) => {
-      const first = group[0]!;
+    const list = page.blocks.map(({ cidr, direction, intents: group }) => {
       const expiry = Math.max(...group.map((g) => g.expiresAt ?? Number.POSITIVE_INFINITY));
       return {
-        cidr: first.spec.cidr ?? '',
-        direction: first.spec.direction ?? 'ingress',
+        cidr,
+        direction,
         expires_at: Number.isFinite(expiry) ? new Date(expiry).toISOString() : null,
         offenses: Math.max(...group.map((g) => g.offenses)),
         targets: group.map((g) => ({ connector: g.connectorId, target: g.targetId, state: g.state, error: g.error ?? null, run: g.runId })),

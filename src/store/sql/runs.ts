@@ -1,7 +1,7 @@
 import type { Intent, RunFilter, RunRecord, RunTargetState, RunView, RunWork } from '../../runs/types.ts';
 import { type SqlDriver, type SqlStatement, sql } from './driver.ts';
 import { addressKey, blockColumns, containingStarts } from '../../runs/block-keys.ts';
-import type { BlockGroup, BlockPage, BlockQuery } from '../types.ts';
+import type { BlockEntry, BlockGroup, BlockPage, BlockQuery } from '../types.ts';
 
 /** The incident a run names (block/unblock/quarantine: incident_id; allow/cleanup/adopt: ticket), '' when none. */
 export function incidentOf(inputs: Record<string, unknown>): string {
@@ -27,6 +27,8 @@ interface IntentRow {
   created_at: number;
   updated_at: number;
 }
+
+type BlockRow = Pick<IntentRow, 'id' | 'run_id' | 'connector_id' | 'target_id' | 'state' | 'error' | 'expires_at' | 'offenses' | 'spec'> & { block_key: string };
 
 interface RunRow {
   id: string;
@@ -221,12 +223,17 @@ export class RunQueries {
    * intents by the same index. A selective filter (a rare state or client) may walk further.
    */
   async listBlocks(q: BlockQuery): Promise<BlockPage> {
+    // Always a lower bound: without one SQLite walks the whole index for the DISTINCT ... LIMIT (every
+    // block_key is non-empty, so '' is before the first).
+    const after = q.after ?? '';
     await this.blockColumnsFilled();
     const where = [`kind = 'deny'`, `desired = 'present'`];
     const params: unknown[] = [];
     if (q.connectorId !== undefined) where.push('connector_id = ?') && params.push(q.connectorId);
     if (q.targetId !== undefined) where.push('target_id = ?') && params.push(q.targetId);
-    if (q.state !== undefined) where.push('state = ?') && params.push(q.state);
+    // `state || ''`: checked on the rows the keyset walk reads, never through intents_target, whose
+    // (connector, target, state) prefix would read every intent of the target and sort them.
+    if (q.state !== undefined) where.push(`state || '' = ?`) && params.push(q.state);
     if (q.expiresBefore !== undefined) where.push('expires_at IS NOT NULL AND expires_at < ?') && params.push(q.expiresBefore);
     if (q.clientId !== undefined) where.push('run_id IN (SELECT id FROM runs WHERE client_id = ?)') && params.push(q.clientId);
     if (q.incident !== undefined) where.push('run_id IN (SELECT id FROM runs WHERE incident_id = ?)') && params.push(q.incident);
@@ -237,18 +244,30 @@ export class RunQueries {
       where.push(`net_start IN (${starts.join(', ')}) AND net_end >= ?`) && params.push(addressKey(q.containing.family, q.containing.value));
     }
     const filter = where.join(' AND ');
-    const rows = await this.driver.all<IntentRow & { block_key: string }>(
-      `SELECT * FROM intents WHERE ${filter} AND block_key IN (
-         SELECT DISTINCT block_key FROM intents WHERE ${filter}${q.after !== undefined ? ' AND block_key > ?' : ''}
+    // Only the columns a block shows (no JSON but the first spec of each block): a page of 100 blocks
+    // on three targets is 300 rows.
+    const rows = await this.driver.all<BlockRow>(
+      `SELECT id, run_id, connector_id, target_id, state, error, expires_at, offenses, block_key, spec FROM intents
+       WHERE ${filter} AND block_key IN (
+         SELECT DISTINCT block_key FROM intents WHERE ${filter} AND block_key > ?
          ORDER BY block_key LIMIT ?)
        ORDER BY block_key, connector_id, target_id, id`,
-      [...params, ...params, ...(q.after !== undefined ? [q.after] : []), q.limit + 1],
+      [...params, ...params, after, q.limit + 1],
     );
     const blocks: BlockGroup[] = [];
     for (const row of rows) {
+      const entry: BlockEntry = {
+        id: row.id, runId: row.run_id, connectorId: row.connector_id, targetId: row.target_id, state: row.state, offenses: row.offenses,
+        ...(row.error !== null ? { error: row.error } : {}),
+        ...(row.expires_at !== null ? { expiresAt: row.expires_at } : {}),
+      };
       const last = blocks.at(-1);
-      if (last?.key === row.block_key) last.intents.push(toIntent(row));
-      else blocks.push({ key: row.block_key, intents: [toIntent(row)] });
+      if (last?.key === row.block_key) {
+        last.intents.push(entry);
+      } else {
+        const spec = JSON.parse(row.spec) as Intent['spec'];
+        blocks.push({ key: row.block_key, cidr: spec.cidr ?? '', direction: spec.direction ?? 'ingress', intents: [entry] });
+      }
     }
     if (blocks.length <= q.limit) return { blocks };
     blocks.length = q.limit;
