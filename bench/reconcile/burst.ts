@@ -89,9 +89,15 @@ export async function waitSettled(
   const tallies = {} as Record<Cloud, TargetTally>;
   const deadline = startedAt + options.maxWaitMs;
   for (let poll = 0; poll < 10_000; poll++) {
-    const res = await fetch(`${child.url}/v1/blocks`, { headers: { authorization: `Bearer ${child.token}` } });
-    if (!res.ok) throw new Error(`GET /v1/blocks answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
-    const body = (await res.json()) as BlocksBody;
+    // Every page (GET /v1/blocks answers at most 1,000 blocks a page; `next` is the following one).
+    const body: BlocksBody = { blocks: [] };
+    for (let path: string | null = '/v1/blocks?limit=1000'; path; ) {
+      const res = await fetch(`${child.url}${path}`, { headers: { authorization: `Bearer ${child.token}` } });
+      if (!res.ok) throw new Error(`GET /v1/blocks answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+      const page = (await res.json()) as BlocksBody & { next: string | null };
+      body.blocks.push(...page.blocks);
+      path = page.next;
+    }
     const at = performance.now() - startedAt;
     const byCidr = new Map(body.blocks.map((b) => [b.cidr, b.targets]));
     for (const cloud of CLOUDS) {

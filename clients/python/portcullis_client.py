@@ -138,8 +138,20 @@ class Client:
     def list_runs(self, **query):
         return self._read("/v1/runs" + _query(query))
 
-    def list_blocks(self):
-        return self._read("/v1/blocks")["blocks"]
+    def list_blocks(self, **query):
+        """Every active block matching the filters (target, state, expires_before, incident, client),
+        in address order, following the pages' `next` links."""
+        query.setdefault("limit", 1000)
+        page = self._read("/v1/blocks" + _query(query))
+        blocks = list(page["blocks"])
+        while page.get("next"):
+            page = self._read(page["next"])
+            blocks.extend(page["blocks"])
+        return blocks
+
+    def blocks_containing(self, ip, **query):
+        """Whether, where and until when an address is blocked: {ip, blocked, blocks: [...]}."""
+        return self._read("/v1/blocks" + _query(dict(query, ip=ip)))
 
     def audit_events(self, **query):
         """One JSON page of the audit log; pass next_cursor back as after=."""

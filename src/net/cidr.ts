@@ -138,6 +138,11 @@ export function blockSize(value: Cidr | string): bigint {
   return 1n << BigInt(ADDRESS_BITS[cidr.family] - cidr.prefix);
 }
 
+export function lastAddress(value: Cidr | string): bigint {
+  const cidr = toCidr(value);
+  return cidr.network + blockSize(cidr) - 1n;
+}
+
 /** True when every address of `inner` is in `outer` (a block contains itself). Different families never. */
 export function contains(outer: Cidr | string, inner: Cidr | string): boolean {
   const a = toCidr(outer);

@@ -5,7 +5,53 @@
  */
 import type { AuditPage, AuditPageQuery, Checkpoint } from '../audit/pull-types.ts';
 import type { AuditEvent, AuditEventInput } from '../audit/types.ts';
-import type { Intent, RunFilter, RunView, RunWork } from '../runs/types.ts';
+import type { IpAddress } from '../net/ip.ts';
+import type { Intent, IntentState, RunFilter, RunView, RunWork } from '../runs/types.ts';
+
+/**
+ * A page of GET /v1/blocks: active deny intents grouped by block (CIDR and direction), in block_key
+ * order (src/runs/block-keys.ts). Filters select intents; a block lists the intents that match.
+ */
+export interface BlockQuery {
+  /** Only blocks after this block_key (exclusive): the cursor. */
+  after?: string;
+  /** Blocks per page (a block holds one intent per target). */
+  limit: number;
+  connectorId?: string;
+  targetId?: string;
+  state?: Exclude<IntentState, 'removed'>;
+  /** Only intents expiring before this time (epoch ms); intents without expiry never match. */
+  expiresBefore?: number;
+  /** Only intents whose current run (the last that asked for the block) names this incident. */
+  incident?: string;
+  /** Only intents whose current run was asked by this client. */
+  clientId?: string;
+  /** Only blocks whose CIDR contains this address. */
+  containing?: IpAddress;
+}
+
+/** One target's entry of a block: what GET /v1/blocks shows per target. */
+export type BlockEntry = Pick<Intent, 'id' | 'runId' | 'connectorId' | 'targetId' | 'state' | 'error' | 'expiresAt' | 'offenses'> & {
+  /** The placement chain the block goes through, if any. */
+  chain?: string;
+  /** With a chain: the points (`<connector>/<target>`) it holds on now. */
+  points?: string[];
+};
+
+export interface BlockGroup {
+  key: string;
+  /** The CIDR as the intents store it ('' for a source-group intent). */
+  cidr: string;
+  direction: 'ingress' | 'egress';
+  /** One per target that matched the filters, by connector and target. */
+  intents: BlockEntry[];
+}
+
+export interface BlockPage {
+  blocks: BlockGroup[];
+  /** The last block's key when more blocks may follow (the next page's `after`). */
+  next?: string;
+}
 
 /** A stored response, replayed verbatim for a repeated Idempotency-Key. */
 export interface StoredResponse {
@@ -157,6 +203,8 @@ export interface Store {
   dueExpiries(now: number): Promise<Intent[]>;
   nextExpiry(): Promise<number | undefined>;
   activeIntents(kind: Intent['kind']): Promise<Intent[]>;
+  /** One page of active blocks, from indexes (an address lookup is at most 33/129 index probes). */
+  listBlocks(query: BlockQuery): Promise<BlockPage>;
   getRun(id: string): Promise<RunView | undefined>;
   listRuns(filter: RunFilter): Promise<RunView[]>;
 }

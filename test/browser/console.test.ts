@@ -213,6 +213,11 @@ describe.skipIf(!CHROMIUM)('operator console in chromium (real server process, r
     await screenshot(page, '07-blocks');
     await page.locator('input.search').fill('198.51.100.0/24');
     await expect(page.locator('table.blocks tbody tr').count()).resolves.toBe(0);
+    // One address is looked up by the server (GET /v1/blocks?ip=): every block containing it.
+    await page.locator('input.search').fill('203.0.113.7');
+    await expect.poll(() => row.textContent(), { timeout: 10_000 }).toMatch(/c2 beacon.*demo/);
+    await page.locator('input.search').fill('203.0.113.8');
+    await expect.poll(() => page.locator('p.empty').textContent(), { timeout: 10_000 }).toBe('203.0.113.8 is not blocked.');
 
     await page.goto(`${server.url}/console/#/connectors`);
     // One capacity line per placement: AWS NACL and security group, the Azure NSG, the GCP firewall.

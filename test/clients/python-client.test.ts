@@ -72,9 +72,10 @@ describe('Python client (stdlib only)', () => {
   });
 
   it('blocks with wait=20 (Prefer: wait) and reads the block back with the bearer token', async () => {
-    const result = await python<{ run: { status: string; playbook: string }; blocks: string[] }>(
-      "run = pc.block('203.0.113.21', ttl='1h', reason='python client test', wait=20)\nreader = Client(os.environ['PC_URL'], 'demo', os.environ['PC_SECRET'], token=os.environ['PC_TOKEN'])\nout({'run': run, 'blocks': [b['cidr'] for b in reader.list_blocks()]})",
+    const result = await python<{ run: { status: string; playbook: string }; blocks: string[]; hit: { ip: string; blocked: boolean; blocks: { cidr: string }[] } }>(
+      "run = pc.block('203.0.113.21', ttl='1h', reason='python client test', wait=20)\nreader = Client(os.environ['PC_URL'], 'demo', os.environ['PC_SECRET'], token=os.environ['PC_TOKEN'])\nout({'run': run, 'blocks': [b['cidr'] for b in reader.list_blocks()], 'hit': reader.blocks_containing('203.0.113.21')})",
     );
+    expect(result.hit).toMatchObject({ ip: '203.0.113.21', blocked: true, blocks: [{ cidr: '203.0.113.21/32' }] });
     expect(result.run).toMatchObject({ playbook: 'block-ip', status: 'applied' });
     expect(result.blocks).toContain('203.0.113.21/32');
     expect(proxy.seen.find((r) => r.method === 'POST')?.headers.prefer).toBe('wait=20');

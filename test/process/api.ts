@@ -34,7 +34,13 @@ export function apiClient(url: () => string, client: { id: string; secret: strin
       return JSON.parse(text) as T;
     },
     async blocks() {
-      return (await api.read<{ blocks: BlockJson[] }>('/v1/blocks')).blocks;
+      const out: BlockJson[] = [];
+      for (let path: string | null = '/v1/blocks?limit=1000'; path; ) {
+        const page: { blocks: BlockJson[]; next: string | null } = await api.read(path);
+        out.push(...page.blocks);
+        path = page.next;
+      }
+      return out;
     },
   };
   return api;

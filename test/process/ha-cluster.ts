@@ -141,6 +141,17 @@ export async function postRoundRobin(
 }
 
 /** A bearer-token GET to the first live replica that answers. */
+/** Every active block, following GET /v1/blocks pages (`next`) from any replica. */
+export async function readAllBlocks<B>(cluster: Cluster): Promise<B[]> {
+  const out: B[] = [];
+  for (let path: string | null = '/v1/blocks?limit=1000'; path; ) {
+    const page: { blocks: B[]; next: string | null } = await readAny(cluster, path);
+    out.push(...page.blocks);
+    path = page.next;
+  }
+  return out;
+}
+
 export async function readAny<T>(cluster: Cluster, path: string): Promise<T> {
   let lastError: unknown;
   for (const server of cluster.alive()) {

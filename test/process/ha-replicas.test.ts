@@ -15,7 +15,7 @@ import { type TestDatabase, createTestDatabase, pgUrl } from '../support/postgre
 import { type ServerProcess, cleanUp, raceTimeout, sleep, waitFor } from '../support/process.ts';
 import type { BlockJson } from './api.ts';
 import { CLOUDS, type CloudId, type Clouds, startClouds } from './clouds.ts';
-import { APPROVER, type Cluster, auditPoller, postRoundRobin, readAny, startCluster } from './ha-cluster.ts';
+import { APPROVER, type Cluster, auditPoller, postRoundRobin, readAllBlocks, readAny, startCluster } from './ha-cluster.ts';
 import { startTcpProxy } from '../support/tcp-proxy.ts';
 
 const BLOCKS = 1_000;
@@ -101,7 +101,7 @@ describe('three replicas on one PostgreSQL database', () => {
 
     const blocks = await waitFor(
       async () => {
-        const list = await readAny<{ blocks: BlockJson[] }>(cluster, '/v1/blocks').then((r) => r.blocks);
+        const list = await readAllBlocks<BlockJson>(cluster);
         return list.length >= BLOCKS && list.every(settled) ? list : undefined;
       },
       { timeoutMs: 90_000, intervalMs: 500, describe: () => 'blocks still pending after the failover' },
@@ -243,7 +243,7 @@ describe('three replicas on one PostgreSQL database', () => {
       }
       const blocks = await waitFor(
         async () => {
-          const list = await readAny<{ blocks: BlockJson[] }>(cluster, '/v1/blocks').then((r) => r.blocks);
+          const list = await readAllBlocks<BlockJson>(cluster);
           return list.length >= CALLS && list.every(settled) ? list : undefined;
         },
         { timeoutMs: 60_000, intervalMs: 500, describe: () => 'blocks still pending after the outage' },

@@ -220,6 +220,105 @@ export function runStoreContract(harness: StoreHarness): void {
         }));
     });
 
+    describe('blocks: pages in address order and address lookups from an index', () => {
+      let n = 0;
+      const block = (cidr: string, o: { target?: string; connector?: string; runId?: string; direction?: 'ingress' | 'egress'; expiresAt?: number } = {}) => ({
+        id: `int_b${++n}`, runId: o.runId ?? 'run_b1', kind: 'deny' as const, connectorId: o.connector ?? 'aws', targetId: o.target ?? 'sg-1',
+        matchKey: `deny|${o.direction ?? 'ingress'}|${cidr}`, spec: { cidr, direction: o.direction ?? 'ingress' }, desired: 'present' as const,
+        state: 'pending' as const, ...(o.expiresAt !== undefined ? { expiresAt: o.expiresAt } : {}), offenses: 1, createdAt: t, updatedAt: t,
+      });
+      const blockRun = (id: string, clientId: string, incident?: string) => ({
+        id, playbook: 'block-ip', action: 'block', clientId, status: 'accepted' as const,
+        inputs: { indicators: ['x'], ...(incident ? { incident_id: incident } : {}) }, targets: [{ connector: 'aws', target: 'sg-1' }], createdAt: t, updatedAt: t,
+      });
+      const cidrsOf = (page: { blocks: { cidr: string; direction: string; intents: { targetId: string }[] }[] }) =>
+        page.blocks.map((b) => `${b.cidr}|${b.direction}:${b.intents.map((i) => i.targetId).join(',')}`);
+      const ip = (text: string) =>
+        text.includes(':')
+          ? { family: 'ipv6' as const, value: BigInt(`0x${text.split(':').map((g) => g.padStart(4, '0')).join('')}`) }
+          : { family: 'ipv4' as const, value: text.split('.').reduce((a, o) => (a << 8n) | BigInt(o), 0n) };
+
+      it('groups a CIDR and direction across targets, pages with a cursor that survives inserts and retractions', () =>
+        withStore(async (store) => {
+          await store.commit({
+            audit: [],
+            runs: [blockRun('run_b1', 'soar', 'INC-1')],
+            upsertIntents: [
+              block('203.0.113.7/32'), block('203.0.113.7/32', { target: 'sg-2' }), block('10.0.0.0/8'), block('2001:db8::/32'),
+              block('198.51.100.0/24'), block('198.51.100.0/24', { direction: 'egress' }), block('9.9.9.9/32'),
+            ],
+          });
+          // An allow and a retracted block are not blocks.
+          await store.commit({ audit: [], upsertIntents: [{ ...block('192.0.2.1/32'), kind: 'allow' as const }, block('192.0.2.9/32')] });
+          const [retracted] = await store.intentsByKeys([{ connectorId: 'aws', targetId: 'sg-1', matchKey: 'deny|ingress|192.0.2.9/32' }]);
+          await store.commit({ audit: [], retractIntents: [{ id: retracted?.id as string, at: t }] });
+          const first = await store.listBlocks({ limit: 2 });
+          expect(cidrsOf(first)).toEqual(['9.9.9.9/32|ingress:sg-1', '10.0.0.0/8|ingress:sg-1']);
+          expect(first.next).toBeDefined();
+          // Inserted before and after the cursor while paging: the earlier one is not seen, the later one is, nothing repeats.
+          await store.commit({ audit: [], upsertIntents: [block('1.1.1.1/32'), block('198.51.100.128/25')] });
+          const second = await store.listBlocks({ limit: 2, after: first.next as string });
+          expect(cidrsOf(second)).toEqual(['198.51.100.0/24|egress:sg-1', '198.51.100.0/24|ingress:sg-1']);
+          const third = await store.listBlocks({ limit: 3, after: second.next as string });
+          expect(cidrsOf(third)).toEqual(['198.51.100.128/25|ingress:sg-1', '203.0.113.7/32|ingress:sg-1,sg-2', '2001:db8::/32|ingress:sg-1']);
+          expect(third.next).toBeUndefined();
+          const all = await store.listBlocks({ limit: 1000 });
+          expect(all.blocks).toHaveLength(8);
+          expect(all.next).toBeUndefined();
+        }));
+
+      it('filters by connector, target, state, expiry, incident and client', () =>
+        withStore(async (store) => {
+          const soon = t + 60_000;
+          await store.commit({
+            audit: [],
+            runs: [blockRun('run_b1', 'soar', 'INC-1'), blockRun('run_b2', 'tines')],
+            upsertIntents: [
+              block('203.0.113.7/32', { expiresAt: soon }), block('203.0.113.7/32', { target: 'sg-2', runId: 'run_b2', expiresAt: soon + 1 }),
+              block('203.0.113.8/32', { connector: 'azure', target: 'nsg', runId: 'run_b2' }),
+            ],
+          });
+          const [applied] = await store.intentsByKeys([{ connectorId: 'aws', targetId: 'sg-2', matchKey: 'deny|ingress|203.0.113.7/32' }]);
+          await store.commit({ audit: [], intentOutcomes: [{ id: applied?.id as string, state: 'applied', at: t }] });
+          const list = async (q: Omit<Parameters<Store['listBlocks']>[0], 'limit'>) => cidrsOf(await store.listBlocks({ limit: 10, ...q }));
+          expect(await list({ connectorId: 'aws' })).toEqual(['203.0.113.7/32|ingress:sg-1,sg-2']);
+          expect(await list({ connectorId: 'aws', targetId: 'sg-2' })).toEqual(['203.0.113.7/32|ingress:sg-2']);
+          expect(await list({ targetId: 'nsg' })).toEqual(['203.0.113.8/32|ingress:nsg']);
+          expect(await list({ state: 'applied' })).toEqual(['203.0.113.7/32|ingress:sg-2']);
+          expect(await list({ state: 'failed' })).toEqual([]);
+          expect(await list({ expiresBefore: soon + 1 })).toEqual(['203.0.113.7/32|ingress:sg-1']);
+          expect(await list({ incident: 'INC-1' })).toEqual(['203.0.113.7/32|ingress:sg-1']);
+          expect(await list({ incident: 'INC-2' })).toEqual([]);
+          expect(await list({ clientId: 'tines' })).toEqual(['203.0.113.7/32|ingress:sg-2', '203.0.113.8/32|ingress:nsg']);
+          expect(await list({ clientId: 'tines', state: 'pending' })).toEqual(['203.0.113.8/32|ingress:nsg']);
+        }));
+
+      it('finds exactly the blocks containing an IPv4 or IPv6 address, at every prefix length', () =>
+        withStore(async (store) => {
+          const cidrs = [
+            '0.0.0.0/0', '198.51.0.0/16', '198.51.100.0/24', '198.51.100.7/32', '198.51.100.8/29', '198.51.101.0/24', '198.52.0.0/16',
+            '2001:db8::/32', '2001:db8:0:1::/64', '2001:db8:0:1::7/128', '2001:db8:0:2::/64', '2001:db9::/32',
+          ];
+          await store.commit({ audit: [], upsertIntents: cidrs.map((c) => block(c)) });
+          const containing = async (a: string) => cidrsOf(await store.listBlocks({ limit: 200, containing: ip(a) })).map((s) => s.split('|')[0]);
+          expect(await containing('198.51.100.7')).toEqual(['0.0.0.0/0', '198.51.0.0/16', '198.51.100.0/24', '198.51.100.7/32']);
+          expect(await containing('198.51.100.15')).toEqual(['0.0.0.0/0', '198.51.0.0/16', '198.51.100.0/24', '198.51.100.8/29']);
+          expect(await containing('198.51.100.16')).toEqual(['0.0.0.0/0', '198.51.0.0/16', '198.51.100.0/24']);
+          expect(await containing('198.51.255.255')).toEqual(['0.0.0.0/0', '198.51.0.0/16']);
+          expect(await containing('203.0.113.1')).toEqual(['0.0.0.0/0']);
+          expect(await containing('2001:db8:0:1:0:0:0:7')).toEqual(['2001:db8::/32', '2001:db8:0:1::/64', '2001:db8:0:1::7/128']);
+          expect(await containing('2001:db8:0:1:ffff:ffff:ffff:ffff')).toEqual(['2001:db8::/32', '2001:db8:0:1::/64']);
+          expect(await containing('2001:db8:ffff:ffff:0:0:0:0')).toEqual(['2001:db8::/32']);
+          expect(await containing('2001:dba:0:0:0:0:0:0')).toEqual([]);
+          // Filters and the address combine.
+          expect(cidrsOf(await store.listBlocks({ limit: 10, containing: ip('198.51.100.7'), targetId: 'sg-9' }))).toEqual([]);
+          const paged = await store.listBlocks({ limit: 2, containing: ip('198.51.100.7') });
+          expect(cidrsOf(await store.listBlocks({ limit: 2, containing: ip('198.51.100.7'), after: paged.next as string })).map((s) => s.split('|')[0])).toEqual([
+            '198.51.100.0/24', '198.51.100.7/32',
+          ]);
+        }));
+    });
+
     describe('audit pull, export, checkpoints and retention', () => {
       it('filters pages, exports NDJSON in seq order, keeps checkpoints and prunes under a retention anchor', () =>
         withStore(async (store) => {

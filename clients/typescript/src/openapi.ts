@@ -136,7 +136,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Active blocks with expiry and per-target state */
+        /**
+         * Active blocks with expiry and per-target state: pages, filters, and "is this address blocked?"
+         * @description Blocks in address order (IPv4 before IPv6, then network address, prefix length, direction), a page at a time: follow `next` (or pass `next_cursor` as `cursor`) until it is null. The cursor is a position in that order, so blocks added or removed meanwhile never repeat or hide the others. Filters select per-target entries: a block is listed with the targets that match, and only when one does. `ip` answers whether and where an address is blocked: the blocks whose CIDR contains it (read from an index, at most 33 or 129 probes), with `blocked` true when one of them is applied on a target.
+         */
         get: operations["listBlocks"];
         put?: never;
         post?: never;
@@ -439,12 +442,6 @@ export interface components {
                 state: "pending" | "applied" | "failed" | "partially_applied";
                 intents: number;
                 errors: string[];
-                /** @description Where the blocks of a placement chain hold: the run's intents per point (`<connector>/<target>`) */
-                points?: {
-                    /** @example aws-waf-sandbox/edge */
-                    point: string;
-                    intents: number;
-                }[];
             }[];
             decision?: {
                 [key: string]: unknown;
@@ -1767,44 +1764,36 @@ export interface operations {
     };
     listBlocks: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Blocks per page, 1 to 1000 (default 100). */
+                limit?: number;
+                /** @description An IPv4 or IPv6 address (no prefix): only the blocks containing it. */
+                ip?: string;
+                /** @description A connector id (`aws-sandbox`) or one of its targets (`aws-sandbox/edge`). */
+                target?: string;
+                /** @description The per-target state. */
+                state?: "pending" | "applied" | "failed";
+                /** @description ISO-8601 time: only blocks expiring before it. */
+                expires_before?: string;
+                /** @description The `incident_id` (or `ticket`) of the run that last asked for the block. */
+                incident?: string;
+                /** @description The client of the run that last asked for the block. */
+                client?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Active blocks */
+            /** @description A page of active blocks; `next` and `next_cursor` when more may follow */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "blocks": [
-                     *         {
-                     *           "cidr": "203.0.113.7/32",
-                     *           "direction": "ingress",
-                     *           "expires_at": "2026-01-02T00:00:00.000Z",
-                     *           "offenses": 1,
-                     *           "targets": [
-                     *             {
-                     *               "connector": "aws-sandbox",
-                     *               "target": "edge",
-                     *               "state": "applied",
-                     *               "error": null,
-                     *               "run": "run_0b0d7f7e-9c1a-4d52-8f3e-2a6b5c4d3e21",
-                     *               "chain": "aws-edge",
-                     *               "points": [
-                     *                 "aws-waf-sandbox/edge"
-                     *               ]
-                     *             }
-                     *           ]
-                     *         }
-                     *       ]
-                     *     }
-                     */
                     "application/json": {
                         blocks: {
                             cidr: string;
@@ -1817,16 +1806,19 @@ export interface operations {
                                 state: string;
                                 error: string | null;
                                 run: string;
-                                /** @description The placement chain the block goes through (null: this target only) */
-                                chain: string | null;
-                                /** @description Where the block holds now, as `<connector>/<target>`: the target itself, or the points of its chain */
-                                points: string[];
                             }[];
                         }[];
+                        next_cursor: string | null;
+                        /** @description The next page, with the same filters (a relative URL). */
+                        next: string | null;
+                        /** @description With `ip`: the address, canonical. */
+                        ip?: string;
+                        /** @description With `ip`: true when a block containing it is applied on at least one target. */
+                        blocked?: boolean;
                     };
                 };
             };
-            /** @description Body is not valid JSON (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
+            /** @description A bad cursor, filter, address or limit (problem+json; code: idempotency_key_invalid, malformed_json, body_not_utf8, bad_request, invalid_query) */
             400: {
                 headers: {
                     [name: string]: unknown;

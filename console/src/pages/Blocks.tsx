@@ -12,33 +12,53 @@ interface Block {
   targets: { connector: string; target: string; state: string; error: string | null; run: string }[];
 }
 
+interface BlocksPageBody {
+  blocks: Block[];
+  next: string | null;
+}
+
+/** Pages of GET /v1/blocks read per refresh (100 blocks each); "Show more" reads one more. */
+const PAGE_SIZE = 100;
+
 export function BlocksPage() {
   const tick = useLiveTick();
   const [blocks, setBlocks] = useState<Block[]>();
+  const [more, setMore] = useState(false);
+  const [pages, setPages] = useState(1);
   const [runs, setRuns] = useState<Map<string, Run>>(new Map());
   const [search, setSearch] = useState('');
   const [error, setError] = useState<unknown>();
+  // A single address is looked up by the server (every block containing it, however many blocks
+  // there are); anything else filters the pages read so far.
+  const address = /^[0-9a-fA-F.:]+$/.test(search.trim()) && parseRange(search) ? search.trim() : undefined;
   useEffect(() => {
     (async () => {
-      const { blocks } = await getJson<{ blocks: Block[] }>('/v1/blocks');
-      setBlocks(blocks);
+      const list: Block[] = [];
+      let path: string | null = address ? `/v1/blocks?ip=${encodeURIComponent(address)}&limit=1000` : `/v1/blocks?limit=${PAGE_SIZE}`;
+      for (let page = 0; path && (address || page < pages); page++) {
+        const body: BlocksPageBody = await getJson<BlocksPageBody>(path);
+        list.push(...body.blocks);
+        path = body.next;
+      }
+      setBlocks(list);
+      setMore(path !== null);
       // Why and by whom live on the run that asked for the block.
-      const ids = [...new Set(blocks.flatMap((b) => b.targets.map((t) => t.run)))];
+      const ids = [...new Set(list.flatMap((b) => b.targets.map((t) => t.run)))];
       const found = await Promise.all(ids.map((id) => getJson<Run>(`/v1/runs/${id}`).catch(() => undefined)));
       setRuns(new Map(found.filter((r): r is Run => r !== undefined).map((r) => [r.id, r])));
       setError(undefined);
     })().catch(setError);
-  }, [tick]);
+  }, [tick, pages, address]);
   const wanted = parseRange(search);
   const shown = (blocks ?? []).filter((b) => {
-    if (!search.trim()) return true;
+    if (!search.trim() || address) return true;
     const range = parseRange(b.cidr);
     if (wanted && range) return overlaps(wanted, range);
     return b.cidr.includes(search.trim());
   });
   return (
     <Section
-      title={`Active blocks${blocks ? ` (${shown.length} of ${blocks.length})` : ''}`}
+      title={`Active blocks${blocks ? ` (${shown.length} of ${blocks.length}${more ? '+' : ''})` : ''}`}
       actions={
         <input
           type="search"
@@ -91,7 +111,12 @@ export function BlocksPage() {
           })}
         </tbody>
       </table>
-      {blocks?.length === 0 && <p class="muted empty">No active blocks.</p>}
+      {blocks?.length === 0 && <p class="muted empty">{address ? `${address} is not blocked.` : 'No active blocks.'}</p>}
+      {more && !address && (
+        <button type="button" class="more" onClick={() => setPages(pages + 1)}>
+          Show {PAGE_SIZE} more
+        </button>
+      )}
     </Section>
   );
 }

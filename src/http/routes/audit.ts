@@ -177,7 +177,7 @@ const createCheckpoint = signedRoute(WRITE, {
 });
 
 
-function isoTime(field: string, value: string | undefined): string | undefined {
+export function isoTime(field: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(ms)) throw new Problem('invalid_query', `${field}: expected an ISO-8601 time such as 2026-01-01T00:00:00Z, got "${value.slice(0, 40)}"`);

@@ -1,5 +1,13 @@
 import type { Intent, RunFilter, RunRecord, RunTargetState, RunView, RunWork } from '../../runs/types.ts';
 import { type SqlDriver, type SqlStatement, sql } from './driver.ts';
+import { addressKey, blockColumns, containingStarts } from '../../runs/block-keys.ts';
+import type { BlockEntry, BlockGroup, BlockPage, BlockQuery } from '../types.ts';
+
+/** The incident a run names (block/unblock/quarantine: incident_id; allow/cleanup/adopt: ticket), '' when none. */
+export function incidentOf(inputs: Record<string, unknown>): string {
+  const value = inputs.incident_id ?? inputs.ticket;
+  return typeof value === 'string' ? value : '';
+}
 
 interface IntentRow {
   id: string;
@@ -19,6 +27,8 @@ interface IntentRow {
   created_at: number;
   updated_at: number;
 }
+
+type BlockRow = Pick<IntentRow, 'id' | 'run_id' | 'connector_id' | 'target_id' | 'state' | 'error' | 'expires_at' | 'offenses' | 'spec' | 'cloud'> & { block_key: string };
 
 interface RunRow {
   id: string;
@@ -71,10 +81,10 @@ export function runWorkStatements(work: RunWork): SqlStatement[] {
   for (const r of work.runs ?? []) {
     out.push(
       sql(
-        `INSERT INTO runs (id, playbook, action, client_id, status, inputs, targets, decision, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs (id, playbook, action, client_id, status, inputs, targets, decision, created_at, updated_at, incident_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         r.id, r.playbook, r.action, r.clientId, r.status, JSON.stringify(r.inputs), JSON.stringify(r.targets),
-        r.decision ? JSON.stringify(r.decision) : null, r.createdAt, r.updatedAt,
+        r.decision ? JSON.stringify(r.decision) : null, r.createdAt, r.updatedAt, incidentOf(r.inputs),
       ),
     );
   }
@@ -92,16 +102,18 @@ export function runWorkStatements(work: RunWork): SqlStatement[] {
     );
   }
   for (const i of work.upsertIntents ?? []) {
+    const b = blockColumns(i.spec);
     out.push(
       sql(
-        `INSERT INTO intents (id, run_id, kind, connector_id, target_id, match_key, spec, desired, state, expires_at, offenses, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'present', 'pending', ?, ?, ?, ?)
+        `INSERT INTO intents (id, run_id, kind, connector_id, target_id, match_key, spec, desired, state, expires_at, offenses, created_at, updated_at,
+           net_start, net_end, block_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'present', 'pending', ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (connector_id, target_id, match_key) DO UPDATE SET
            run_id = excluded.run_id, spec = excluded.spec, desired = 'present', state = 'pending',
            expires_at = excluded.expires_at, offenses = excluded.offenses, error = NULL, error_retryable = NULL,
-           updated_at = excluded.updated_at`,
+           updated_at = excluded.updated_at, net_start = excluded.net_start, net_end = excluded.net_end, block_key = excluded.block_key`,
         i.id, i.runId, i.kind, i.connectorId, i.targetId, i.matchKey, JSON.stringify(i.spec),
-        i.expiresAt ?? null, i.offenses, i.createdAt, i.updatedAt,
+        i.expiresAt ?? null, i.offenses, i.createdAt, i.updatedAt, b.netStart, b.netEnd, b.blockKey,
       ),
       sql(
         `INSERT INTO run_intents (run_id, intent_id, state, desired)
@@ -204,6 +216,95 @@ export class RunQueries {
     return rows.map(toIntent);
   }
 
+  /**
+   * One page of blocks. Cost: the inner query walks the partial index intents_block_key from the
+   * cursor (or probes intents_block_start at most 33/129 times for `containing`), applying the filters
+   * to each row, until `limit + 1` distinct blocks are found; the outer query then reads those blocks'
+   * intents by the same index. A selective filter (a rare state or client) may walk further.
+   */
+  async listBlocks(q: BlockQuery): Promise<BlockPage> {
+    // Always a lower bound: without one SQLite walks the whole index for the DISTINCT ... LIMIT (every
+    // block_key is non-empty, so '' is before the first).
+    const after = q.after ?? '';
+    await this.blockColumnsFilled();
+    const where = [`kind = 'deny'`, `desired = 'present'`];
+    const params: unknown[] = [];
+    if (q.connectorId !== undefined) where.push('connector_id = ?') && params.push(q.connectorId);
+    if (q.targetId !== undefined) where.push('target_id = ?') && params.push(q.targetId);
+    // `state || ''`: checked on the rows the keyset walk reads, never through intents_target, whose
+    // (connector, target, state) prefix would read every intent of the target and sort them.
+    if (q.state !== undefined) where.push(`state || '' = ?`) && params.push(q.state);
+    if (q.expiresBefore !== undefined) where.push('expires_at IS NOT NULL AND expires_at < ?') && params.push(q.expiresBefore);
+    if (q.clientId !== undefined) where.push('run_id IN (SELECT id FROM runs WHERE client_id = ?)') && params.push(q.clientId);
+    if (q.incident !== undefined) where.push('run_id IN (SELECT id FROM runs WHERE incident_id = ?)') && params.push(q.incident);
+    if (q.containing) {
+      // The starts are hex this code produced (never caller text), inlined as literals: up to 129 of
+      // them would pass D1's limit of 100 bound parameters per statement.
+      const starts = containingStarts(q.containing).map((s) => `'${s}'`);
+      where.push(`net_start IN (${starts.join(', ')}) AND net_end >= ?`) && params.push(addressKey(q.containing.family, q.containing.value));
+    }
+    const filter = where.join(' AND ');
+    // Only the columns a block shows (no JSON but the first spec of each block): a page of 100 blocks
+    // on three targets is 300 rows.
+    const rows = await this.driver.all<BlockRow>(
+      `SELECT id, run_id, connector_id, target_id, state, error, expires_at, offenses, block_key, spec, cloud FROM intents
+       WHERE ${filter} AND block_key IN (
+         SELECT DISTINCT block_key FROM intents WHERE ${filter} AND block_key > ?
+         ORDER BY block_key LIMIT ?)
+       ORDER BY block_key, connector_id, target_id, id`,
+      [...params, ...params, after, q.limit + 1],
+    );
+    const blocks: BlockGroup[] = [];
+    for (const row of rows) {
+      const entry: BlockEntry = {
+        id: row.id, runId: row.run_id, connectorId: row.connector_id, targetId: row.target_id, state: row.state, offenses: row.offenses,
+        ...(row.error !== null ? { error: row.error } : {}),
+        ...(row.expires_at !== null ? { expiresAt: row.expires_at } : {}),
+        ...chainOf(row),
+      };
+      const last = blocks.at(-1);
+      if (last?.key === row.block_key) {
+        last.intents.push(entry);
+      } else {
+        const spec = JSON.parse(row.spec) as Intent['spec'];
+        blocks.push({ key: row.block_key, cidr: spec.cidr ?? '', direction: spec.direction ?? 'ingress', intents: [entry] });
+      }
+    }
+    if (blocks.length <= q.limit) return { blocks };
+    blocks.length = q.limit;
+    return { blocks, next: blocks.at(-1)?.key as string };
+  }
+
+  private filled: Promise<void> | undefined;
+  /** Once per process: fills the block columns of rows written before migration 0017 (none after it). */
+  private blockColumnsFilled(): Promise<void> {
+    this.filled ??= this.fillBlockColumns().catch((error) => {
+      this.filled = undefined;
+      throw error;
+    });
+    return this.filled;
+  }
+
+  private async fillBlockColumns(): Promise<void> {
+    for (;;) {
+      const rows = await this.driver.all<{ id: string; spec: string }>(
+        `SELECT id, spec FROM intents WHERE kind = 'deny' AND desired = 'present' AND net_start IS NULL LIMIT 500`,
+      );
+      if (!rows.length) break;
+      await this.driver.batch(
+        rows.map((r) => {
+          const b = blockColumns(JSON.parse(r.spec));
+          return sql('UPDATE intents SET net_start = ?, net_end = ?, block_key = ? WHERE id = ?', b.netStart, b.netEnd, b.blockKey, r.id);
+        }),
+      );
+    }
+    for (;;) {
+      const rows = await this.driver.all<{ id: string; inputs: string }>('SELECT id, inputs FROM runs WHERE incident_id IS NULL LIMIT 500');
+      if (!rows.length) break;
+      await this.driver.batch(rows.map((r) => sql('UPDATE runs SET incident_id = ? WHERE id = ?', incidentOf(JSON.parse(r.inputs)), r.id)));
+    }
+  }
+
   async getRun(id: string): Promise<RunView | undefined> {
     const [row] = await this.driver.all<RunRow>('SELECT * FROM runs WHERE id = ?', [id]);
     return row ? this.view(toRun(row)) : undefined;
@@ -262,6 +363,21 @@ export class RunQueries {
     const status = recorded === 'accepted' ? aggregate(perTarget.flatMap((t) => (t.intents ? [t.state] : []))) : recorded;
     return { ...rest, status, perTarget };
   }
+}
+
+/**
+ * A block row's placement chain and the points it holds on (`cloud.points`), for GET /v1/blocks. The
+ * JSON is parsed only for rows that name a chain (a substring check first), so blocks outside chains
+ * cost nothing more.
+ */
+function chainOf(row: Pick<IntentRow, 'spec' | 'cloud'>): Pick<BlockEntry, 'chain' | 'points'> {
+  if (!row.spec.includes('"chain"') && !row.cloud?.includes('"chain"')) return {};
+  const cloud = row.cloud ? (JSON.parse(row.cloud) as { chain?: unknown; points?: unknown }) : undefined;
+  const chain = typeof cloud?.chain === 'string' ? cloud.chain : (JSON.parse(row.spec) as Intent['spec']).chain;
+  return {
+    ...(chain ? { chain } : {}),
+    ...(Array.isArray(cloud?.points) ? { points: cloud.points as string[] } : {}),
+  };
 }
 
 /**

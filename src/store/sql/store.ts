@@ -68,6 +68,7 @@ export class SqlStore implements Store {
   dueExpiries = (now: number) => this.runs.dueExpiries(now);
   nextExpiry = () => this.runs.nextExpiry();
   activeIntents: Store['activeIntents'] = (kind) => this.runs.activeIntents(kind);
+  listBlocks: Store['listBlocks'] = (query) => this.runs.listBlocks(query);
   getRun = (id: string) => this.runs.getRun(id);
   listRuns: Store['listRuns'] = (filter) => this.runs.listRuns(filter);
   auditPage: Store['auditPage'] = (query) => this.auditQueries.page(query);
