@@ -442,6 +442,12 @@ export interface components {
                 state: "pending" | "applied" | "failed" | "partially_applied";
                 intents: number;
                 errors: string[];
+                /** @description Where the blocks of a placement chain hold: the run's intents per point (`<connector>/<target>`) */
+                points?: {
+                    /** @example aws-waf-sandbox/edge */
+                    point: string;
+                    intents: number;
+                }[];
             }[];
             decision?: {
                 [key: string]: unknown;
@@ -1806,6 +1812,10 @@ export interface operations {
                                 state: string;
                                 error: string | null;
                                 run: string;
+                                /** @description The placement chain the block goes through (null: this target only) */
+                                chain: string | null;
+                                /** @description Where the block holds now, as `<connector>/<target>`: the target itself, or the points of its chain */
+                                points: string[];
                             }[];
                         }[];
                         next_cursor: string | null;
