@@ -10,7 +10,7 @@ import openapiTS, { astToString } from 'openapi-typescript';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PortcullisClient, PortcullisError } from '../../clients/typescript/src/index.ts';
 import { REPO_ROOT, type ServerProcess, cleanUp, startServer, tempDir } from '../support/process.ts';
-import { DEMO_SECRET, DEMO_TOKEN, sandboxConfig } from '../process/sandbox-config.ts';
+import { BLOCK_IP_CONNECTORS, DEMO_SECRET, DEMO_TOKEN, sandboxConfig } from '../process/sandbox-config.ts';
 import { type LossyProxy, lossyProxy } from './lossy-proxy.ts';
 
 let server: ServerProcess;
@@ -35,7 +35,7 @@ describe('TypeScript client', () => {
   it('blocks with Prefer: wait and gets the applied run; the block is listed', async () => {
     const run = await client().block('203.0.113.10', { ttl: '1h', reason: 'ts client test' }, { wait: 20 });
     expect(run).toMatchObject({ playbook: 'block-ip', status: 'applied' });
-    expect(run.targets.map((t) => t.state)).toEqual(['applied', 'applied', 'applied']);
+    expect(run.targets.map((t) => [t.connector, t.state]).sort()).toEqual([...BLOCK_IP_CONNECTORS].sort().map((c) => [c, 'applied']));
     expect(proxy.seen[0]?.headers.prefer).toBe('wait=20');
     const blocks = await client({ token: DEMO_TOKEN }).listBlocks();
     expect(blocks.map((b) => b.cidr)).toContain('203.0.113.10/32');
