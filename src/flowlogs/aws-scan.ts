@@ -32,7 +32,7 @@ export class AwsScanner {
   line = 0;
   /** File offset of the next line's first byte. */
   position = 0;
-  /** A header line changed the layout after the scanner started. */
+  /** A header line below the file's first line changed the layout. */
   layoutChanged = false;
   /** Head mode (startHead): the log time span, the first record's end, and where the head ended (bytes, lines). */
   private headSpan = Number.NaN;
@@ -150,7 +150,7 @@ export class AwsScanner {
     if (this.record(buf, start, end, at)) return;
     this.parser.line(buf.toString('utf8', start, end), this.line);
     if (this.parser.layout !== this.columns) {
-      this.layoutChanged = true;
+      if (at !== 0) this.layoutChanged = true; // a header anywhere but at the top of the file
       this.columns = this.parser.layout;
     }
   }

@@ -41,6 +41,8 @@ export interface IngestResult {
   format: FlowFormat;
   /** Rules that cannot be evaluated from addresses (security-group references, tags): never judged unused. */
   unevaluable: number[];
+  /** Files read by worker threads over byte ranges (parallel.ts); every other file was read on this thread. */
+  parallel: string[];
 }
 
 /** The cloud a rule list belongs to, from its placements. */
@@ -64,6 +66,7 @@ export async function ingestFlowLogs(inputs: readonly (string | LogObject)[], ru
   const dedupe = new DedupeWindow(options.dedupeWindowMs ?? 20 * 60_000);
   const total = new UsageModel();
   const digests = new Set<string>();
+  const parallel: string[] = [];
   /** One file's counts, unless the same bytes were read before (a file delivered twice). */
   const keep = (model: UsageModel, digest: string, file: string) => {
     total.stats.files++;
@@ -82,6 +85,7 @@ export async function ingestFlowLogs(inputs: readonly (string | LogObject)[], ru
       if (size >= (options.parallelMinBytes ?? 64 * 1024 * 1024) && !(await gzipped(source))) {
         const read = await ingestAwsParallel(source, size, threads, { file, rules, scope, attributor, compiled, dedupe }, windowMs);
         if (read) {
+          parallel.push(file);
           keep(read.model, read.digest, file);
           continue;
         }
@@ -105,7 +109,7 @@ export async function ingestFlowLogs(inputs: readonly (string | LogObject)[], ru
     }
     keep(model, input.digest(), file);
   }
-  return { usage: total, format, unevaluable: aws?.unevaluable ?? [] };
+  return { usage: total, format, unevaluable: aws?.unevaluable ?? [], parallel };
 }
 
 

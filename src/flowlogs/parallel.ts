@@ -26,7 +26,7 @@ export interface RangeJob {
 }
 
 export type RangeResult =
-  | { model: UsageSnapshot; lines: number; headEnd: number; headLines: number; layoutChanged: boolean; dedupe: DedupeState; digest: string; refused?: undefined; error?: undefined }
+  | { model: UsageSnapshot; cpuMs?: number; lines: number; headEnd: number; headLines: number; layoutChanged: boolean; dedupe: DedupeState; digest: string; refused?: undefined; error?: undefined }
   | { refused: { at: string; field: string; found: string; expected: string }; error?: undefined }
   | { error: string; refused?: undefined };
 
