@@ -2,16 +2,21 @@
  * Flow-log ingestion (issue 15): records/s of `ingestFlowLogs` beside a bare line-splitting loop over
  * the same file in the same run, and the peak RSS of each, at two sizes (memory must stay flat).
  *
- *   node bin/run-ts.mjs bench/flowlogs.ts [--sizes 1000000,10000000] [--azure 1000000] [--gcp 300000] [--dir D]
+ *   node bin/run-ts.mjs bench/flowlogs.ts [--sizes 1000000,10000000] [--azure 1000000] [--gcp 300000] [--threads N] [--dir D]
  *
  * AWS: generated default-format (v2) records against a target of 1,000 rules (40 NACL entries, 960
  * security-group rules), attributed by evaluation. Each measurement runs in a fresh child process
- * (so peak RSS is its own); baseline and ingestion alternate, twice each, and the better run counts.
+ * (so peak RSS is its own); the baseline (a bare readline loop, one thread), ingestion on one thread
+ * and ingestion with worker threads (--threads, default: the machine's available parallelism)
+ * alternate, twice each, and the better run counts. Targets (issue 15), printed PASS/FAIL: ingestion
+ * ≥ 0.5× the baseline's records/s at the largest size, peak RSS < 300 MB, and flat from the smallest to
+ * the largest size (at most 1.25× the smallest's). The single-thread ratio is printed beside the
+ * parallel one: the baseline uses one core, the parallel ingestion all of them.
  * Azure (VNet flow log tuples) and GCP (firewall log entries): ingestion rates.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ingestFlowLogs } from '../src/flowlogs/index.ts';
@@ -26,6 +31,7 @@ const { values } = parseArgs({
     azure: { type: 'string', default: '1000000' },
     gcp: { type: 'string', default: '300000' },
     dir: { type: 'string' },
+    threads: { type: 'string', default: String(availableParallelism()) },
   },
 });
 
@@ -53,8 +59,9 @@ async function child(kind: string, file: string): Promise<Result> {
       if (end > start) records++;
     });
   } else {
-    const rules = kind === 'aws' ? awsTarget() : kind === 'azure' ? azureRules() : azureRules().map((r) => ({ ...r, placement: 'firewall' as const }));
-    const { usage } = await ingestFlowLogs([file], rules, { scope: { localCidrs: [LOCAL] } });
+    const threads = kind.startsWith('aws:') ? Number(kind.slice(4)) : undefined;
+    const rules = kind.startsWith('aws') ? awsTarget() : kind === 'azure' ? azureRules() : azureRules().map((r) => ({ ...r, placement: 'firewall' as const }));
+    const { usage } = await ingestFlowLogs([file], rules, { scope: { localCidrs: [LOCAL] }, threads });
     records = usage.stats.records + usage.stats.unattributed.direction_unknown * 0;
   }
   const cpu = process.cpuUsage(c0);
@@ -77,6 +84,10 @@ if (values.child) {
 } else {
   const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'portcullis-flowbench-'));
   const lines: string[] = [];
+  const targets: string[] = [];
+  const threads = Number(values.threads);
+  const rss: number[] = [];
+  let lastRatio = 0;
   try {
     for (const size of values.sizes.split(',').map(Number)) {
       const file = join(dir, `aws-${size}.log`);
@@ -84,15 +95,23 @@ if (values.child) {
       await writeAwsLog(file, size);
       const mb = statSync(file).size / 1e6;
       process.stderr.write(`generated ${size} AWS records (${mb.toFixed(0)} MB) in ${((performance.now() - g0) / 1000).toFixed(0)} s\n`);
-      const bases = [spawn('lines', file)];
-      const ingests = [spawn('aws', file)];
-      bases.push(spawn('lines', file));
-      ingests.push(spawn('aws', file));
+      const bases: Result[] = [];
+      const ones: Result[] = [];
+      const many: Result[] = [];
+      for (let run = 0; run < 2; run++) {
+        bases.push(spawn('lines', file));
+        ones.push(spawn('aws:1', file));
+        if (threads > 1) many.push(spawn(`aws:${threads}`, file));
+      }
       const base = best(bases[0] as Result, bases[1] as Result);
-      const ingest = best(ingests[0] as Result, ingests[1] as Result);
-      const cpu = cpuRatio(leastCpu(ingests[0] as Result, ingests[1] as Result), leastCpu(bases[0] as Result, bases[1] as Result));
+      const one = best(ones[0] as Result, ones[1] as Result);
+      const par = threads > 1 ? best(many[0] as Result, many[1] as Result) : one;
+      const cpu = cpuRatio(leastCpu(ones[0] as Result, ones[1] as Result), leastCpu(bases[0] as Result, bases[1] as Result));
+      const ratio = rate(par) / rate(base);
+      lastRatio = ratio;
+      rss.push(Math.max(one.peakRssMb, par.peakRssMb));
       lines.push(
-        `| AWS v2, ${size.toLocaleString('en')} records (${mb.toFixed(0)} MB) | ${rate(base).toLocaleString('en')} | ${rate(ingest).toLocaleString('en')} | ${(rate(ingest) / rate(base)).toFixed(2)} | ${cpu} | ${base.peakRssMb.toFixed(0)} MB | ${ingest.peakRssMb.toFixed(0)} MB | ${ingest.records.toLocaleString('en')} |`,
+        `| AWS v2, ${size.toLocaleString('en')} records (${mb.toFixed(0)} MB) | ${rate(base).toLocaleString('en')} | ${rate(one).toLocaleString('en')} | ${(rate(one) / rate(base)).toFixed(2)} | ${cpu} | ${rate(par).toLocaleString('en')} | ${ratio.toFixed(2)} | ${base.peakRssMb.toFixed(0)} MB | ${one.peakRssMb.toFixed(0)} MB | ${par.peakRssMb.toFixed(0)} MB | ${par.records.toLocaleString('en')} |`,
       );
       process.stderr.write(`${lines[lines.length - 1]}\n`);
       rmSync(file);
@@ -102,7 +121,7 @@ if (values.child) {
       const file = join(dir, 'azure.json');
       await writeAzureLog(file, azure);
       const r = spawn('azure', file);
-      lines.push(`| Azure VNet flow logs, ${azure.toLocaleString('en')} tuples (${(statSync(file).size / 1e6).toFixed(0)} MB, one document) | | ${rate(r).toLocaleString('en')} | | | | ${r.peakRssMb.toFixed(0)} MB | ${r.records.toLocaleString('en')} |`);
+      lines.push(`| Azure VNet flow logs, ${azure.toLocaleString('en')} tuples (${(statSync(file).size / 1e6).toFixed(0)} MB, one document) | | ${rate(r).toLocaleString('en')} | | | | | | ${r.peakRssMb.toFixed(0)} MB | | ${r.records.toLocaleString('en')} |`);
       rmSync(file);
     }
     const gcp = Number(values.gcp);
@@ -111,13 +130,22 @@ if (values.child) {
       await writeGcpLog(file, gcp);
       const base = spawn('lines', file);
       const r = spawn('gcp', file);
-      lines.push(`| GCP firewall log entries, ${gcp.toLocaleString('en')} (${(statSync(file).size / 1e6).toFixed(0)} MB NDJSON) | ${rate(base).toLocaleString('en')} | ${rate(r).toLocaleString('en')} | ${(rate(r) / rate(base)).toFixed(2)} | ${cpuRatio(r, base)} | ${base.peakRssMb.toFixed(0)} MB | ${r.peakRssMb.toFixed(0)} MB | ${r.records.toLocaleString('en')} |`);
+      lines.push(`| GCP firewall log entries, ${gcp.toLocaleString('en')} (${(statSync(file).size / 1e6).toFixed(0)} MB NDJSON) | ${rate(base).toLocaleString('en')} | ${rate(r).toLocaleString('en')} | ${(rate(r) / rate(base)).toFixed(2)} | ${cpuRatio(r, base)} | | | ${base.peakRssMb.toFixed(0)} MB | ${r.peakRssMb.toFixed(0)} MB | | ${r.records.toLocaleString('en')} |`);
       rmSync(file);
     }
   } finally {
     if (!values.dir) rmSync(dir, { recursive: true, force: true });
   }
-  console.log('| input | bare line loop (lines/s) | ingestion (records/s) | ratio (wall) | ratio (CPU time) | peak RSS, line loop | peak RSS, ingestion | records counted |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(`| input | bare line loop, 1 thread (lines/s) | ingestion, 1 thread (records/s) | ratio, 1 thread | ratio, CPU time, 1 thread | ingestion, ${threads} threads (records/s) | ratio, ${threads} threads | peak RSS, line loop | peak RSS, 1 thread | peak RSS, ${threads} threads | records counted |`);
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const l of lines) console.log(l);
+  if (rss.length) {
+    const maxRss = Math.max(...rss);
+    const flat = (rss[rss.length - 1] as number) <= 1.25 * (rss[0] as number);
+    targets.push(`${lastRatio >= 0.5 ? 'PASS' : 'FAIL'} AWS records/s >= 0.5x the bare line loop at the largest size (${threads} threads vs 1): ${lastRatio.toFixed(2)}x`);
+    targets.push(`${maxRss < 300 ? 'PASS' : 'FAIL'} AWS peak RSS < 300 MB: ${maxRss.toFixed(0)} MB`);
+    targets.push(`${flat ? 'PASS' : 'FAIL'} AWS peak RSS flat from the smallest to the largest size (<= 1.25x): ${rss.map((r) => `${r.toFixed(0)} MB`).join(' -> ')}`);
+  }
+  for (const t of targets) console.log(t);
+  if (targets.some((t) => t.startsWith('FAIL'))) process.exitCode = 1;
 }

@@ -147,20 +147,22 @@ function directionGuesser(scope: TargetScope): (r: FlowRecord, src: number, dst:
   };
 }
 
-/**
- * AWS: flow logs name no rule, so each record is evaluated against the target's rules.
- * Network ACL entries: the first match in rule-number order, per direction (deterministic, as AWS
- * evaluates them). Security groups: rules are unordered and every matching allow rule permits the flow,
- * so the record counts once for **each** and is flagged ambiguous. It is never attributed to a single
- * "least permissive" rule (that method is patented, US 12,438,880, and would hide the other rules' use).
- */
-export function awsAttributor(rules: readonly NormalizedRule[], scope: TargetScope = {}): Attributor & { unevaluable: number[] } {
-  const index: Record<'nacl' | 'sg', Record<'ingress' | 'egress', PrefixIndex>> = {
+interface AwsIndexes {
+  index: Record<'nacl' | 'sg', Record<'ingress' | 'egress', PrefixIndex>>;
+  present: { nacl: boolean; sg: boolean };
+  unevaluable: number[];
+  /** Every evaluable rule's entry, its placement and direction, and its IPv4 prefixes as [first, end) address ranges. */
+  entries: { entry: Entry; placement: 'nacl' | 'sg'; direction: 'ingress' | 'egress'; ranges: [number, number][] }[];
+}
+
+function awsIndexes(rules: readonly NormalizedRule[]): AwsIndexes {
+  const index: AwsIndexes['index'] = {
     nacl: { ingress: new PrefixIndex(), egress: new PrefixIndex() },
     sg: { ingress: new PrefixIndex(), egress: new PrefixIndex() },
   };
   const present = { nacl: false, sg: false };
   const unevaluable: number[] = [];
+  const entries: AwsIndexes['entries'] = [];
   rules.forEach((rule, i) => {
     if (rule.placement !== 'nacl' && rule.placement !== 'sg') return;
     present[rule.placement] = true;
@@ -169,8 +171,26 @@ export function awsAttributor(rules: readonly NormalizedRule[], scope: TargetSco
       return;
     }
     const entry: Entry = { index: i, protocol: PROTO[rule.protocol], ports: rule.ports, priority: rule.priority, action: rule.action };
-    for (const cidr of rule.cidrs) index[rule.placement][rule.direction].add(entry, cidr);
+    const ranges: [number, number][] = [];
+    for (const cidr of rule.cidrs) {
+      index[rule.placement][rule.direction].add(entry, cidr);
+      const c = parseCidr(cidr, { hostBits: 'mask' });
+      if (c.family === 'ipv4') ranges.push([Number(c.network), Number(c.network) + 2 ** (32 - c.prefix)]);
+    }
+    entries.push({ entry, placement: rule.placement, direction: rule.direction, ranges });
   });
+  return { index, present, unevaluable, entries };
+}
+
+/**
+ * AWS: flow logs name no rule, so each record is evaluated against the target's rules.
+ * Network ACL entries: the first match in rule-number order, per direction (deterministic, as AWS
+ * evaluates them). Security groups: rules are unordered and every matching allow rule permits the flow,
+ * so the record counts once for **each** and is flagged ambiguous. It is never attributed to a single
+ * "least permissive" rule (that method is patented, US 12,438,880, and would hide the other rules' use).
+ */
+export function awsAttributor(rules: readonly NormalizedRule[], scope: TargetScope = {}): Attributor & { unevaluable: number[] } {
+  const { index, present, unevaluable } = awsIndexes(rules);
   const guess = directionGuesser(scope);
   const scratch: Entry[] = [];
   return {
@@ -243,4 +263,171 @@ export function namedAttributor(rules: readonly NormalizedRule[]): Attributor {
       return { rules: matching.length ? matching : candidates, ambiguous: matching.length !== 1 };
     },
   };
+}
+
+/**
+ * One decision table: for the flows of one direction, protocol and destination-port class, the IPv4
+ * space cut into ranges (sorted starts) with, per range, the NACL entry that matches first (-1: none)
+ * and the set of security-group allow rules that match (an id into CompiledAws.sets).
+ */
+export interface DecisionTable {
+  starts: Float64Array;
+  nacl: Int32Array;
+  sg: Int32Array;
+}
+
+/**
+ * awsAttributor compiled for IPv4 flows: the decision a record gets depends only on its direction,
+ * protocol, destination-port class (ports every rule treats alike) and which range of the address space
+ * its remote side falls in, so each decision is computed once, by the same PrefixIndex evaluation
+ * awsAttributor runs per record, for one representative flow per range. A record is then a port-class
+ * lookup and a binary search over at most ~2 × (number of prefixes) range starts. Tables are built on
+ * first use per (direction, protocol, port class). test/flowlogs/compiled.test.ts compares it with
+ * awsAttributor record by record.
+ */
+export class CompiledAws {
+  readonly presentNacl: boolean;
+  readonly presentSg: boolean;
+  /** Per rule index: 1 when it is a NACL deny entry. */
+  readonly naclDeny: Uint8Array;
+  /** Interned security-group rule sets (rule indices, each set in awsAttributor's order). */
+  readonly sets: Int32Array[] = [new Int32Array(0)];
+  /** Per direction (0 ingress, 1 egress): destination port (0..65535) -> port class. */
+  readonly portClass: Int32Array[];
+  /** Per direction: the first port of each class. */
+  private readonly classPort: number[][];
+  /** Per direction: the range starts every table of that direction cuts at. */
+  private readonly cuts: Float64Array[];
+  /** Per direction: tcp tables by port class, udp tables by port class. */
+  readonly tcp: (DecisionTable | undefined)[][];
+  readonly udp: (DecisionTable | undefined)[][];
+  private readonly other: Map<number, DecisionTable>[] = [new Map(), new Map()];
+  /** The target's own IPv4 ranges ([first, end)), to tell ingress from egress when the log does not. */
+  private readonly local: Float64Array;
+  private readonly setIds = new Map<string, number>([['', 0]]);
+  private readonly idx: AwsIndexes;
+
+  constructor(rules: readonly NormalizedRule[], scope: TargetScope = {}) {
+    this.idx = awsIndexes(rules);
+    this.presentNacl = this.idx.present.nacl;
+    this.presentSg = this.idx.present.sg;
+    this.naclDeny = new Uint8Array(rules.length);
+    for (const { entry, placement } of this.idx.entries) if (placement === 'nacl' && entry.action === 'deny') this.naclDeny[entry.index] = 1;
+    this.portClass = [];
+    this.classPort = [];
+    this.cuts = [];
+    this.tcp = [];
+    this.udp = [];
+    for (const dir of ['ingress', 'egress'] as const) {
+      const mine = this.idx.entries.filter((e) => e.direction === dir);
+      const portCuts = new Set<number>([0]);
+      for (const { entry } of mine) for (const p of entry.ports) portCuts.add(Math.max(0, p.from)).add(Math.min(65_536, p.to + 1));
+      const classes = new Int32Array(65_536);
+      const firsts: number[] = [];
+      const sortedPorts = [...portCuts].filter((p) => p < 65_536).sort((a, b) => a - b);
+      sortedPorts.forEach((from, k) => {
+        const to = sortedPorts[k + 1] ?? 65_536;
+        classes.fill(k, from, to);
+        firsts.push(from);
+      });
+      this.portClass.push(classes);
+      this.classPort.push(firsts);
+      const addressCuts = new Set<number>([0]);
+      for (const { ranges } of mine) for (const [a, b] of ranges) addressCuts.add(a).add(b);
+      this.cuts.push(Float64Array.from([...addressCuts].filter((a) => a < 2 ** 32).sort((a, b) => a - b)));
+      this.tcp.push(new Array(firsts.length));
+      this.udp.push(new Array(firsts.length));
+    }
+    const ranges: number[] = [];
+    const localCidrs = scope.localCidrs?.length ? scope.localCidrs : ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7'];
+    for (const cidr of localCidrs) {
+      const c = parseCidr(cidr, { hostBits: 'mask' });
+      if (c.family === 'ipv4') ranges.push(Number(c.network), Number(c.network) + 2 ** (32 - c.prefix));
+    }
+    this.local = Float64Array.from(ranges);
+  }
+
+  /** 0 ingress, 1 egress, -1 unknown: awsAttributor's guess for IPv4 addresses (as ipv4ToInt gives them). */
+  guess(src: number, dst: number): number {
+    const l = this.local;
+    let s = false;
+    let d = false;
+    for (let i = 0; i < l.length; i += 2) {
+      const lo = l[i] as number;
+      const hi = l[i + 1] as number;
+      if (src >= lo && src < hi) s = true;
+      if (dst >= lo && dst < hi) d = true;
+    }
+    return d && !s ? 0 : s && !d ? 1 : -1;
+  }
+
+  /** The table for flows of this direction (0/1), protocol and destination port (0..65535). */
+  table(dir: number, protocol: number, port: number): DecisionTable {
+    if (protocol === 6 || protocol === 17) {
+      const byClass = (protocol === 6 ? this.tcp : this.udp)[dir] as (DecisionTable | undefined)[];
+      const k = (this.portClass[dir] as Int32Array)[port] as number;
+      let t = byClass[k];
+      if (t === undefined) {
+        t = this.build(dir, protocol, (this.classPort[dir] as number[])[k] as number);
+        byClass[k] = t;
+      }
+      return t;
+    }
+    const map = this.other[dir] as Map<number, DecisionTable>;
+    let t = map.get(protocol);
+    if (t === undefined) {
+      t = this.build(dir, protocol, port);
+      map.set(protocol, t);
+    }
+    return t;
+  }
+
+  /** Index of the range holding `ip` in `starts` (starts[0] is 0). */
+  static find(starts: Float64Array, ip: number): number {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if ((starts[mid] as number) <= ip) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private build(dir: number, protocol: number, port: number): DecisionTable {
+    const direction = dir === 0 ? 'ingress' : 'egress';
+    const cuts = this.cuts[dir] as Float64Array;
+    const starts: number[] = [];
+    const nacl: number[] = [];
+    const sg: number[] = [];
+    const scratch: Entry[] = [];
+    for (const at of cuts) {
+      // awsAttributor's evaluation for a flow from `at` (every address of the range gets the same).
+      let first: Entry | undefined;
+      if (this.presentNacl) {
+        scratch.length = 0;
+        this.idx.index.nacl[direction].lookup('', at, protocol, port, scratch);
+        for (const e of scratch) if (!first || e.priority < first.priority) first = e;
+      }
+      const set: number[] = [];
+      if (this.presentSg) {
+        scratch.length = 0;
+        this.idx.index.sg[direction].lookup('', at, protocol, port, scratch);
+        for (const e of scratch) if (e.action === 'allow' && !set.includes(e.index) && e.index !== first?.index) set.push(e.index);
+      }
+      const key = set.join(',');
+      let id = this.setIds.get(key);
+      if (id === undefined) {
+        id = this.sets.length;
+        this.sets.push(Int32Array.from(set));
+        this.setIds.set(key, id);
+      }
+      const n = first ? first.index : -1;
+      if (starts.length && nacl[nacl.length - 1] === n && sg[sg.length - 1] === id) continue;
+      starts.push(at);
+      nacl.push(n);
+      sg.push(id);
+    }
+    return { starts: Float64Array.from(starts), nacl: Int32Array.from(nacl), sg: Int32Array.from(sg) };
+  }
 }

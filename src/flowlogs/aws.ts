@@ -53,7 +53,8 @@ const KNOWN_FIELDS = new Set<string>([
   'encryption-status',
 ]);
 
-interface Columns {
+/** Where each field of interest sits in a line (-1: absent), and how many fields a line has. */
+export interface Columns {
   count: number;
   account: number;
   iface: number;
@@ -130,6 +131,11 @@ export class AwsFlowLogParser {
     this.file = file;
     this.sink = sink;
     this.scope = scope;
+  }
+
+  /** The field layout lines are read with now (the default, or the last header's). */
+  get layout(): Columns {
+    return this.columns;
   }
 
   line(text: string, n: number): void {

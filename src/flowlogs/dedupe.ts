@@ -11,6 +11,13 @@
  * window of log lines would cost more memory and garbage collection than the rest of the ingestion.
  * Two different records share a hash with a probability of about n²/2⁶⁴ for n keys in the window.
  */
+export interface DedupeState {
+  current: { slots: Int32Array; count: number };
+  previous: { slots: Int32Array; count: number };
+  generationStart: number;
+  newest: number;
+}
+
 export class DedupeWindow {
   private current = new KeyTable();
   private previous = new KeyTable();
@@ -52,49 +59,75 @@ export class DedupeWindow {
   get size() {
     return this.current.count + this.previous.count;
   }
+
+  /** The window's keys and clock, as structured-cloneable data (handed to and from worker threads). */
+  state(): DedupeState {
+    return { current: this.current.state(), previous: this.previous.state(), generationStart: this.generationStart, newest: this.newest };
+  }
+
+  /** Replaces the window's keys and clock with a state taken by `state` (of this or another window). */
+  restore(s: DedupeState) {
+    this.current = KeyTable.from(s.current);
+    this.previous = KeyTable.from(s.previous);
+    this.generationStart = s.generationStart;
+    this.newest = s.newest;
+  }
 }
 
-/** A set of 64-bit keys (a, b) with a odd: linear probing over two Int32Arrays, half full at most. */
+/**
+ * A set of 64-bit keys (a, b) with a odd: linear probing over one Int32Array holding a and b side by
+ * side (one cache line per probe), half full at most.
+ */
 class KeyTable {
-  private a = new Int32Array(1 << 12);
-  private b = new Int32Array(1 << 12);
+  private slots = new Int32Array(2 << 12);
   count = 0;
 
+  state(): { slots: Int32Array; count: number } {
+    return { slots: this.slots.slice(), count: this.count };
+  }
+
+  static from(s: { slots: Int32Array; count: number }): KeyTable {
+    const t = new KeyTable();
+    t.slots = s.slots.slice();
+    t.count = s.count;
+    return t;
+  }
+
   has(a: number, b: number): boolean {
-    const mask = this.a.length - 1;
+    const s = this.slots;
+    const mask = (s.length >>> 1) - 1;
     for (let i = (a ^ (b >>> 7)) & mask; ; i = (i + 1) & mask) {
-      const x = this.a[i];
+      const x = s[2 * i];
       if (x === 0) return false;
-      if (x === a && this.b[i] === b) return true;
+      if (x === a && s[2 * i + 1] === b) return true;
     }
   }
 
   add(a: number, b: number) {
-    if ((this.count + 1) * 2 > this.a.length) this.grow();
+    if ((this.count + 1) * 4 > this.slots.length) this.grow();
     this.insert(a, b);
     this.count++;
   }
 
   clear() {
     // A table grown for a busy window keeps its size: the next window is likely as busy.
-    this.a.fill(0);
+    this.slots.fill(0);
     this.count = 0;
   }
 
   private insert(a: number, b: number) {
-    const mask = this.a.length - 1;
+    const s = this.slots;
+    const mask = (s.length >>> 1) - 1;
     let i = (a ^ (b >>> 7)) & mask;
-    while (this.a[i] !== 0) i = (i + 1) & mask;
-    this.a[i] = a;
-    this.b[i] = b;
+    while (s[2 * i] !== 0) i = (i + 1) & mask;
+    s[2 * i] = a;
+    s[2 * i + 1] = b;
   }
 
   private grow() {
-    const oldA = this.a;
-    const oldB = this.b;
-    this.a = new Int32Array(oldA.length * 2);
-    this.b = new Int32Array(oldB.length * 2);
-    for (let i = 0; i < oldA.length; i++) if (oldA[i] !== 0) this.insert(oldA[i] as number, oldB[i] as number);
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) this.insert(old[i] as number, old[i + 1] as number);
   }
 }
 

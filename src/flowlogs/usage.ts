@@ -59,6 +59,16 @@ export interface Coverage {
 
 const MALFORMED_SAMPLES = 5;
 
+/** UsageModel.snapshot's data. */
+export interface UsageSnapshot {
+  rules: Map<number, RuleUsage>;
+  unlisted: Map<string, { hits: number; lastSeen: number }>;
+  days: number[];
+  from: number;
+  to: number;
+  stats: IngestStats;
+}
+
 /** Hits, bytes and last-hit time per rule and per attribute, plus what the logs covered. Merges. */
 export class UsageModel {
   readonly rules = new Map<number, RuleUsage>();
@@ -91,6 +101,23 @@ export class UsageModel {
     if (first >= (this.lastDays[0] as number) && last <= (this.lastDays[1] as number)) return;
     this.lastDays = [first, last];
     for (let d = Math.floor(start / DAY); d <= Math.floor(end / DAY); d++) this.dayset.add(d);
+  }
+
+  /** Everything the model holds, as structured-cloneable data (for a worker thread's counts). */
+  snapshot(): UsageSnapshot {
+    return { rules: this.rules, unlisted: this.unlisted, days: [...this.dayset], from: this.from, to: this.to, stats: this.stats };
+  }
+
+  /** The model a snapshot describes. */
+  static fromSnapshot(s: UsageSnapshot): UsageModel {
+    const m = new UsageModel();
+    for (const [k, v] of s.rules) m.rules.set(k, v);
+    for (const [k, v] of s.unlisted) m.unlisted.set(k, v);
+    for (const d of s.days) m.dayset.add(d);
+    m.from = s.from;
+    m.to = s.to;
+    Object.assign(m.stats, s.stats);
+    return m;
   }
 
   malformed(sample: MalformedSample) {
@@ -173,6 +200,25 @@ export class UsageModel {
 
   /** Adds another model's counts (one file's, once that file is known not to be a duplicate delivery). */
   merge(other: UsageModel) {
+    this.mergeRules(other);
+    for (const [name, o] of other.unlisted) this.unlistedHit(name, o.hits, o.lastSeen);
+    for (const d of other.dayset) this.dayset.add(d);
+    this.from = Math.min(this.from, other.from);
+    this.to = Math.max(this.to, other.to);
+    const s = this.stats;
+    const o = other.stats;
+    s.records += o.records;
+    s.duplicates += o.duplicates;
+    s.skipped += o.skipped;
+    s.ambiguous += o.ambiguous;
+    s.mismatched += o.mismatched;
+    for (const k of Object.keys(s.unattributed) as (keyof IngestStats['unattributed'])[]) s.unattributed[k] += o.unattributed[k];
+    for (const m of o.malformedSamples) if (s.malformedSamples.length < MALFORMED_SAMPLES) s.malformedSamples.push(m);
+    s.malformed += o.malformed;
+  }
+
+  /** The per-rule part of merge (usage only: stats and coverage are left alone). */
+  mergeRules(other: { rules: Map<number, RuleUsage> }) {
     for (const [rule, o] of other.rules) {
       const u = this.rules.get(rule);
       if (!u) {
@@ -194,20 +240,6 @@ export class UsageModel {
       u.remotesTruncated ||= o.remotesTruncated;
       u.portsTruncated ||= o.portsTruncated;
     }
-    for (const [name, o] of other.unlisted) this.unlistedHit(name, o.hits, o.lastSeen);
-    for (const d of other.dayset) this.dayset.add(d);
-    this.from = Math.min(this.from, other.from);
-    this.to = Math.max(this.to, other.to);
-    const s = this.stats;
-    const o = other.stats;
-    s.records += o.records;
-    s.duplicates += o.duplicates;
-    s.skipped += o.skipped;
-    s.ambiguous += o.ambiguous;
-    s.mismatched += o.mismatched;
-    for (const k of Object.keys(s.unattributed) as (keyof IngestStats['unattributed'])[]) s.unattributed[k] += o.unattributed[k];
-    for (const m of o.malformedSamples) if (s.malformedSamples.length < MALFORMED_SAMPLES) s.malformedSamples.push(m);
-    s.malformed += o.malformed;
   }
 }
 
@@ -227,7 +259,7 @@ function addCapped<K>(u: RuleUsage, which: 'remotes' | 'ports', map: Map<K, numb
 }
 
 /** The /64 holding an IPv6 address, as "2001:db8:1:2::/64" (text key; IPv6 flows are rare enough). */
-function v6Slash64(address: string): string {
+export function v6Slash64(address: string): string {
   const full = address.includes('::') ? expand(address) : address.split(':');
   return `${full.slice(0, 4).map((h) => h.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
