@@ -1,0 +1,152 @@
+/**
+ * Issue 14: the product on Workers. wrangler's bundle of src/worker.ts runs in workerd (Miniflare) with
+ * the shipped wrangler.toml: D1, a Durable Object per target (TargetReconciler), the bundled playbooks
+ * and Cedar policies, and the three sandbox connectors with their real SDKs (aws-ec2: @aws-sdk/client-ec2,
+ * azure-nsg: @azure/arm-network, gcp-firewall: @googleapis/compute). Their HTTP leaves workerd through
+ * Miniflare's outboundService and is answered by the simulators the Node suite uses, routed by the hosts
+ * the SDKs call (`Simulator.origins`). What the clouds hold is read back with the same connectors on
+ * Node, against the same simulator objects served on loopback (src/sandbox/simulators.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConnectorRegistry } from '../../connectors/index.ts';
+import { parseConfig } from '../../src/config/parse.ts';
+import { buildConnectors } from '../../src/connectors/build.ts';
+import type { Connector } from '../../src/connectors/types.ts';
+import { createConsoleLogger } from '../../src/log/console.ts';
+import { type RunningSimulators, startSimulators } from '../../src/sandbox/simulators.ts';
+import { systemClock } from '../../src/services.ts';
+import type { D1Like } from '../../src/store/d1/index.ts';
+import { signedInit } from '../support/sign.ts';
+import { type RunningWorker, readWranglerSettings, simulatorOutbound, startWorker } from './harness.ts';
+
+const BASE = 'http://portcullis.test';
+const CLOUDS = ['aws-sandbox', 'azure-sandbox', 'gcp-sandbox'] as const;
+let worker: RunningWorker;
+let sims: RunningSimulators;
+let inspect: Map<string, Connector>;
+let demoSecret: string;
+const outboundSeen: string[] = [];
+
+beforeAll(async () => {
+  const settings = await readWranglerSettings();
+  const config = parseConfig(settings.config, 'wrangler.toml');
+  const registry = await loadConnectorRegistry(config.connectors.map((c) => c.type));
+  sims = await startSimulators(config, registry);
+  const secret = config.clients.find((c) => c.id === 'demo')?.secrets[0];
+  if (!secret || !('sandboxValue' in secret)) throw new Error('wrangler.toml: client demo needs a sandboxValue secret');
+  demoSecret = secret.sandboxValue;
+  inspect = buildConnectors(config, registry, {
+    clock: systemClock,
+    log: createConsoleLogger({ level: 'silent' }),
+    secrets: { env: () => undefined },
+    endpoints: sims.endpoints,
+  }).connectors;
+  worker = await startWorker(() => [], { outbound: simulatorOutbound([...sims.simulators.values()], outboundSeen) });
+}, 240_000);
+
+afterAll(async () => {
+  await worker?.dispose();
+  await sims?.close();
+});
+
+const d1 = async (): Promise<D1Like> => (await worker.mf.getD1Database('DB', 'portcullis')) as unknown as D1Like;
+async function rows<T>(sql: string, ...params: unknown[]): Promise<T[]> {
+  return (await (await d1()).prepare(sql).bind(...params).all<T>()).results;
+}
+
+/** A signed call through the Worker's HTTP API, as a SOAR would make it. */
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  const init = signedInit({ clientId: 'demo', secret: demoSecret, method, body: body === undefined ? '' : JSON.stringify(body), nowMs: Date.now(), headers });
+  return (await worker.mf.dispatchFetch(`${BASE}${path}`, init as never)) as unknown as Response;
+}
+
+const block = (inputs: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  call('POST', '/v1/playbooks/block-ip/runs', { playbook: 'block-ip', inputs }, headers);
+
+/** Owned deny CIDRs on a simulated cloud's edge target, read with the Node connector. */
+const denyCidrs = async (connectorId: string): Promise<string[]> =>
+  ((await inspect.get(connectorId)?.list('edge')) ?? []).filter((r) => r.owned && r.action === 'deny').flatMap((r) => r.cidrs);
+
+const passes = async (target: string): Promise<number> =>
+  (await rows<{ n: number }>("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'reconcile.pass' AND target = ?", target))[0]?.n ?? 0;
+
+describe('worker: connectors, playbooks and the Durable Object per target', () => {
+  it('applies a signed block-ip on the three simulated clouds (Prefer: wait), through the SDKs in workerd', async () => {
+    const res = await block({ indicators: '203.0.113.7', reason: 'worker e2e' }, { prefer: 'wait=30' });
+    const body = (await res.json()) as { status: string; targets: { connector: string; state: string }[] };
+    expect(res.status).toBe(200);
+    expect(res.headers.get('preference-applied')).toBe('wait=30');
+    expect(body.status).toBe('applied');
+    expect(body.targets.map((t) => [t.connector, t.state]).sort()).toEqual(CLOUDS.map((c) => [c, 'applied']));
+    for (const c of CLOUDS) expect(await denyCidrs(c)).toContain('203.0.113.7/32');
+    // The SDKs called the clouds' own hosts; every call was answered by a simulator (none refused).
+    const origins = new Set(outboundSeen.map((s) => new URL(s.split(' ')[1] ?? '').origin));
+    expect(origins).toEqual(new Set(['https://ec2.us-east-1.amazonaws.com', 'https://management.azure.com', 'https://compute.googleapis.com']));
+    // The commit's audit precedes the pass (intents in D1 before the Durable Object is poked).
+    const actions = (await rows<{ action: string; target: string | null }>('SELECT action, target FROM audit_events ORDER BY seq')).map((r) => r.action);
+    expect(actions.indexOf('run.accepted')).toBeGreaterThanOrEqual(0);
+    expect(actions.indexOf('run.accepted')).toBeLessThan(actions.indexOf('reconcile.pass'));
+  });
+
+  it('answers a dry run with the planned cloud operations, changing nothing', async () => {
+    const writes = sims.simulators.get('azure-sandbox')?.controls.writeCalls();
+    const res = await call('POST', '/v1/playbooks/block-ip/runs?dry_run=true', { playbook: 'block-ip', dry_run: true, inputs: { indicators: '203.0.113.99' } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { dry_run: boolean; targets: unknown[] };
+    expect(body.dry_run).toBe(true);
+    expect(body.targets).toHaveLength(3);
+    expect(sims.simulators.get('azure-sandbox')?.controls.writeCalls()).toBe(writes);
+    expect(await denyCidrs('azure-sandbox')).not.toContain('203.0.113.99/32');
+  });
+
+  it("retracts an expired block when the target's Durable Object alarm fires (a 5 s ttl, real time)", async () => {
+    const res = await block({ indicators: '203.0.113.20', ttl: '5s' }, { prefer: 'wait=30' });
+    expect(res.status).toBe(200);
+    for (const c of CLOUDS) expect(await denyCidrs(c)).toContain('203.0.113.20/32');
+    // No request and no Cron run: only the alarms, set at the next expiry, can remove it.
+    for (const c of CLOUDS) await expect.poll(() => denyCidrs(c), { timeout: 45_000, interval: 500 }).not.toContain('203.0.113.20/32');
+    const expired = await rows<{ target: string }>("SELECT target FROM audit_events WHERE action = 'intent.expired' ORDER BY target");
+    expect(expired.map((e) => e.target)).toEqual(CLOUDS.map((c) => `${c}/edge`));
+  }, 90_000);
+
+  it('the Cron handler pokes a target whose committed intent no pass has seen, and the block lands', async () => {
+    const res = await block({ indicators: '203.0.113.44' }, { prefer: 'wait=30' });
+    expect(res.status).toBe(200);
+    // As if the poke after the commit had been lost: the intent is pending again and the cloud lacks the rule.
+    const azure = inspect.get('azure-sandbox');
+    const rule = ((await azure?.list('edge')) ?? []).find((r) => r.owned && r.cidrs.includes('203.0.113.44/32'));
+    expect(rule?.cloudId).toBeTruthy();
+    await (await d1()).prepare("UPDATE intents SET state = 'pending' WHERE connector_id = 'azure-sandbox' AND spec LIKE '%203.0.113.44/32%'").bind().all();
+    expect((await rows<{ n: number }>("SELECT COUNT(*) AS n FROM intents WHERE state = 'pending'"))[0]?.n).toBe(1);
+    await sims.simulators.get('azure-sandbox')?.controls.deleteOutOfBand('nsg-web', rule?.cloudId ?? '');
+    expect(await denyCidrs('azure-sandbox')).not.toContain('203.0.113.44/32');
+
+    const portcullis = await worker.mf.getWorker('portcullis');
+    await portcullis.scheduled({ cron: '* * * * *' });
+    await expect.poll(() => denyCidrs('azure-sandbox'), { timeout: 30_000, interval: 500 }).toContain('203.0.113.44/32');
+    await expect
+      .poll(async () => (await rows<{ n: number }>("SELECT COUNT(*) AS n FROM intents WHERE state = 'pending'"))[0]?.n, { timeout: 30_000 })
+      .toBe(0);
+    expect(worker.output()).toMatch(/"msg":"cron sweep poked the targets"/);
+  }, 90_000);
+  // Last: 40 blocks fill the AWS network ACL (18 entries of room), the rest fail there as capacity.
+  it('coalesces a burst of 40 blocks into a few passes per target in its Durable Object, losing none', async () => {
+    const before = { passes: await passes('azure-sandbox/edge'), writes: sims.simulators.get('azure-sandbox')?.controls.writeCalls() ?? 0 };
+    const gcpWrites = sims.simulators.get('gcp-sandbox')?.controls.writeCalls() ?? 0;
+    const ip = (n: number) => `198.18.${n}.1`;
+    const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => block({ indicators: ip(i) })));
+    expect(responses.map((r) => r.status)).toEqual(Array(40).fill(202));
+    await expect
+      .poll(async () => (await rows<{ n: number }>("SELECT COUNT(*) AS n FROM intents WHERE state = 'pending'"))[0]?.n, { timeout: 60_000, interval: 500 })
+      .toBe(0);
+    const wanted = Array.from({ length: 40 }, (_, i) => `${ip(i)}/32`);
+    expect(await denyCidrs('azure-sandbox')).toEqual(expect.arrayContaining(wanted));
+    expect(await denyCidrs('gcp-sandbox')).toEqual(expect.arrayContaining(wanted));
+    const azurePasses = (await passes('azure-sandbox/edge')) - before.passes;
+    expect(azurePasses).toBeGreaterThanOrEqual(1);
+    expect(azurePasses).toBeLessThanOrEqual(10);
+    expect((sims.simulators.get('azure-sandbox')?.controls.writeCalls() ?? 0) - before.writes).toBeLessThanOrEqual(10);
+    expect((sims.simulators.get('gcp-sandbox')?.controls.writeCalls() ?? 0) - gcpWrites).toBeLessThanOrEqual(10);
+  }, 120_000);
+
+});
