@@ -26,10 +26,33 @@ let sims: RunningSimulators;
 let inspect: Map<string, Connector>;
 let demoSecret: string;
 const outboundSeen: string[] = [];
+const ADMIN_SECRET = 'whsec_d29ya2VyLWFkbWluLXNlY3JldC1mb3ItdGhlLXRlc3Rz';
+
+/**
+ * A second Worker on the same bundle and D1: the shipped config plus the Cloudflare connector (fetch
+ * based) and an admin client, for the connector routes.
+ */
+const withCloudflare = (shipped: string) => `${shipped.replace(
+  'clients:\n',
+  `clients:
+  - id: admin
+    scopes: [admin, runs:read]
+    secrets: [{ sandboxValue: ${ADMIN_SECRET} }]
+`,
+)}  - id: cf-sandbox
+    type: cloudflare
+    simulator: true
+    accountId: 023e105f4ecef8ad9ca31a8372d0c353
+    credentials: { source: simulator }
+    pollIntervalMs: 50
+    targets:
+      - { id: edge, zoneId: 9a7806061c88ada191ed06f989cc3dac, listName: portcullis_blocks }
+`;
 
 beforeAll(async () => {
   const settings = await readWranglerSettings();
-  const config = parseConfig(settings.config, 'wrangler.toml');
+  // Simulators (and the Node connectors that read them) for every connector either Worker configures.
+  const config = parseConfig(withCloudflare(settings.config), 'wrangler.toml + cloudflare');
   const registry = await loadConnectorRegistry(config.connectors.map((c) => c.type));
   sims = await startSimulators(config, registry);
   const secret = config.clients.find((c) => c.id === 'demo')?.secrets[0];
@@ -41,7 +64,7 @@ beforeAll(async () => {
     secrets: { env: () => undefined },
     endpoints: sims.endpoints,
   }).connectors;
-  worker = await startWorker(() => [], { outbound: simulatorOutbound([...sims.simulators.values()], outboundSeen) });
+  worker = await startWorker(() => [{ name: 'with-cloudflare', bindings: { PORTCULLIS_CONFIG: withCloudflare(settings.config) } }], { outbound: simulatorOutbound([...sims.simulators.values()], outboundSeen) });
 }, 240_000);
 
 afterAll(async () => {
@@ -58,6 +81,12 @@ async function rows<T>(sql: string, ...params: unknown[]): Promise<T[]> {
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
   const init = signedInit({ clientId: 'demo', secret: demoSecret, method, body: body === undefined ? '' : JSON.stringify(body), nowMs: Date.now(), headers });
   return (await worker.mf.dispatchFetch(`${BASE}${path}`, init as never)) as unknown as Response;
+}
+
+async function adminCall(method: string, path: string, body: unknown): Promise<Response> {
+  const init = signedInit({ clientId: 'admin', secret: ADMIN_SECRET, method, body: JSON.stringify(body), nowMs: Date.now() });
+  const other = await worker.mf.getWorker('with-cloudflare');
+  return (await other.fetch(`${BASE}${path}`, init as never)) as unknown as Response;
 }
 
 const block = (inputs: Record<string, unknown>, headers: Record<string, string> = {}) =>
@@ -149,4 +178,18 @@ describe('worker: connectors, playbooks and the Durable Object per target', () =
     expect((sims.simulators.get('gcp-sandbox')?.controls.writeCalls() ?? 0) - gcpWrites).toBeLessThanOrEqual(10);
   }, 120_000);
 
+
+  it('checks the Cloudflare (fetch) and AWS (SDK) connectors from the Worker: the connector routes', async () => {
+    for (const id of ['cf-sandbox', 'aws-sandbox']) {
+      const res = await adminCall('POST', `/v1/connectors/${id}/check`, { connector: id });
+      const body = (await res.json()) as { connector: string; ok: boolean; targets: { target: string; ok: boolean }[] };
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      expect(body).toMatchObject({ connector: id, ok: true, targets: [{ target: 'edge', ok: true }] });
+    }
+    expect(outboundSeen.some((s) => s.includes('https://api.cloudflare.com/client/v4/accounts/023e105f4ecef8ad9ca31a8372d0c353/rules/lists'))).toBe(true);
+    const other = await worker.mf.getWorker('with-cloudflare');
+    const init = signedInit({ clientId: 'admin', secret: ADMIN_SECRET, method: 'GET', nowMs: Date.now() });
+    const list = (await (await other.fetch(`${BASE}/v1/connectors`, init as never)).json()) as { connectors: { id: string }[] };
+    expect(list.connectors.map((c) => c.id).sort()).toEqual(['aws-sandbox', 'azure-sandbox', 'cf-sandbox', 'gcp-sandbox']);
+  });
 });
