@@ -128,6 +128,24 @@ describe('worker: connectors, playbooks and the Durable Object per target', () =
     expect(await denyCidrs('azure-sandbox')).not.toContain('203.0.113.99/32');
   });
 
+  it('decides allow-ingress with the bundled Cedar policies in workerd: a standard request applies, SSH from the internet is refused', async () => {
+    const allow = (inputs: Record<string, unknown>) => call('POST', '/v1/playbooks/allow-ingress/runs', { playbook: 'allow-ingress', inputs }, { prefer: 'wait=30' });
+    const ok = await allow({ from: 'web', to: 'api', protocol: 'tcp', port: 443 });
+    const run = (await ok.json()) as { status: string; decision: { decision: string; policies: string[] } };
+    expect(ok.status).toBe(200);
+    expect(run.status).toBe('applied');
+    expect(run.decision.decision).toBe('approve');
+    expect(run.decision.policies.join(' ')).toMatch(/playbooks\/policies\/auto-approve-standard\.cedar:\d+/);
+    const allows = ((await inspect.get('azure-sandbox')?.list('edge')) ?? []).filter((r) => r.owned && r.action === 'allow');
+    expect(allows.flatMap((r) => r.cidrs)).toEqual(['10.0.1.0/24']);
+
+    const denied = await allow({ from: '0.0.0.0/0', to: 'api', protocol: 'tcp', port: 22 });
+    const problem = (await denied.json()) as { code: string; detail: string; policies?: string[] };
+    expect(denied.status).toBe(422);
+    expect(problem.code).toBe('policy_denied');
+    expect(problem.detail).toMatch(/remote administration ports/);
+  });
+
   it("retracts an expired block when the target's Durable Object alarm fires (a 5 s ttl, real time)", async () => {
     const res = await block({ indicators: '203.0.113.20', ttl: '5s' }, { prefer: 'wait=30' });
     expect(res.status).toBe(200);
