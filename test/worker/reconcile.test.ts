@@ -146,14 +146,24 @@ describe('worker: connectors, playbooks and the Durable Object per target', () =
     expect(problem.detail).toMatch(/remote administration ports/);
   });
 
-  it("retracts an expired block when the target's Durable Object alarm fires (a 5 s ttl, real time)", async () => {
+  it("retracts an expired block when the target's Durable Object alarm fires (a 5 s ttl, real time), healing drift in the same pass", async () => {
     const res = await block({ indicators: '203.0.113.20', ttl: '5s' }, { prefer: 'wait=30' });
     expect(res.status).toBe(200);
     for (const c of CLOUDS) expect(await denyCidrs(c)).toContain('203.0.113.20/32');
+    // Drift meanwhile: the first test's owned rule on GCP is deleted out of band.
+    const gcp = inspect.get('gcp-sandbox');
+    const owned = ((await gcp?.list('edge')) ?? []).find((r) => r.owned && r.cidrs.includes('203.0.113.7/32'));
+    expect(owned?.cloudId).toBeTruthy();
+    await sims.simulators.get('gcp-sandbox')?.controls.deleteOutOfBand('default', owned?.cloudId ?? '');
+    expect(await denyCidrs('gcp-sandbox')).not.toContain('203.0.113.7/32');
     // No request and no Cron run: only the alarms, set at the next expiry, can remove it.
     for (const c of CLOUDS) await expect.poll(() => denyCidrs(c), { timeout: 45_000, interval: 500 }).not.toContain('203.0.113.20/32');
     const expired = await rows<{ target: string }>("SELECT target FROM audit_events WHERE action = 'intent.expired' ORDER BY target");
     expect(expired.map((e) => e.target)).toEqual(CLOUDS.map((c) => `${c}/edge`));
+    // The alarm's pass converges the whole target: the deleted rule is back, and the log says so.
+    expect(await denyCidrs('gcp-sandbox')).toContain('203.0.113.7/32');
+    const healed = await rows<{ target: string }>("SELECT target FROM audit_events WHERE action = 'drift.healed'");
+    expect(healed.map((h) => h.target)).toContain('gcp-sandbox/edge');
   }, 90_000);
 
   it('the Cron handler pokes a target whose committed intent no pass has seen, and the block lands', async () => {
@@ -209,5 +219,20 @@ describe('worker: connectors, playbooks and the Durable Object per target', () =
     const init = signedInit({ clientId: 'admin', secret: ADMIN_SECRET, method: 'GET', nowMs: Date.now() });
     const list = (await (await other.fetch(`${BASE}/v1/connectors`, init as never)).json()) as { connectors: { id: string }[] };
     expect(list.connectors.map((c) => c.id).sort()).toEqual(['aws-sandbox', 'azure-sandbox', 'cf-sandbox', 'gcp-sandbox']);
+  });
+
+  it('serves the read routes over what the Durable Objects applied: blocks, the run, audit, analysis', async () => {
+    const get = (path: string) => call('GET', path);
+    const blocks = (await (await get('/v1/blocks')).json()) as { blocks: { cidr: string; targets: { connector: string; state: string }[] }[] };
+    const first = blocks.blocks.find((b) => b.cidr === '203.0.113.7/32');
+    expect(first?.targets.map((t) => [t.connector, t.state]).sort()).toEqual(CLOUDS.map((c) => [c, 'applied']));
+    const runId = (await rows<{ run_id: string }>("SELECT run_id FROM intents WHERE spec LIKE '%203.0.113.7/32%' LIMIT 1"))[0]?.run_id;
+    const run = (await (await get(`/v1/runs/${runId}`)).json()) as { id: string; status: string };
+    expect(run).toMatchObject({ id: runId, status: 'applied' });
+    const audit = await get('/v1/audit/events?limit=5');
+    expect(audit.status).toBe(200);
+    const analysis = await get('/v1/connectors/azure-sandbox/analysis');
+    const report = (await analysis.json()) as { connector?: string };
+    expect(analysis.status, JSON.stringify(report)).toBe(200);
   });
 });
