@@ -26,6 +26,8 @@ let sims: RunningSimulators;
 let inspect: Map<string, Connector>;
 let demoSecret: string;
 const outboundSeen: string[] = [];
+/** Blocks in the burst test (issue 14 asks for 500). */
+const BURST = 500;
 const ADMIN_SECRET = 'whsec_d29ya2VyLWFkbWluLXNlY3JldC1mb3ItdGhlLXRlc3Rz';
 
 /**
@@ -186,26 +188,35 @@ describe('worker: connectors, playbooks and the Durable Object per target', () =
       .toBe(0);
     expect(worker.output()).toMatch(/"msg":"cron sweep poked the targets"/);
   }, 90_000);
-  // Last: 40 blocks fill the AWS network ACL (18 entries of room), the rest fail there as capacity.
-  it('coalesces a burst of 40 blocks into a few passes per target in its Durable Object, losing none', async () => {
-    const before = { passes: await passes('azure-sandbox/edge'), writes: sims.simulators.get('azure-sandbox')?.controls.writeCalls() ?? 0 };
-    const gcpWrites = sims.simulators.get('gcp-sandbox')?.controls.writeCalls() ?? 0;
-    const ip = (n: number) => `198.18.${n}.1`;
-    const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => block({ indicators: ip(i) })));
-    expect(responses.map((r) => r.status)).toEqual(Array(40).fill(202));
+  // Last: the burst fills the AWS network ACL (18 entries of room); the rest fail there as capacity.
+  it(`coalesces a burst of ${BURST} blocks into few passes per target in its Durable Object, losing none`, async () => {
+    const sim = (id: string) => sims.simulators.get(id)?.controls.writeCalls() ?? 0;
+    const before = { azurePasses: await passes('azure-sandbox/edge'), gcpPasses: await passes('gcp-sandbox/edge'), azure: sim('azure-sandbox'), gcp: sim('gcp-sandbox') };
+    // Odd last octets in distinct /24s: no two merge into one prefix.
+    const ip = (n: number) => `198.18.${Math.floor(n / 100)}.${2 * (n % 100) + 1}`;
+    const started = Date.now();
+    const responses = await Promise.all(Array.from({ length: BURST }, (_, i) => block({ indicators: ip(i) })));
+    expect(responses.map((r) => r.status)).toEqual(Array(BURST).fill(202));
+    const accepted = Date.now();
     await expect
-      .poll(async () => (await rows<{ n: number }>("SELECT COUNT(*) AS n FROM intents WHERE state = 'pending'"))[0]?.n, { timeout: 60_000, interval: 500 })
+      .poll(async () => (await rows<{ n: number }>("SELECT COUNT(*) AS n FROM intents WHERE state = 'pending'"))[0]?.n, { timeout: 180_000, interval: 500 })
       .toBe(0);
-    const wanted = Array.from({ length: 40 }, (_, i) => `${ip(i)}/32`);
+    const wanted = Array.from({ length: BURST }, (_, i) => `${ip(i)}/32`);
     expect(await denyCidrs('azure-sandbox')).toEqual(expect.arrayContaining(wanted));
     expect(await denyCidrs('gcp-sandbox')).toEqual(expect.arrayContaining(wanted));
-    const azurePasses = (await passes('azure-sandbox/edge')) - before.passes;
-    expect(azurePasses).toBeGreaterThanOrEqual(1);
-    expect(azurePasses).toBeLessThanOrEqual(10);
-    expect((sims.simulators.get('azure-sandbox')?.controls.writeCalls() ?? 0) - before.writes).toBeLessThanOrEqual(10);
-    expect((sims.simulators.get('gcp-sandbox')?.controls.writeCalls() ?? 0) - gcpWrites).toBeLessThanOrEqual(10);
-  }, 120_000);
-
+    const figures = {
+      azurePasses: (await passes('azure-sandbox/edge')) - before.azurePasses,
+      gcpPasses: (await passes('gcp-sandbox/edge')) - before.gcpPasses,
+      azureWrites: sim('azure-sandbox') - before.azure,
+      gcpWrites: sim('gcp-sandbox') - before.gcp,
+    };
+    console.log(`worker burst of ${BURST}: accepted in ${accepted - started} ms, all settled in ${Date.now() - started} ms; ${JSON.stringify(figures)}`);
+    // A pass per call would be BURST passes; the Durable Object's coalescing makes it a small fraction.
+    for (const n of Object.values(figures)) {
+      expect(n).toBeGreaterThanOrEqual(1);
+      expect(n).toBeLessThanOrEqual(BURST / 10);
+    }
+  }, 300_000);
 
   it('checks the Cloudflare (fetch) and AWS (SDK) connectors from the Worker: the connector routes', async () => {
     for (const id of ['cf-sandbox', 'aws-sandbox']) {
