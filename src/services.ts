@@ -61,7 +61,8 @@ export interface Runtime {
   connectors: Map<string, Connector>;
   catalog: TargetCatalog;
   tiers: Config['tiers'];
-  reconciler: Reconciler;
+  /** Node: the Reconciler itself; Workers: passes run in the target's Durable Object, previews here. */
+  reconciler: Pick<Reconciler, 'schedule' | 'preview' | 'idle'>;
   /** Decides allow requests of playbooks with `approval: policy`; absent means every such request waits. */
   policy?: ApprovalPolicy;
   /** How long a run may wait for approval before it expires. */

@@ -12,16 +12,35 @@ export type TargetCatalog = Map<string, string[]>;
  * action accepts, and targets that exist in the config. A bad file stops start-up.
  */
 export function loadPlaybooks(dir: string, catalog: TargetCatalog): Map<string, Playbook> {
-  const playbooks = new Map<string, Playbook>();
-  let files: string[];
+  let names: string[];
   try {
-    files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+    names = readdirSync(dir).filter(isPlaybookFile).sort();
   } catch {
     throw new ConfigError(dir, [{ path: '', message: 'the playbooks directory cannot be read' }]);
   }
-  for (const name of files) {
-    const file = join(dir, name);
-    const playbook = parseYamlWith(playbookSchema, readFileSync(file, 'utf8'), file);
+  return playbooksFromFiles(
+    names.map((name) => ({ file: join(dir, name), text: readFileSync(join(dir, name), 'utf8') })),
+    catalog,
+  );
+}
+
+/** A playbook file name (*.yaml or *.yml). */
+export const isPlaybookFile = (name: string): boolean => /\.ya?ml$/.test(name);
+
+/** One file's text and the name errors report it by (a path on Node, the bundled path on Workers). */
+export interface SourceFile {
+  file: string;
+  text: string;
+}
+
+/**
+ * The checks of loadPlaybooks on files already read, in the order given: what Node reads from the
+ * playbooks folder and what the Worker bundled from it at build time (src/worker-files.ts) go through this.
+ */
+export function playbooksFromFiles(files: readonly SourceFile[], catalog: TargetCatalog): Map<string, Playbook> {
+  const playbooks = new Map<string, Playbook>();
+  for (const { file, text } of files) {
+    const playbook = parseYamlWith(playbookSchema, text, file);
     checkPlaybook(playbook, file, catalog);
     if (playbooks.has(playbook.name)) {
       throw new ConfigError(file, [{ path: 'name', message: `playbook name "${playbook.name}" is already used by another file` }]);

@@ -6,7 +6,7 @@ import type { Playbook } from '../playbooks/schema.ts';
 import type { ApprovalPolicy, PolicyDecision } from '../services.ts';
 import { PolicyEngine } from './engine.ts';
 import { PolicyRequestError } from './errors.ts';
-import { loadPolicies, policiesDirOf } from './load.ts';
+import { loadPolicies, policiesDirOf, policiesFromFiles } from './load.ts';
 
 /**
  * The runtime's ApprovalPolicy backed by Cedar. Allow and revoke requests are decided by the policies;
@@ -51,4 +51,18 @@ export function loadApprovalPolicy(playbooksDir: string, tiers: Config['tiers'],
   const dir = policiesDirOf(playbooksDir);
   if (!existsSync(dir)) return undefined;
   return cedarApprovalPolicy(new PolicyEngine(loadPolicies(dir, Object.keys(tiers)), tiers), playbooks);
+}
+
+/**
+ * The same from files already read (the Worker's, bundled at build time): `files` are the policies
+ * folder's *.cedar and *.cedarschema files; none means no folder (every such request waits for a person).
+ */
+export function approvalPolicyFromFiles(
+  dir: string,
+  files: readonly { file: string; text: string }[],
+  tiers: Config['tiers'],
+  playbooks: ReadonlyMap<string, Playbook>,
+): ApprovalPolicy | undefined {
+  if (!files.length) return undefined;
+  return cedarApprovalPolicy(new PolicyEngine(policiesFromFiles(dir, files, Object.keys(tiers)), tiers), playbooks);
 }

@@ -2,5 +2,5 @@ export { type ChangeRequest, changeRequestSchema, parseChangeRequest } from './c
 export { isInternetSource } from './context.ts';
 export { type DecisionRequest, type DeterminingPolicy, type PolicyDecision, PolicyEngine, type PolicyOutcome } from './engine.ts';
 export { PolicyRequestError } from './errors.ts';
-export { type LoadedPolicy, type PolicyBundle, loadPolicies, policiesDirOf } from './load.ts';
-export { cedarApprovalPolicy, loadApprovalPolicy } from './approval.ts';
+export { type LoadedPolicy, type PolicyBundle, isPolicyFile, loadPolicies, policiesDirOf, policiesFromFiles } from './load.ts';
+export { approvalPolicyFromFiles, cedarApprovalPolicy, loadApprovalPolicy } from './approval.ts';

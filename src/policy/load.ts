@@ -42,22 +42,31 @@ export function loadPolicies(dir: string, knownTiers: readonly string[]): Policy
   } catch {
     throw new ConfigError(dir, [{ path: '', message: 'the policies directory cannot be read' }]);
   }
-  const schemaNames = names.filter((n) => n.endsWith('.cedarschema'));
-  if (schemaNames.length !== 1) {
+  const files = names.filter(isPolicyFile).map((name) => ({ file: join(dir, name), text: readFileSync(join(dir, name), 'utf8') }));
+  return policiesFromFiles(dir, files, knownTiers);
+}
+
+/** A file of a policies folder: the schema (*.cedarschema) or policies (*.cedar). */
+export const isPolicyFile = (name: string): boolean => name.endsWith('.cedar') || name.endsWith('.cedarschema');
+
+/**
+ * The checks of loadPolicies on files already read (sorted by name): what Node reads from the folder
+ * and what the Worker bundled from it at build time (src/worker-files.ts) go through this.
+ */
+export function policiesFromFiles(dir: string, files: readonly { file: string; text: string }[], knownTiers: readonly string[]): PolicyBundle {
+  const schemas = files.filter((f) => f.file.endsWith('.cedarschema'));
+  if (schemas.length !== 1) {
     throw new ConfigError(dir, [
-      { path: '', message: `expected exactly one *.cedarschema file, found ${schemaNames.length ? schemaNames.join(', ') : 'none'}` },
+      { path: '', message: `expected exactly one *.cedarschema file, found ${schemas.length ? schemas.map((f) => basename(f.file)).join(', ') : 'none'}` },
     ]);
   }
-  const schemaFile = join(dir, schemaNames[0] as string);
-  const schema = readFileSync(schemaFile, 'utf8');
+  const { file: schemaFile, text: schema } = schemas[0] as { file: string; text: string };
   const parsedSchema = cedar.checkParseSchema(schema);
   if (parsedSchema.type === 'failure') throw new ConfigError(schemaFile, cedarProblems(schema, parsedSchema.errors));
 
   const policies: LoadedPolicy[] = [];
   const seen = new Map<string, string>();
-  for (const name of names.filter((n) => n.endsWith('.cedar'))) {
-    const file = join(dir, name);
-    const text = readFileSync(file, 'utf8');
+  for (const { file, text } of files.filter((f) => f.file.endsWith('.cedar'))) {
     for (const policy of loadPolicyFile(file, text, schema, knownTiers)) {
       const previous = seen.get(policy.id);
       if (previous) {

@@ -329,11 +329,14 @@ export class Reconciler {
     return { work: { intentOutcomes: outcomes }, audit };
   }
 
-  /** Retracts every block whose expiry has passed (audited) and reconciles the targets they were on. */
-  async sweepExpiries(): Promise<number> {
+  /**
+   * Retracts every block whose expiry has passed (audited) and reconciles the targets they were on;
+   * `only` limits the sweep to one target (a Worker's Durable Object sweeps its own target).
+   */
+  async sweepExpiries(only?: { connectorId: string; targetId: string }): Promise<number> {
     const { store, clock } = this.deps;
     const now = clock.now();
-    const due = await store.dueExpiries(now);
+    const due = (await store.dueExpiries(now)).filter((i) => !only || (i.connectorId === only.connectorId && i.targetId === only.targetId));
     if (!due.length) return 0;
     await store.commit({
       retractIntents: due.map((i) => ({ id: i.id, at: now })),

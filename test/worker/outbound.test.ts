@@ -67,7 +67,7 @@ beforeAll(async () => {
     { name: 'syslog', bindings: { PORTCULLIS_CONFIG: SYSLOG_ON_WORKERS } },
     { name: 'plain-http', bindings: { PORTCULLIS_CONFIG: PLAIN_HTTP_OUTSIDE_SANDBOX, DEMO_SECRET: testSecret(), HOOK_SECRET: testSecret() } },
   ]);
-}, 120_000);
+}, 240_000);
 afterAll(async () => {
   await worker?.dispose();
   await receiver?.close();
