@@ -83,7 +83,11 @@ export async function ingestAwsParallel(path: string, size: number, threads: num
     }
     jobs.push(job);
   }
-  const results = await Promise.all(jobs.map(runWorker));
+  // A worker that cannot run at all (its thread failed to start or crashed) leaves the file to the
+  // sequential reader, which reports any real read error itself; ingestFlowLogs' `parallel` says which
+  // files were read by workers.
+  const results = await Promise.all(jobs.map(runWorker)).catch(() => undefined);
+  if (!results) return undefined;
   let offset = 0;
   const ok: Extract<RangeResult, { model: UsageSnapshot }>[] = [];
   const offsets: number[] = [];
