@@ -6,7 +6,7 @@
  * bench reads each point's write counter. The WAF target is kept to one set of `--waf-addresses` so the
  * chain's third point is used too, and the chain can fill (its refusals must name every point).
  *
- *   node bin/run-ts.mjs bench/chains.ts [--blocks 10000] [--window-s 60] [--wait-s 120] [--waf-addresses 7000]
+ *   node bin/run-ts.mjs bench/chains.ts [--blocks 10000] [--window-s 60] [--wait-s 120] [--waf-addresses 7000] [--profile-server DIR]
  *
  * Targets (PASS/FAIL): 0 lost; 0 refused on the AWS target while a point of its chain has room; every
  * accepted block settled within the window + 30 s; cloud writes per point within 1.2x the all-at-once
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     'wait-s': { type: 'string', default: '120' },
     'waf-addresses': { type: 'string', default: '7000' },
     seed: { type: 'string', default: '1' },
+    'profile-server': { type: 'string' },
   },
 });
 const BLOCKS = Number(values.blocks);
@@ -106,7 +107,7 @@ function chainConfig(dataDir: string, port: number): string {
 }
 
 const writesBefore = new Map([...sims].map(([id, s]) => [id, s.controls.writeCalls()]));
-const child = await startChild({} as never, undefined, chainConfig);
+const child = await startChild({} as never, values['profile-server'], chainConfig);
 interface BlockTarget {
   connector: string;
   state: string;
@@ -122,15 +123,24 @@ try {
   const sent = await fireBurst(child, addresses, WINDOW_MS, startedAt);
   const accepted = new Set(sent.filter((x) => x.status === 202).map((x) => `${x.address}/32`));
   const lastAnswer = Math.max(...sent.map((x) => x.answeredAt));
-  log(`${accepted.size} accepted; last answer ${(lastAnswer / 1000).toFixed(1)} s`);
+  const notAccepted = new Map<string, number>();
+  for (const x of sent.filter((y) => y.status !== 202)) {
+    const key = `${x.status} ${(x.problem ?? '').slice(0, 120)}`;
+    notAccepted.set(key, (notAccepted.get(key) ?? 0) + 1);
+  }
+  log(`${accepted.size} accepted; last answer ${(lastAnswer / 1000).toFixed(1)} s; not accepted: ${JSON.stringify([...notAccepted].slice(0, 5))}`);
 
   // 3. Poll GET /v1/blocks until no accepted block is pending on any target.
   let blocks: { cidr: string; targets: BlockTarget[] }[] = [];
   let settledAt = Number.NaN;
   const deadline = startedAt + WINDOW_MS + Number(values['wait-s']) * 1000;
   while (performance.now() < deadline) {
-    const res = await fetch(`${child.url}/v1/blocks`, { headers: { authorization: `Bearer ${child.token}` } });
-    blocks = ((await res.json()) as { blocks: typeof blocks }).blocks.filter((b) => accepted.has(b.cidr));
+    // A saturated server may not even accept the connection: count that as not settled yet.
+    const body = await fetch(`${child.url}/v1/blocks`, { headers: { authorization: `Bearer ${child.token}` }, signal: AbortSignal.timeout(60_000) })
+      .then((r) => r.json() as Promise<{ blocks: typeof blocks }>)
+      .catch(() => undefined);
+    if (!body) continue;
+    blocks = body.blocks.filter((b) => accepted.has(b.cidr));
     const pending = blocks.length < accepted.size || blocks.some((b) => b.targets.length < 4 || b.targets.some((t) => t.state === 'pending'));
     if (!pending) {
       settledAt = performance.now() - startedAt;
@@ -191,7 +201,9 @@ try {
   report = [
     `Command: \`${['node bin/run-ts.mjs bench/chains.ts', ...process.argv.slice(2)].join(' ')}\``,
     `Machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, node ${process.version}`,
-    `Burst: ${accepted.size} of ${BLOCKS} accepted; last answer ${(lastAnswer / 1000).toFixed(1)} s after the first call.`,
+    `Burst: ${accepted.size} of ${BLOCKS} accepted; last answer ${(lastAnswer / 1000).toFixed(1)} s after the first call${
+      notAccepted.size ? `; not accepted: ${[...notAccepted].map(([k, n]) => `${n}× ${k}`).join('; ')}` : ''
+    }.`,
     '',
     '| point / target | blocks held | cloud writes | all-at-once minimum | ratio | throttled |',
     '|---|---:|---:|---:|---:|---:|',
