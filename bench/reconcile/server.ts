@@ -62,10 +62,11 @@ export function benchConfig(endpoints: Record<Cloud, string>, dataDir: string, p
 }
 
 /** `profileDir`: the child writes a V8 CPU profile there when it exits (node --cpu-prof). */
-export async function startChild(endpoints: Record<Cloud, string>, profileDir?: string): Promise<RunningChild> {
+/** `makeConfig`: another config than benchConfig's (bench/chains.ts), given the data directory and port. */
+export async function startChild(endpoints: Record<Cloud, string>, profileDir?: string, makeConfig?: (dataDir: string, port: number) => string): Promise<RunningChild> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-reconcile-'));
   const port = await freePort();
-  const configText = benchConfig(endpoints, join(dir, 'data'), port);
+  const configText = makeConfig ? makeConfig(join(dir, 'data'), port) : benchConfig(endpoints, join(dir, 'data'), port);
   const configPath = join(dir, 'portcullis.config.yaml');
   writeFileSync(configPath, configText);
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
