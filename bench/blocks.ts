@@ -3,7 +3,7 @@
  * against the real server process (`portcullis serve`, the sandbox config on a temporary data dir) on
  * 127.0.0.1, with 100,000 active blocks in its store.
  *
- *   node bin/run-ts.mjs bench/blocks.ts [--blocks 100000] [--duration 10] [--warmup 2] [--connections 8]
+ *   node bin/run-ts.mjs bench/blocks.ts [--blocks 100000] [--duration 10] [--warmup 2] [--connections 8] [--cpu-prof]
  *
  * Seeding: straight into the server's SQLite file before it starts, through the store's own commit (the
  * same SQL a block-ip run writes: a run per 1,000 blocks, one intent per block and target), then one
@@ -17,7 +17,7 @@
  * Targets: `?ip=` p99 < 10 ms (one caller and `--connections` callers); a page of 100 blocks from a random
  * cursor p99 < 50 ms (one caller).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +29,7 @@ import type { Intent, RunRecord } from '../src/runs/types.ts';
 import { sql } from '../src/store/sql/driver.ts';
 import { createSqliteStore } from '../src/store/sqlite/index.ts';
 import { type Measurement, measure } from './edge/measure.ts';
+import { printProfileSummary, summarizeProfile } from './edge/profile-summary.ts';
 import { type ServerProcess, freePort, killChildrenOnExit, startServer, stopServer } from './edge/processes.ts';
 import { writeServiceConfig } from './edge/service-config.ts';
 
@@ -38,8 +39,10 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '8' },
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
+const profDir = values['cpu-prof'] ? mkdtempSync(join(tmpdir(), 'pc-bench-blocks-prof-')) : undefined;
 const BLOCKS = Number(values.blocks);
 const shape = { durationSeconds: Number(values.duration), warmupSeconds: Number(values.warmup) };
 const CONNECTIONS = Number(values.connections);
@@ -143,7 +146,7 @@ const cycling = (paths: string[]): RequestSpec => {
 // 4. Processes: the service (real `portcullis serve`) and the baseline.
 const service = await startServer({
   name: 'portcullis',
-  nodeArgs: [],
+  nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
   script: 'bin/portcullis.mjs',
   args: ['serve', '--config', configPath],
   url: `http://127.0.0.1:${port}`,
@@ -169,12 +172,14 @@ const rssMb = (s: ServerProcess) => {
 try {
   // Correctness before load: every hit finds its block; the answers agree with a scan of the seed.
   let checked = 0;
-  for (const path of ipPaths.slice(0, 400)) {
+  for (const path of ipPaths.slice(0, 200)) {
     const res = await fetch(`${service.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const body = (await res.json()) as { ip: string; blocked: boolean; blocks: { cidr: string; targets: unknown[] }[] };
     if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(body)}`);
     const address = decodeURIComponent(path.slice(path.indexOf('=') + 1));
-    const expected = cidrs.filter((c) => covers(c, address)).map(formatCidr).sort();
+    const value = address.includes(':') ? parseV6(address) : address.split('.').reduce((a, o) => (a << 8n) | BigInt(o), 0n);
+    const family = address.includes(':') ? 'ipv6' : 'ipv4';
+    const expected = cidrs.filter((c) => c.family === family && value >= c.network && value <= lastAddress(c)).map(formatCidr).sort();
     const got = body.blocks.map((b) => b.cidr).sort();
     if (JSON.stringify(got) !== JSON.stringify(expected) || body.blocked !== expected.length > 0 || body.blocks.some((b) => b.targets.length !== 3)) {
       throw new Error(`${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(body)}`);
@@ -224,12 +229,11 @@ try {
   await stopServer(hello);
   rmSync(dir, { recursive: true, force: true });
 }
-
-function covers(c: Cidr, address: string): boolean {
-  const isV6 = address.includes(':');
-  if ((c.family === 'ipv6') !== isV6) return false;
-  const value = isV6 ? parseV6(address) : address.split('.').reduce((a, o) => (a << 8n) | BigInt(o), 0n);
-  return value >= c.network && value <= lastAddress(c);
+if (profDir) {
+  for (const file of readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'))) {
+    console.log(`\nwhere the server's CPU went (whole run, ${join(profDir, file)}):`);
+    printProfileSummary(summarizeProfile(join(profDir, file), 30));
+  }
 }
 
 function parseV6(text: string): bigint {
