@@ -3,7 +3,7 @@
  * against the real server process (`portcullis serve`, the sandbox config on a temporary data dir) on
  * 127.0.0.1, with 100,000 active blocks in its store.
  *
- *   node bin/run-ts.mjs bench/blocks.ts [--blocks 100000] [--duration 10] [--warmup 2] [--connections 8] [--cpu-prof]
+ *   node bin/run-ts.mjs bench/blocks.ts [--blocks 100000] [--duration 10] [--warmup 2] [--connections 8] [--cpu-prof] [--only TEXT]
  *
  * Seeding: straight into the server's SQLite file before it starts, through the store's own commit (the
  * same SQL a block-ip run writes: a run per 1,000 blocks, one intent per block and target), then one
@@ -40,6 +40,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '8' },
     'cpu-prof': { type: 'boolean', default: false },
+    /** Only the rows whose label contains this text (and the baselines). */
+    only: { type: 'string' },
   },
 });
 const profDir = values['cpu-prof'] ? mkdtempSync(join(tmpdir(), 'pc-bench-blocks-prof-')) : undefined;
@@ -195,13 +197,14 @@ try {
 
   const rows: { label: string; m: Measurement; target?: number }[] = [];
   const run = async (label: string, server: ServerProcess, spec: RequestSpec, connections: number, target?: number) => {
+    if (values.only && !label.startsWith('baseline') && !label.includes(values.only)) return undefined;
     const m = await measure(label, server, spec, { connections, ...shape });
     if (m.errors || m.timeouts || m.non2xx) throw new Error(`${label}: ${m.errors} errors, ${m.timeouts} timeouts, ${m.non2xx} non-2xx`);
     rows.push({ label, m, ...(target !== undefined ? { target } : {}) });
     return m;
   };
-  const helloAt1 = await run('baseline: bare Hono GET, 1 caller', hello, { method: 'GET', path: '/' }, 1);
-  const helloAtN = await run(`baseline: bare Hono GET, ${CONNECTIONS} callers`, hello, { method: 'GET', path: '/' }, CONNECTIONS);
+  const helloAt1 = (await run('baseline: bare Hono GET, 1 caller', hello, { method: 'GET', path: '/' }, 1)) as Measurement;
+  const helloAtN = (await run(`baseline: bare Hono GET, ${CONNECTIONS} callers`, hello, { method: 'GET', path: '/' }, CONNECTIONS)) as Measurement;
   await run('GET /v1/blocks?ip=, 1 caller', service, cycling(ipPaths), 1, IP_P99_TARGET_MS);
   await run(`GET /v1/blocks?ip=, ${CONNECTIONS} callers`, service, cycling(ipPaths), CONNECTIONS, IP_P99_TARGET_MS);
   await run('GET /v1/blocks?limit=100 from a random cursor, 1 caller', service, cycling(pagePaths), 1, PAGE_P99_TARGET_MS);
@@ -214,14 +217,15 @@ try {
   console.log(`\nGET /v1/blocks at ${BLOCKS.toLocaleString('en')} active blocks (${(BLOCKS * 3).toLocaleString('en')} intents on 3 targets)`);
   console.log(`seeded in ${seedSeconds.toFixed(1)} s; ${checked} address answers checked against a scan of the seed; first page ${bytesOfPage} bytes`);
   console.log(`duration ${shape.durationSeconds} s after ${shape.warmupSeconds} s warm-up per row; server RSS after the runs ${rssMb(service).toFixed(0)} MB\n`);
-  console.log(`${'row'.padEnd(64)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'vs Hono'.padStart(8)}  target`);
+  console.log(`${'row'.padEnd(64)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'vs Hono'.padStart(8)} ${'CPU ms/req'.padStart(10)}  target`);
   let failed = 0;
   for (const { label, m, target } of rows) {
     const ratio = label.startsWith('baseline') ? '' : `${(m.requestsPerSecond / baseline(label).requestsPerSecond).toFixed(3)}`;
     const verdict = target === undefined ? '' : m.p99Ms < target ? `p99 < ${target} ms: PASS` : `p99 < ${target} ms: FAIL`;
     if (verdict.endsWith('FAIL')) failed++;
-    console.log(`${label.padEnd(64)} ${m.requestsPerSecond.toFixed(0).padStart(8)} ${m.p50Ms.toFixed(2).padStart(7)} ${m.p99Ms.toFixed(2).padStart(7)} ${ratio.padStart(8)}  ${verdict}`);
+    console.log(`${label.padEnd(64)} ${m.requestsPerSecond.toFixed(0).padStart(8)} ${m.p50Ms.toFixed(2).padStart(7)} ${m.p99Ms.toFixed(2).padStart(7)} ${ratio.padStart(8)} ${((m.serverCores / m.requestsPerSecond) * 1000).toFixed(3).padStart(10)}  ${verdict}`);
   }
+  console.log('CPU ms/req: CPU time the server process used per answered request (user + system, /proc).');
   console.log(`\n${failed ? `${failed} target(s) missed` : 'every target met'} (load average ${rows.at(-1)?.m.loadAverage.toFixed(2)})`);
   process.exitCode = failed ? 1 : 0;
 } finally {
