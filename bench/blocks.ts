@@ -205,6 +205,8 @@ try {
   };
   const helloAt1 = (await run('baseline: bare Hono GET, 1 caller', hello, { method: 'GET', path: '/' }, 1)) as Measurement;
   const helloAtN = (await run(`baseline: bare Hono GET, ${CONNECTIONS} callers`, hello, { method: 'GET', path: '/' }, CONNECTIONS)) as Measurement;
+  // The service's edge for a bearer read without a store query: what any read costs before its handler.
+  await run('edge alone: GET /v1/whoami (bearer), 1 caller', service, { method: 'GET', path: '/v1/whoami', headers: { authorization: `Bearer ${TOKEN}` } }, 1);
   await run('GET /v1/blocks?ip=, 1 caller', service, cycling(ipPaths), 1, IP_P99_TARGET_MS);
   await run(`GET /v1/blocks?ip=, ${CONNECTIONS} callers`, service, cycling(ipPaths), CONNECTIONS, IP_P99_TARGET_MS);
   await run('GET /v1/blocks?limit=100 from a random cursor, 1 caller', service, cycling(pagePaths), 1, PAGE_P99_TARGET_MS);
