@@ -37,7 +37,7 @@ describe('coalescing', () => {
     // foreign allow-all: 18 blocks fit, the rest come back as capacity failures, never lost silently.
     const aws = await denyCidrs('aws-sandbox');
     expect(aws.length).toBe(18);
-    const blocks = (await (await e.call('GET', '/v1/blocks')).json()) as { blocks: { cidr: string; targets: { connector: string; state: string; error: string | null }[] }[] };
+    const blocks = (await (await e.call('GET', '/v1/blocks?limit=1000')).json()) as { blocks: { cidr: string; targets: { connector: string; state: string; error: string | null }[] }[] };
     const awsStates = blocks.blocks.map((b) => b.targets.find((t) => t.connector === 'aws-sandbox'));
     expect(awsStates.filter((t) => t?.state === 'applied')).toHaveLength(18);
     const refused = awsStates.filter((t) => t?.state === 'failed');
