@@ -3,7 +3,7 @@
  * against the real server process (`portcullis serve`, the sandbox config on a temporary data dir) on
  * 127.0.0.1, with 100,000 active blocks in its store.
  *
- *   node bin/run-ts.mjs bench/blocks.ts [--blocks 100000] [--duration 10] [--warmup 2] [--connections 8]
+ *   node bin/run-ts.mjs bench/blocks.ts [--blocks 100000] [--duration 10] [--warmup 2] [--connections 8] [--cpu-prof] [--only TEXT]
  *
  * Seeding: straight into the server's SQLite file before it starts, through the store's own commit (the
  * same SQL a block-ip run writes: a run per 1,000 blocks, one intent per block and target), then one
@@ -17,7 +17,7 @@
  * Targets: `?ip=` p99 < 10 ms (one caller and `--connections` callers); a page of 100 blocks from a random
  * cursor p99 < 50 ms (one caller).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +29,7 @@ import type { Intent, RunRecord } from '../src/runs/types.ts';
 import { sql } from '../src/store/sql/driver.ts';
 import { createSqliteStore } from '../src/store/sqlite/index.ts';
 import { type Measurement, measure } from './edge/measure.ts';
+import { printProfileSummary, summarizeProfile } from './edge/profile-summary.ts';
 import { type ServerProcess, freePort, killChildrenOnExit, startServer, stopServer } from './edge/processes.ts';
 import { writeServiceConfig } from './edge/service-config.ts';
 
@@ -38,8 +39,12 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '8' },
+    'cpu-prof': { type: 'boolean', default: false },
+    /** Only the rows whose label contains this text (and the baselines). */
+    only: { type: 'string' },
   },
 });
+const profDir = values['cpu-prof'] ? mkdtempSync(join(tmpdir(), 'pc-bench-blocks-prof-')) : undefined;
 const BLOCKS = Number(values.blocks);
 const shape = { durationSeconds: Number(values.duration), warmupSeconds: Number(values.warmup) };
 const CONNECTIONS = Number(values.connections);
@@ -143,7 +148,7 @@ const cycling = (paths: string[]): RequestSpec => {
 // 4. Processes: the service (real `portcullis serve`) and the baseline.
 const service = await startServer({
   name: 'portcullis',
-  nodeArgs: [],
+  nodeArgs: profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
   script: 'bin/portcullis.mjs',
   args: ['serve', '--config', configPath],
   url: `http://127.0.0.1:${port}`,
@@ -169,12 +174,14 @@ const rssMb = (s: ServerProcess) => {
 try {
   // Correctness before load: every hit finds its block; the answers agree with a scan of the seed.
   let checked = 0;
-  for (const path of ipPaths.slice(0, 400)) {
+  for (const path of ipPaths.slice(0, 200)) {
     const res = await fetch(`${service.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const body = (await res.json()) as { ip: string; blocked: boolean; blocks: { cidr: string; targets: unknown[] }[] };
     if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(body)}`);
     const address = decodeURIComponent(path.slice(path.indexOf('=') + 1));
-    const expected = cidrs.filter((c) => covers(c, address)).map(formatCidr).sort();
+    const value = address.includes(':') ? parseV6(address) : address.split('.').reduce((a, o) => (a << 8n) | BigInt(o), 0n);
+    const family = address.includes(':') ? 'ipv6' : 'ipv4';
+    const expected = cidrs.filter((c) => c.family === family && value >= c.network && value <= lastAddress(c)).map(formatCidr).sort();
     const got = body.blocks.map((b) => b.cidr).sort();
     if (JSON.stringify(got) !== JSON.stringify(expected) || body.blocked !== expected.length > 0 || body.blocks.some((b) => b.targets.length !== 3)) {
       throw new Error(`${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(body)}`);
@@ -190,13 +197,16 @@ try {
 
   const rows: { label: string; m: Measurement; target?: number }[] = [];
   const run = async (label: string, server: ServerProcess, spec: RequestSpec, connections: number, target?: number) => {
+    if (values.only && !label.startsWith('baseline') && !label.includes(values.only)) return undefined;
     const m = await measure(label, server, spec, { connections, ...shape });
     if (m.errors || m.timeouts || m.non2xx) throw new Error(`${label}: ${m.errors} errors, ${m.timeouts} timeouts, ${m.non2xx} non-2xx`);
     rows.push({ label, m, ...(target !== undefined ? { target } : {}) });
     return m;
   };
-  const helloAt1 = await run('baseline: bare Hono GET, 1 caller', hello, { method: 'GET', path: '/' }, 1);
-  const helloAtN = await run(`baseline: bare Hono GET, ${CONNECTIONS} callers`, hello, { method: 'GET', path: '/' }, CONNECTIONS);
+  const helloAt1 = (await run('baseline: bare Hono GET, 1 caller', hello, { method: 'GET', path: '/' }, 1)) as Measurement;
+  const helloAtN = (await run(`baseline: bare Hono GET, ${CONNECTIONS} callers`, hello, { method: 'GET', path: '/' }, CONNECTIONS)) as Measurement;
+  // The service's edge for a bearer read without a store query: what any read costs before its handler.
+  await run('edge alone: GET /v1/whoami (bearer), 1 caller', service, { method: 'GET', path: '/v1/whoami', headers: { authorization: `Bearer ${TOKEN}` } }, 1);
   await run('GET /v1/blocks?ip=, 1 caller', service, cycling(ipPaths), 1, IP_P99_TARGET_MS);
   await run(`GET /v1/blocks?ip=, ${CONNECTIONS} callers`, service, cycling(ipPaths), CONNECTIONS, IP_P99_TARGET_MS);
   await run('GET /v1/blocks?limit=100 from a random cursor, 1 caller', service, cycling(pagePaths), 1, PAGE_P99_TARGET_MS);
@@ -209,14 +219,15 @@ try {
   console.log(`\nGET /v1/blocks at ${BLOCKS.toLocaleString('en')} active blocks (${(BLOCKS * 3).toLocaleString('en')} intents on 3 targets)`);
   console.log(`seeded in ${seedSeconds.toFixed(1)} s; ${checked} address answers checked against a scan of the seed; first page ${bytesOfPage} bytes`);
   console.log(`duration ${shape.durationSeconds} s after ${shape.warmupSeconds} s warm-up per row; server RSS after the runs ${rssMb(service).toFixed(0)} MB\n`);
-  console.log(`${'row'.padEnd(64)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'vs Hono'.padStart(8)}  target`);
+  console.log(`${'row'.padEnd(64)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'vs Hono'.padStart(8)} ${'CPU ms/req'.padStart(10)}  target`);
   let failed = 0;
   for (const { label, m, target } of rows) {
     const ratio = label.startsWith('baseline') ? '' : `${(m.requestsPerSecond / baseline(label).requestsPerSecond).toFixed(3)}`;
     const verdict = target === undefined ? '' : m.p99Ms < target ? `p99 < ${target} ms: PASS` : `p99 < ${target} ms: FAIL`;
     if (verdict.endsWith('FAIL')) failed++;
-    console.log(`${label.padEnd(64)} ${m.requestsPerSecond.toFixed(0).padStart(8)} ${m.p50Ms.toFixed(2).padStart(7)} ${m.p99Ms.toFixed(2).padStart(7)} ${ratio.padStart(8)}  ${verdict}`);
+    console.log(`${label.padEnd(64)} ${m.requestsPerSecond.toFixed(0).padStart(8)} ${m.p50Ms.toFixed(2).padStart(7)} ${m.p99Ms.toFixed(2).padStart(7)} ${ratio.padStart(8)} ${((m.serverCores / m.requestsPerSecond) * 1000).toFixed(3).padStart(10)}  ${verdict}`);
   }
+  console.log('CPU ms/req: CPU time the server process used per answered request (user + system, /proc).');
   console.log(`\n${failed ? `${failed} target(s) missed` : 'every target met'} (load average ${rows.at(-1)?.m.loadAverage.toFixed(2)})`);
   process.exitCode = failed ? 1 : 0;
 } finally {
@@ -224,12 +235,11 @@ try {
   await stopServer(hello);
   rmSync(dir, { recursive: true, force: true });
 }
-
-function covers(c: Cidr, address: string): boolean {
-  const isV6 = address.includes(':');
-  if ((c.family === 'ipv6') !== isV6) return false;
-  const value = isV6 ? parseV6(address) : address.split('.').reduce((a, o) => (a << 8n) | BigInt(o), 0n);
-  return value >= c.network && value <= lastAddress(c);
+if (profDir) {
+  for (const file of readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'))) {
+    console.log(`\nwhere the server's CPU went (whole run, ${join(profDir, file)}):`);
+    printProfileSummary(summarizeProfile(join(profDir, file), 30));
+  }
 }
 
 function parseV6(text: string): bigint {

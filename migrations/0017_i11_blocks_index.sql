@@ -9,11 +9,15 @@ ALTER TABLE intents ADD COLUMN net_end TEXT;
 ALTER TABLE intents ADD COLUMN block_key TEXT;
 CREATE INDEX intents_block_start ON intents (net_start, net_end) WHERE kind = 'deny' AND desired = 'present';
 CREATE INDEX intents_block_key ON intents (block_key) WHERE kind = 'deny' AND desired = 'present';
--- The `target` filter reads its target's blocks in block_key order from here.
+-- The `target`, `client` and `incident` filters read their blocks in block_key order from these. The
+-- client and incident are those of the intent's current run (copied when the run re-targets the intent).
+ALTER TABLE intents ADD COLUMN run_client_id TEXT;
+ALTER TABLE intents ADD COLUMN run_incident_id TEXT;
 CREATE INDEX intents_block_target ON intents (connector_id, target_id, block_key) WHERE kind = 'deny' AND desired = 'present';
+CREATE INDEX intents_block_client ON intents (run_client_id, block_key) WHERE kind = 'deny' AND desired = 'present';
+CREATE INDEX intents_block_incident ON intents (run_incident_id, block_key) WHERE kind = 'deny' AND desired = 'present';
 
 -- The incident a run was asked for (inputs.incident_id), for the `incident` filter of GET /v1/blocks;
 -- '' when it named none. Filled at insert, and for older runs by the store on first use.
 ALTER TABLE runs ADD COLUMN incident_id TEXT;
 CREATE INDEX runs_incident ON runs (incident_id);
-CREATE INDEX runs_client ON runs (client_id, created_at);

@@ -88,7 +88,13 @@ class Portcullis:
         return self._send("GET", "/v1/runs/" + urllib.parse.quote(run_id, safe=""))[0]
 
     def blocks(self):
-        return self._send("GET", "/v1/blocks")[0]["blocks"]
+        # GET /v1/blocks answers a page at a time (at most 1,000 blocks); `next` is the following page.
+        page = self._send("GET", "/v1/blocks?limit=1000")[0]
+        blocks = list(page["blocks"])
+        while page.get("next"):
+            page = self._send("GET", page["next"])[0]
+            blocks.extend(page["blocks"])
+        return blocks
 
     def audit(self, after, limit):
         query = {"limit": limit, "format": "json"}

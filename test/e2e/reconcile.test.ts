@@ -42,7 +42,7 @@ describe('coalescing', () => {
     const waf = await denyCidrs('aws-waf-sandbox');
     expect(waf.length).toBe(182);
     expect([...aws, ...waf].sort()).toEqual(wanted);
-    const blocks = (await (await e.call('GET', '/v1/blocks')).json()) as {
+    const blocks = (await (await e.call('GET', '/v1/blocks?limit=1000')).json()) as {
       blocks: { cidr: string; targets: { connector: string; state: string; error: string | null; points: string[] }[] }[];
     };
     const awsStates = blocks.blocks.map((b) => b.targets.find((t) => t.connector === 'aws-sandbox'));

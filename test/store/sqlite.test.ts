@@ -46,7 +46,7 @@ it('fills the block columns of intents and runs written before migration 0017, o
     first.close();
     // As a database migrated from an older build holds them: columns present, values absent.
     const db = new DatabaseSync(path);
-    db.exec('UPDATE intents SET net_start = NULL, net_end = NULL, block_key = NULL; UPDATE runs SET incident_id = NULL');
+    db.exec('UPDATE intents SET net_start = NULL, net_end = NULL, block_key = NULL, run_client_id = NULL, run_incident_id = NULL; UPDATE runs SET incident_id = NULL');
     db.close();
     const again = createSqliteStore(path);
     try {

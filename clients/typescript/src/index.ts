@@ -139,8 +139,15 @@ export class PortcullisClient {
   listRuns(query: RunsQuery = {}): Promise<{ runs: Run[]; next_cursor: string | null }> {
     return this.read(`/v1/runs${queryString(query)}`);
   }
+  /** Every active block, in address order, following the pages' `next` links. */
   async listBlocks(): Promise<Block[]> {
-    return (await this.read<{ blocks: Block[] }>('/v1/blocks')).blocks;
+    const out: Block[] = [];
+    for (let path: string | null = '/v1/blocks?limit=1000'; path; ) {
+      const page: { blocks: Block[]; next: string | null } = await this.read(path);
+      out.push(...page.blocks);
+      path = page.next;
+    }
+    return out;
   }
   /** One page of the audit log after a cursor (JSON); pass `next_cursor` back as `after`. */
   auditEvents(query: AuditQuery = {}): Promise<{ events: AuditEvent[]; next_cursor: string }> {

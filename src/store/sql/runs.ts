@@ -1,6 +1,7 @@
 import type { Intent, RunFilter, RunRecord, RunTargetState, RunView, RunWork } from '../../runs/types.ts';
 import { type SqlDriver, type SqlStatement, sql } from './driver.ts';
 import { addressKey, blockColumns, containingStarts } from '../../runs/block-keys.ts';
+import type { IpAddress } from '../../net/ip.ts';
 import type { BlockEntry, BlockGroup, BlockPage, BlockQuery } from '../types.ts';
 
 /** The incident a run names (block/unblock/quarantine: incident_id; allow/cleanup/adopt: ticket), '' when none. */
@@ -106,14 +107,16 @@ export function runWorkStatements(work: RunWork): SqlStatement[] {
     out.push(
       sql(
         `INSERT INTO intents (id, run_id, kind, connector_id, target_id, match_key, spec, desired, state, expires_at, offenses, created_at, updated_at,
-           net_start, net_end, block_key)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'present', 'pending', ?, ?, ?, ?, ?, ?, ?)
+           net_start, net_end, block_key, run_client_id, run_incident_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'present', 'pending', ?, ?, ?, ?, ?, ?, ?,
+           (SELECT client_id FROM runs WHERE id = ?), (SELECT incident_id FROM runs WHERE id = ?))
          ON CONFLICT (connector_id, target_id, match_key) DO UPDATE SET
            run_id = excluded.run_id, spec = excluded.spec, desired = 'present', state = 'pending',
            expires_at = excluded.expires_at, offenses = excluded.offenses, error = NULL, error_retryable = NULL,
-           updated_at = excluded.updated_at, net_start = excluded.net_start, net_end = excluded.net_end, block_key = excluded.block_key`,
+           updated_at = excluded.updated_at, net_start = excluded.net_start, net_end = excluded.net_end, block_key = excluded.block_key,
+           run_client_id = excluded.run_client_id, run_incident_id = excluded.run_incident_id`,
         i.id, i.runId, i.kind, i.connectorId, i.targetId, i.matchKey, JSON.stringify(i.spec),
-        i.expiresAt ?? null, i.offenses, i.createdAt, i.updatedAt, b.netStart, b.netEnd, b.blockKey,
+        i.expiresAt ?? null, i.offenses, i.createdAt, i.updatedAt, b.netStart, b.netEnd, b.blockKey, i.runId, i.runId,
       ),
       sql(
         `INSERT INTO run_intents (run_id, intent_id, state, desired)
@@ -235,14 +238,9 @@ export class RunQueries {
     // (connector, target, state) prefix would read every intent of the target and sort them.
     if (q.state !== undefined) where.push(`state || '' = ?`) && params.push(q.state);
     if (q.expiresBefore !== undefined) where.push('expires_at IS NOT NULL AND expires_at < ?') && params.push(q.expiresBefore);
-    if (q.clientId !== undefined) where.push('run_id IN (SELECT id FROM runs WHERE client_id = ?)') && params.push(q.clientId);
-    if (q.incident !== undefined) where.push('run_id IN (SELECT id FROM runs WHERE incident_id = ?)') && params.push(q.incident);
-    if (q.containing) {
-      // The starts are hex this code produced (never caller text), inlined as literals: up to 129 of
-      // them would pass D1's limit of 100 bound parameters per statement.
-      const starts = containingStarts(q.containing).map((s) => `'${s}'`);
-      where.push(`net_start IN (${starts.join(', ')}) AND net_end >= ?`) && params.push(addressKey(q.containing.family, q.containing.value));
-    }
+    if (q.clientId !== undefined) where.push('run_client_id = ?') && params.push(q.clientId);
+    if (q.incident !== undefined) where.push('run_incident_id = ?') && params.push(q.incident);
+    if (q.containing) return this.blocksContaining(q.containing, where, params, after, q.limit);
     const filter = where.join(' AND ');
     // Only the columns a block shows (no JSON but the first spec of each block): a page of 100 blocks
     // on three targets is 300 rows.
@@ -254,25 +252,34 @@ export class RunQueries {
        ORDER BY block_key, connector_id, target_id, id`,
       [...params, ...params, after, q.limit + 1],
     );
-    const blocks: BlockGroup[] = [];
-    for (const row of rows) {
-      const entry: BlockEntry = {
-        id: row.id, runId: row.run_id, connectorId: row.connector_id, targetId: row.target_id, state: row.state, offenses: row.offenses,
-        ...(row.error !== null ? { error: row.error } : {}),
-        ...(row.expires_at !== null ? { expiresAt: row.expires_at } : {}),
-        ...chainOf(row),
-      };
-      const last = blocks.at(-1);
-      if (last?.key === row.block_key) {
-        last.intents.push(entry);
-      } else {
-        const spec = JSON.parse(row.spec) as Intent['spec'];
-        blocks.push({ key: row.block_key, cidr: spec.cidr ?? '', direction: spec.direction ?? 'ingress', intents: [entry] });
-      }
+    return pageOf(groupBlocks(rows), q.limit);
+  }
+
+  /**
+   * The blocks containing an address: `net_start IN (the address masked to each prefix length) AND
+   * net_end >= address`, point probes of intents_block_start. The candidates go as bound parameters in
+   * chunks of a fixed size (33 for IPv4 in one statement, 129 for IPv6 in three of 43), so the
+   * statement text is the same for every address (one prepared statement, not one per address) and
+   * stays under D1's 100 bound parameters. At most 129 blocks per direction contain an address, so
+   * every match is read and the page is cut here.
+   */
+  private async blocksContaining(address: IpAddress, where: string[], params: unknown[], after: string, limit: number): Promise<BlockPage> {
+    const starts = containingStarts(address);
+    const size = address.family === 'ipv4' ? 33 : 43;
+    const rows: BlockRow[] = [];
+    for (let i = 0; i < starts.length; i += size) {
+      const chunk = starts.slice(i, i + size);
+      while (chunk.length < size) chunk.push(chunk[0] as string);
+      rows.push(
+        ...(await this.driver.all<BlockRow>(
+          `SELECT id, run_id, connector_id, target_id, state, error, expires_at, offenses, block_key, spec, cloud FROM intents
+           WHERE ${where.join(' AND ')} AND net_start IN (${chunk.map(() => '?').join(', ')}) AND net_end >= ? AND block_key > ?`,
+          [...params, ...chunk, addressKey(address.family, address.value), after],
+        )),
+      );
     }
-    if (blocks.length <= q.limit) return { blocks };
-    blocks.length = q.limit;
-    return { blocks, next: blocks.at(-1)?.key as string };
+    rows.sort((a, b) => compareText(a.block_key, b.block_key) || compareText(a.connector_id, b.connector_id) || compareText(a.target_id, b.target_id) || compareText(a.id, b.id));
+    return pageOf(groupBlocks(rows), limit);
   }
 
   private filled: Promise<void> | undefined;
@@ -287,6 +294,11 @@ export class RunQueries {
 
   private async fillBlockColumns(): Promise<void> {
     for (;;) {
+      const rows = await this.driver.all<{ id: string; inputs: string }>('SELECT id, inputs FROM runs WHERE incident_id IS NULL LIMIT 500');
+      if (!rows.length) break;
+      await this.driver.batch(rows.map((r) => sql('UPDATE runs SET incident_id = ? WHERE id = ?', incidentOf(JSON.parse(r.inputs)), r.id)));
+    }
+    for (;;) {
       const rows = await this.driver.all<{ id: string; spec: string }>(
         `SELECT id, spec FROM intents WHERE kind = 'deny' AND desired = 'present' AND net_start IS NULL LIMIT 500`,
       );
@@ -294,14 +306,15 @@ export class RunQueries {
       await this.driver.batch(
         rows.map((r) => {
           const b = blockColumns(JSON.parse(r.spec));
-          return sql('UPDATE intents SET net_start = ?, net_end = ?, block_key = ? WHERE id = ?', b.netStart, b.netEnd, b.blockKey, r.id);
+          return sql(
+            `UPDATE intents SET net_start = ?, net_end = ?, block_key = ?,
+               run_client_id = (SELECT client_id FROM runs WHERE runs.id = intents.run_id),
+               run_incident_id = (SELECT incident_id FROM runs WHERE runs.id = intents.run_id)
+             WHERE id = ?`,
+            b.netStart, b.netEnd, b.blockKey, r.id,
+          );
         }),
       );
-    }
-    for (;;) {
-      const rows = await this.driver.all<{ id: string; inputs: string }>('SELECT id, inputs FROM runs WHERE incident_id IS NULL LIMIT 500');
-      if (!rows.length) break;
-      await this.driver.batch(rows.map((r) => sql('UPDATE runs SET incident_id = ? WHERE id = ?', incidentOf(JSON.parse(r.inputs)), r.id)));
     }
   }
 
@@ -399,6 +412,36 @@ function chainPoints(rows: { cloud: string | null }[]): { point: string; intents
   }
   // In chain order (each point's position in its chain).
   return counts ? [...counts].sort((a, b) => a[1].at - b[1].at).map(([point, c]) => ({ point, intents: c.intents })) : undefined;
+}
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Rows in block_key order, grouped by block (the first row's spec names the CIDR and direction). */
+function groupBlocks(rows: BlockRow[]): BlockGroup[] {
+  const blocks: BlockGroup[] = [];
+  for (const row of rows) {
+    const entry: BlockEntry = {
+      id: row.id, runId: row.run_id, connectorId: row.connector_id, targetId: row.target_id, state: row.state, offenses: row.offenses,
+      ...(row.error !== null ? { error: row.error } : {}),
+      ...(row.expires_at !== null ? { expiresAt: row.expires_at } : {}),
+      ...chainOf(row),
+    };
+    const last = blocks.at(-1);
+    if (last?.key === row.block_key) {
+      last.intents.push(entry);
+    } else {
+      const spec = JSON.parse(row.spec) as Intent['spec'];
+      blocks.push({ key: row.block_key, cidr: spec.cidr ?? '', direction: spec.direction ?? 'ingress', intents: [entry] });
+    }
+  }
+  return blocks;
+}
+
+/** At most `limit` blocks, and the last one's key as the cursor when more were read. */
+function pageOf(blocks: BlockGroup[], limit: number): BlockPage {
+  if (blocks.length <= limit) return { blocks };
+  const page = blocks.slice(0, limit);
+  return { blocks: page, next: page.at(-1)?.key as string };
 }
 
 function aggregate(states: string[]): RunTargetState['state'] {
