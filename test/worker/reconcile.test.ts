@@ -85,6 +85,14 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
   return (await worker.mf.dispatchFetch(`${BASE}${path}`, init as never)) as unknown as Response;
 }
 
+/** A signed call by the shipped config's second client, `approver`. */
+async function approverCall(method: string, path: string, body: unknown): Promise<Response> {
+  const secret = parseConfig(worker.settings.config, 'wrangler.toml').clients.find((c) => c.id === 'approver')?.secrets[0];
+  if (!secret || !('sandboxValue' in secret)) throw new Error('wrangler.toml: client approver needs a sandboxValue secret');
+  const init = signedInit({ clientId: 'approver', secret: secret.sandboxValue, method, body: JSON.stringify(body), nowMs: Date.now() });
+  return (await worker.mf.dispatchFetch(`${BASE}${path}`, init as never)) as unknown as Response;
+}
+
 async function adminCall(method: string, path: string, body: unknown): Promise<Response> {
   const init = signedInit({ clientId: 'admin', secret: ADMIN_SECRET, method, body: JSON.stringify(body), nowMs: Date.now() });
   const other = await worker.mf.getWorker('with-cloudflare');
@@ -146,6 +154,45 @@ describe('worker: connectors, playbooks and the Durable Object per target', () =
     expect(denied.status).toBe(422);
     expect(problem.code).toBe('policy_denied');
     expect(problem.detail).toMatch(/remote administration ports/);
+  });
+
+  for (const [connector, host] of [
+    ['aws-sandbox', 'i-0a1b2c3d4e5f60001'],
+    ['azure-sandbox', 'vm-web-1'],
+    ['gcp-sandbox', 'web-1'],
+  ] as const) {
+    it(`quarantines ${host} on ${connector} from the Worker and releases it exactly`, async () => {
+      const state = () => JSON.stringify(sims.simulators.get(connector)?.controls.hostState(host));
+      const before = state();
+      const run = (playbook: string) => call('POST', `/v1/playbooks/${playbook}/runs`, { playbook, inputs: { host, connector, incident_id: 'INC-14' } }, { prefer: 'wait=30' });
+      const q = await run('quarantine-host');
+      expect(q.status).toBe(200);
+      expect(((await q.json()) as { status: string }).status).toBe('applied');
+      expect(state()).not.toBe(before);
+      const r = await run('release-host');
+      expect(r.status).toBe(200);
+      expect(((await r.json()) as { status: string }).status).toBe('applied');
+      expect(state()).toBe(before);
+    });
+  }
+
+  it('holds a request the policies do not decide for approval, and applies it once a second client approves', async () => {
+    const req = await call('POST', '/v1/playbooks/allow-ingress/runs', { playbook: 'allow-ingress', inputs: { from: 'web', to: 'api', protocol: 'tcp', port: 9000 } });
+    const pending = (await req.json()) as { id: string; status: string };
+    expect(req.status).toBe(202);
+    expect(pending.status).toBe('pending_approval');
+    const gcpAllows = async () => ((await inspect.get('gcp-sandbox')?.list('edge')) ?? []).filter((r) => r.owned && r.action === 'allow' && r.ports.some((p) => p.from === 9000));
+    expect(await gcpAllows()).toEqual([]);
+    // The approval is answered at once; the passes it starts run in the targets' objects (waitUntil).
+    // The requester cannot approve its own run (it lacks the approve scope here; four eyes would refuse too).
+    const self = await call('POST', `/v1/runs/${pending.id}/approve`, { run: pending.id, decision: 'approve', comment: 'mine' });
+    expect(self.status).toBe(403);
+    const ok = await approverCall('POST', `/v1/runs/${pending.id}/approve`, { run: pending.id, decision: 'approve', comment: 'reviewed' });
+    expect(ok.status, await ok.clone().text()).toBe(200);
+    await expect.poll(async () => (await gcpAllows()).length, { timeout: 30_000, interval: 500 }).toBe(1);
+    await expect
+      .poll(async () => ((await (await call('GET', `/v1/runs/${pending.id}`)).json()) as { status: string }).status, { timeout: 30_000, interval: 500 })
+      .toBe('applied');
   });
 
   it("retracts an expired block when the target's Durable Object alarm fires (a 5 s ttl, real time), healing drift in the same pass", async () => {
