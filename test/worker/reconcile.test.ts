@@ -20,7 +20,8 @@ import { signedInit } from '../support/sign.ts';
 import { type RunningWorker, readWranglerSettings, simulatorOutbound, startWorker } from './harness.ts';
 
 const BASE = 'http://portcullis.test';
-const CLOUDS = ['aws-sandbox', 'azure-sandbox', 'gcp-sandbox'] as const;
+/** The shipped block-ip playbook's connectors, sorted (the AWS target's chain overflows into the WAF IP set). */
+const CLOUDS = ['aws-sandbox', 'azure-sandbox', 'cloudflare-sandbox', 'gcp-sandbox'] as const;
 let worker: RunningWorker;
 let sims: RunningSimulators;
 let inspect: Map<string, Connector>;
@@ -35,25 +36,18 @@ const BURST = 40;
 const ADMIN_SECRET = 'whsec_d29ya2VyLWFkbWluLXNlY3JldC1mb3ItdGhlLXRlc3Rz';
 
 /**
- * A second Worker on the same bundle and D1: the shipped config plus the Cloudflare connector (fetch
- * based) and an admin client, for the connector routes.
+ * A second Worker on the same bundle and D1: the shipped config (its connectors include the fetch-based
+ * Cloudflare list) plus an admin client, for the connector routes.
  */
-const withCloudflare = (shipped: string) => `${shipped.replace(
-  'clients:\n',
-  `clients:
+const withCloudflare = (shipped: string) =>
+  shipped.replace(
+    'clients:\n',
+    `clients:
   - id: admin
     scopes: [admin, runs:read]
     secrets: [{ sandboxValue: ${ADMIN_SECRET} }]
 `,
-)}  - id: cf-sandbox
-    type: cloudflare
-    simulator: true
-    accountId: 023e105f4ecef8ad9ca31a8372d0c353
-    credentials: { source: simulator }
-    pollIntervalMs: 50
-    targets:
-      - { id: edge, zoneId: 9a7806061c88ada191ed06f989cc3dac, listName: portcullis_blocks }
-`;
+  );
 
 beforeAll(async () => {
   const settings = await readWranglerSettings();
@@ -114,7 +108,7 @@ const passes = async (target: string): Promise<number> =>
   (await rows<{ n: number }>("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'reconcile.pass' AND target = ?", target))[0]?.n ?? 0;
 
 describe('worker: connectors, playbooks and the Durable Object per target', () => {
-  it('applies a signed block-ip on the three simulated clouds (Prefer: wait), through the SDKs in workerd', async () => {
+  it('applies a signed block-ip on every simulated cloud (Prefer: wait), through the SDKs in workerd', async () => {
     const res = await block({ indicators: '203.0.113.7', reason: 'worker e2e' }, { prefer: 'wait=30' });
     const body = (await res.json()) as { status: string; targets: { connector: string; state: string }[] };
     expect(res.status).toBe(200);
@@ -124,7 +118,7 @@ describe('worker: connectors, playbooks and the Durable Object per target', () =
     for (const c of CLOUDS) expect(await denyCidrs(c)).toContain('203.0.113.7/32');
     // The SDKs called the clouds' own hosts; every call was answered by a simulator (none refused).
     const origins = new Set(outboundSeen.map((s) => new URL(s.split(' ')[1] ?? '').origin));
-    expect(origins).toEqual(new Set(['https://ec2.us-east-1.amazonaws.com', 'https://management.azure.com', 'https://compute.googleapis.com']));
+    expect(origins).toEqual(new Set(['https://ec2.us-east-1.amazonaws.com', 'https://management.azure.com', 'https://compute.googleapis.com', 'https://api.cloudflare.com']));
     // The commit's audit precedes the pass (intents in D1 before the Durable Object is poked).
     const actions = (await rows<{ action: string; target: string | null }>('SELECT action, target FROM audit_events ORDER BY seq')).map((r) => r.action);
     expect(actions.indexOf('run.accepted')).toBeGreaterThanOrEqual(0);
@@ -137,7 +131,7 @@ describe('worker: connectors, playbooks and the Durable Object per target', () =
     expect(res.status).toBe(200);
     const body = (await res.json()) as { dry_run: boolean; targets: unknown[] };
     expect(body.dry_run).toBe(true);
-    expect(body.targets).toHaveLength(3);
+    expect(body.targets).toHaveLength(CLOUDS.length);
     expect(sims.simulators.get('azure-sandbox')?.controls.writeCalls()).toBe(writes);
     expect(await denyCidrs('azure-sandbox')).not.toContain('203.0.113.99/32');
   });
@@ -231,7 +225,7 @@ describe('worker: connectors, playbooks and the Durable Object per target', () =
   }, 300_000);
 
   it('checks the Cloudflare (fetch) and AWS (SDK) connectors from the Worker: the connector routes', async () => {
-    for (const id of ['cf-sandbox', 'aws-sandbox']) {
+    for (const id of ['cloudflare-sandbox', 'aws-sandbox']) {
       const res = await adminCall('POST', `/v1/connectors/${id}/check`, { connector: id });
       const body = (await res.json()) as { connector: string; ok: boolean; targets: { target: string; ok: boolean }[] };
       expect(res.status, JSON.stringify(body)).toBe(200);
@@ -241,7 +235,7 @@ describe('worker: connectors, playbooks and the Durable Object per target', () =
     const other = await worker.mf.getWorker('with-cloudflare');
     const init = signedInit({ clientId: 'admin', secret: ADMIN_SECRET, method: 'GET', nowMs: Date.now() });
     const list = (await (await other.fetch(`${BASE}/v1/connectors`, init as never)).json()) as { connectors: { id: string }[] };
-    expect(list.connectors.map((c) => c.id).sort()).toEqual(['aws-sandbox', 'azure-sandbox', 'cf-sandbox', 'gcp-sandbox']);
+    expect(list.connectors.map((c) => c.id).sort()).toEqual(['aws-sandbox', 'aws-waf-sandbox', 'azure-sandbox', 'cloudflare-sandbox', 'gcp-sandbox']);
   });
 
   it('serves the read routes over what the Durable Objects applied: blocks, the run, audit, analysis', async () => {
