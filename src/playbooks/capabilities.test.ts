@@ -26,6 +26,7 @@ function setup(withCloudflare: string[]) {
     ['aws-sandbox', ['edge']],
     ['azure-sandbox', ['edge']],
     ['gcp-sandbox', ['edge']],
+    ['cloudflare-sandbox', ['edge']],
     ['cf-edge', ['zone-edge']],
   ]);
   const playbooks = loadPlaybooks(dir, catalog);
